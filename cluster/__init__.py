@@ -1,0 +1,1 @@
+"""Wiring: the `riskctl` CLI, services manager, pipeline supervisor and batch jobs (no pricing logic)."""

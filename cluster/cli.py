@@ -1,0 +1,37 @@
+"""`riskctl`: the command line of the risk engine.
+
+Each command group lives in its own module under :mod:`cluster.commands` and is registered here, so
+that ``riskctl --help`` lists everything and importing the CLI stays cheap (heavy imports happen
+inside the commands).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+__all__ = ["app", "main"]
+
+COMMAND_MODULES = [
+    "cluster.commands.services",
+]
+
+app = typer.Typer(
+    name="riskctl",
+    help=(
+        "Real-time risk engine for bonds and interest-rate swaps.\n\n"
+        "Start here: `make demo` brings everything up; `riskctl services up` starts only the local "
+        "PostgreSQL, Redis and Kafka; `riskctl price --help` values a book against a market snapshot."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+for _module_name in COMMAND_MODULES:
+    importlib.import_module(_module_name).register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""One module per `riskctl` command group; each exposes ``register(app)``."""

@@ -1,0 +1,63 @@
+"""Redis from Debian's packages, bound to loopback, no persistence (results are recomputed from Kafka)."""
+
+from __future__ import annotations
+
+import redis
+
+from cluster.services.process import ManagedProcess, port_open, wait_until
+from cluster.services.system import ensure_debian_packages
+from core.config import Settings
+
+__all__ = ["RedisService"]
+
+
+class RedisService:
+    name = "redis"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = settings.redis_port
+        self.dir = settings.state_dir / "redis"
+        # redis-server rewrites its process title to "redis-server HOST:PORT": that is the marker
+        self.process = ManagedProcess(
+            name=self.name,
+            pid_file=settings.state_dir / "run" / "redis.pid",
+            log_file=settings.state_dir / "logs" / "redis.log",
+            marker=f"{settings.host}:{self.port}",
+        )
+
+    def _ready(self) -> bool:
+        try:
+            return bool(redis.Redis(host=self.settings.host, port=self.port, socket_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+    def up(self) -> str:
+        if self.process.running():
+            if not wait_until(self._ready, 15):
+                raise self.process.fail("our Redis process runs but does not answer PING")
+            return "running"
+        if port_open(self.settings.host, self.port):
+            raise self.process.fail(
+                f"port {self.settings.host}:{self.port} is taken by a process this manager did not start; "
+                "stop it or set RISK_REDIS_PORT"
+            )
+        ensure_debian_packages(self.name, {"redis-server": "redis-server"}, self.process.log_file)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.process.start(
+            [
+                "redis-server", "--bind", self.settings.host, "--port", str(self.port),
+                "--dir", str(self.dir), "--save", "", "--appendonly", "no", "--daemonize", "no",
+                "--protected-mode", "yes", "--loglevel", "notice",
+            ],
+            cwd=self.dir,
+        )  # fmt: skip
+        if not wait_until(self._ready, 30):
+            raise self.process.fail("Redis did not answer PING within 30 s")
+        return "started"
+
+    def down(self) -> bool:
+        return self.process.stop()
+
+    def describe(self) -> str:
+        return f"redis://{self.settings.host}:{self.port}/{self.settings.redis_db}"

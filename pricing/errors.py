@@ -1,0 +1,39 @@
+"""Errors raised by :mod:`pricing`.
+
+::
+
+    PricingError                     base of everything this package raises on purpose
+    ├── MarketDataError              a market snapshot is unusable (names the curve and the quote)
+    ├── SpecError                    an instrument dict or spec is invalid (names the field)
+    ├── FixingError                  a seasoned trade needs a past fixing the snapshot lacks (names the date)
+    └── EngineError                  an engine cannot do what was asked (unknown engine, unsupported
+                                     interpolation in the fast engine, unknown scenario index...)
+
+``SpecError`` and ``FixingError`` are caught per instrument by the portfolio functions and turned into
+failed results (``ok=false`` with the message); ``MarketDataError`` stops the whole valuation because no
+instrument can be priced on a broken market.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EngineError", "FixingError", "MarketDataError", "PricingError", "SpecError"]
+
+
+class PricingError(Exception):
+    """Base class of the errors raised on purpose by :mod:`pricing`."""
+
+
+class MarketDataError(PricingError):
+    """The market snapshot is unusable; the message names the curve and the quote and what to fix."""
+
+
+class SpecError(PricingError):
+    """An instrument description is invalid; the message names the instrument, the field and the rule."""
+
+
+class FixingError(PricingError):
+    """A seasoned trade needs a past fixing that the market snapshot does not carry (the date is named)."""
+
+
+class EngineError(PricingError):
+    """An engine was asked for something it does not support."""

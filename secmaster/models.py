@@ -1,0 +1,199 @@
+"""SQLAlchemy 2.0 models of the security master (the schema itself is created only by Alembic).
+
+``instruments`` holds the terms every instrument has (currency, ISIN, start and maturity dates) and
+joined-table children hold the rest: ``bonds``, ``interest_rate_swaps`` (IBOR swaps) and ``ois_swaps``.
+A bond's issue date is stored as ``instruments.start_date`` so that one check constraint enforces the
+date order for every type. ``positions`` say how many units of an instrument a book holds; the
+``outbox_events`` table is the transactional outbox relayed to Kafka (see :mod:`secmaster.outbox`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, synonym
+
+__all__ = [
+    "Base",
+    "Bond",
+    "Book",
+    "Instrument",
+    "InterestRateSwap",
+    "OisSwap",
+    "OutboxEvent",
+    "Position",
+]
+
+#: Deterministic constraint names, so that migrations and error mapping can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON().with_variant(JSONB(), "postgresql")}
+
+
+class _Timestamps:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Instrument(_Timestamps, Base):
+    """Terms shared by every instrument; ``type`` selects the child table."""
+
+    __tablename__ = "instruments"
+    __table_args__ = (
+        CheckConstraint("maturity_date > start_date", name="maturity_after_start"),
+        CheckConstraint("type IN ('bond', 'swap', 'ois')", name="known_type"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="iso_currency"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(8), index=True)
+    isin: Mapped[str | None] = mapped_column(String(12), unique=True)
+    currency: Mapped[str] = mapped_column(String(3), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    maturity_date: Mapped[date] = mapped_column(Date, index=True)
+
+    positions: Mapped[list[Position]] = relationship(back_populates="instrument", passive_deletes="all")
+
+    __mapper_args__ = {"polymorphic_on": "type", "polymorphic_abstract": True}
+
+
+class Bond(Instrument):
+    """A fixed-rate bond; a zero-coupon bond or bill has ``coupon_pct`` 0 and frequency ``once``."""
+
+    __tablename__ = "bonds"
+    __table_args__ = (
+        CheckConstraint("face > 0", name="positive_face"),
+        CheckConstraint("coupon_pct >= 0 AND coupon_pct <= 20", name="coupon_bounds"),
+        UniqueConstraint("cusip"),
+    )
+
+    id: Mapped[str] = mapped_column(ForeignKey("instruments.id", ondelete="CASCADE"), primary_key=True)
+    cusip: Mapped[str | None] = mapped_column(String(9))
+    face: Mapped[float] = mapped_column(Double)
+    coupon_pct: Mapped[float] = mapped_column(Double)
+    frequency: Mapped[str] = mapped_column(String(16))
+    day_count: Mapped[str] = mapped_column(String(16))
+    discount_curve: Mapped[str] = mapped_column(String(32))
+    issue_date = synonym("start_date")
+
+    __mapper_args__ = {"polymorphic_identity": "bond"}
+
+
+class _SwapTerms:
+    notional: Mapped[float] = mapped_column(Double)
+    side: Mapped[str] = mapped_column(String(16))
+    fixed_rate_pct: Mapped[float] = mapped_column(Double)
+    fixed_frequency: Mapped[str] = mapped_column(String(16))
+    fixed_day_count: Mapped[str] = mapped_column(String(16))
+    float_index: Mapped[str] = mapped_column(String(16))
+    discount_curve: Mapped[str] = mapped_column(String(32))
+
+
+def _swap_checks() -> tuple[CheckConstraint, ...]:
+    return (
+        CheckConstraint("notional > 0", name="positive_notional"),
+        CheckConstraint("side IN ('pay_fixed', 'receive_fixed')", name="known_side"),
+        CheckConstraint("fixed_rate_pct >= -5 AND fixed_rate_pct <= 20", name="fixed_rate_bounds"),
+    )
+
+
+class InterestRateSwap(_SwapTerms, Instrument):
+    """A fixed-for-IBOR swap, forecast on ``forecast_curve`` and discounted on ``discount_curve``."""
+
+    __tablename__ = "interest_rate_swaps"
+    __table_args__ = _swap_checks()
+
+    id: Mapped[str] = mapped_column(ForeignKey("instruments.id", ondelete="CASCADE"), primary_key=True)
+    float_spread_bp: Mapped[float] = mapped_column(Double)
+    forecast_curve: Mapped[str] = mapped_column(String(32))
+
+    __mapper_args__ = {"polymorphic_identity": "swap"}
+
+
+class OisSwap(_SwapTerms, Instrument):
+    """A fixed-for-overnight (SOFR, €STR) swap; the index curve both forecasts and discounts."""
+
+    __tablename__ = "ois_swaps"
+    __table_args__ = _swap_checks()
+
+    id: Mapped[str] = mapped_column(ForeignKey("instruments.id", ondelete="CASCADE"), primary_key=True)
+
+    __mapper_args__ = {"polymorphic_identity": "ois"}
+
+
+class Book(_Timestamps, Base):
+    """A trading book; ``ALL`` is reserved for the whole portfolio."""
+
+    __tablename__ = "books"
+    __table_args__ = (CheckConstraint("name <> 'ALL'", name="not_reserved"),)
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    description: Mapped[str] = mapped_column(String(500), server_default="")
+
+    positions: Mapped[list[Position]] = relationship(back_populates="book", passive_deletes="all")
+
+
+class Position(_Timestamps, Base):
+    """``quantity`` units of an instrument's face or notional held in a book (negative: short)."""
+
+    __tablename__ = "positions"
+    __table_args__ = (
+        UniqueConstraint("book_name", "instrument_id"),
+        CheckConstraint("quantity <> 0", name="nonzero_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    book_name: Mapped[str] = mapped_column(ForeignKey("books.name", ondelete="RESTRICT"), index=True)
+    instrument_id: Mapped[str] = mapped_column(ForeignKey("instruments.id", ondelete="RESTRICT"), index=True)
+    quantity: Mapped[float] = mapped_column(Double)
+
+    book: Mapped[Book] = relationship(back_populates="positions")
+    instrument: Mapped[Instrument] = relationship(back_populates="positions")
+
+
+class OutboxEvent(Base):
+    """A change event written in the same transaction as the change; relayed to Kafka after commit."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (
+        CheckConstraint("event_type IN ('created', 'updated', 'deleted')", name="known_event_type"),
+        CheckConstraint("entity IN ('instrument', 'book', 'position')", name="known_entity"),
+        Index("ix_outbox_events_pending", "id", postgresql_where=text("published_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    aggregate_id: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(16))
+    event_type: Mapped[str] = mapped_column(String(8))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
