@@ -15,6 +15,7 @@ __all__ = ["app", "main"]
 
 COMMAND_MODULES = [
     "cluster.commands.services",
+    "cluster.commands.demo",
 ]
 
 app = typer.Typer(

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     kafka_heap: str = "-Xms256m -Xmx768m"
 
     ray_address: str | None = Field(None, description="Attach to this Ray cluster; None starts a local one.")
+    ray_gcs_port: int = Field(6380, ge=1, le=65535, description="GCS port of the local Ray head (demo).")
     ray_dashboard_port: int = Field(8265, ge=1, le=65535)
     serve_port: int = Field(8000, ge=1, le=65535)
 

@@ -69,6 +69,10 @@ class CurveTick(BaseModel):
     derived: list[str] = Field(
         default_factory=list, description="CURVE/instrument/tenor of quotes derived by rule, not observed."
     )
+    stale: list[str] = Field(
+        default_factory=list,
+        description="CURVE/instrument/tenor of quotes carried forward from an earlier day (also in derived).",
+    )
 
     @field_validator("curves")
     @classmethod
@@ -133,4 +137,5 @@ class CurveTick(BaseModel):
                 for index, series in self.fixings.items()
             },
             "derived": list(self.derived),
+            "stale": list(self.stale),
         }

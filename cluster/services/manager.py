@@ -8,10 +8,15 @@ from typing import Protocol
 from cluster.services.kafka import KafkaService
 from cluster.services.postgres import PostgresService
 from cluster.services.process import ManagedProcess
+from cluster.services.ray_head import RayHeadService
 from cluster.services.redis_server import RedisService
 from core.config import Settings, get_settings
 
 __all__ = ["ServiceManager", "ServiceStatus", "services_down", "services_status", "services_up"]
+
+
+#: What `up` starts by default; the Ray head is started by `riskctl demo` (or `up ray`).
+BACKING_SERVICES = ("postgresql", "redis", "kafka")
 
 
 class Service(Protocol):
@@ -39,11 +44,12 @@ class ServiceManager:
             "postgresql": PostgresService(self.settings),
             "redis": RedisService(self.settings),
             "kafka": KafkaService(self.settings),
+            "ray": RayHeadService(self.settings),
         }
 
-    def select(self, names: list[str] | None) -> list[Service]:
+    def select(self, names: list[str] | None, default: tuple[str, ...] = BACKING_SERVICES) -> list[Service]:
         if not names:
-            return list(self.services.values())
+            return [self.services[n] for n in default]
         unknown = [n for n in names if n not in self.services]
         if unknown:
             raise ValueError(f"unknown service(s) {unknown}; choose from {list(self.services)}")
@@ -58,14 +64,12 @@ class ServiceManager:
         return [self._status(s, s.up()) for s in self.select(names)]
 
     def down(self, names: list[str] | None = None) -> list[ServiceStatus]:
-        return [
-            self._status(s, "stopped" if s.down() else "not running") for s in reversed(self.select(names))
-        ]
+        chosen = self.select(names, default=tuple(self.services))
+        return [self._status(s, "stopped" if s.down() else "not running") for s in reversed(chosen)]
 
     def status(self) -> list[ServiceStatus]:
-        return [
-            self._status(s, "running" if s.process.running() else "not running") for s in self.select(None)
-        ]
+        chosen = self.select(None, default=tuple(self.services))
+        return [self._status(s, "running" if s.process.running() else "not running") for s in chosen]
 
 
 def services_up(names: list[str] | None = None) -> list[ServiceStatus]:

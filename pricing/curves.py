@@ -1,0 +1,259 @@
+"""QuantLib curves bootstrapped from a market snapshot, with every quote a ``SimpleQuote``.
+
+A :class:`CurveSet` owns one set of curves (``USD-UST``, ``USD-SOFR``, ``EUR-ESTR``, ``EUR-EURIBOR-6M``,
+whichever the snapshot carries). A bump is ``SimpleQuote.setValue``; QuantLib re-bootstraps lazily the
+bumped curve and every curve built on it (``EUR-EURIBOR-6M`` is bootstrapped with ``EUR-ESTR`` as
+exogenous discounting). Reference date = valuation date, curve time = ACT/365F.
+
+Quote instruments (rates are decimals inside):
+
+- ``deposit``: the index fixing (``1D`` overnight rate on OIS curves, ``6M`` EURIBOR deposit);
+- ``ois``: fixed vs compounded overnight, annual both legs, index payment lag;
+- ``fra``: ``6X12`` style FRA on the curve's IBOR index;
+- ``swap``: annual 30/360 fixed vs 6M EURIBOR, discounted on the ``discount_curve`` (dual curve);
+- ``bill``: zero coupon Treasury bill quoted as a bond-equivalent yield ``y`` with ``d`` days from
+  settlement (T+1) to maturity: price = 100 / (1 + y d/365) if d <= 182, else the Treasury formula
+  100 / ((1 + y/2)(1 + (d/365 - 1/2) y));
+- ``par_bond``: a semiannual ACT/ACT-ICMA Treasury issued at settlement with the coupon quoted when the
+  curve set was built, priced at the clean price that gives the quoted yield (exactly par at build time;
+  after ``set_rates`` on a new tick the pillar is the bond whose yield is the new quote).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import numpy as np
+import QuantLib as ql
+
+from pricing.conventions import (
+    BUSINESS_DAY_RULES,
+    CALENDARS,
+    CURVE_TIME_DAY_COUNT,
+    CURVES,
+    DAY_COUNTS,
+    FREQUENCIES,
+    INDICES,
+    INTERPOLATIONS,
+)
+from pricing.dates import parse_fra_tenor, parse_tenor, to_ql_date
+from pricing.errors import EngineError, MarketDataError
+from pricing.indices import make_index
+from pricing.market import CurveQuotes, MarketSnapshot, Quote
+
+__all__ = ["CurveSet", "bill_price", "par_bond_price"]
+
+
+def bill_price(rate: float, days: int) -> float:
+    """Price per 100 of a Treasury bill from its bond-equivalent yield (decimal) and days to maturity."""
+    if days <= 182:
+        return 100.0 / (1.0 + rate * days / 365.0)
+    return 100.0 / ((1.0 + rate / 2.0) * (1.0 + (days / 365.0 - 0.5) * rate))
+
+
+def par_bond_price(coupon: float, rate: float, periods: int) -> float:
+    """Clean price per 100 on a coupon date of a semiannual bond with ``periods`` coupons left at yield ``rate``."""
+    discount = 1.0 / (1.0 + rate / 2.0)
+    annuity = sum(discount**k for k in range(1, periods + 1))
+    return 100.0 * (coupon / 2.0 * annuity + discount**periods)
+
+
+def _build_order(snapshot: MarketSnapshot) -> list[CurveQuotes]:
+    """Curves sorted so that a discount curve comes before the curves built on it."""
+    ordered: list[CurveQuotes] = []
+    pending = list(snapshot.curves)
+    while pending:
+        ready = [c for c in pending if c.discount_curve is None or c.discount_curve in {o.name for o in ordered}]
+        if not ready:  # parse_market already rejects absent discount curves; only a cycle gets here
+            raise MarketDataError(f"curves {[c.name for c in pending]}: circular discount curve dependency")
+        ordered.extend(ready)
+        pending = [c for c in pending if c not in ready]
+    return ordered
+
+
+class CurveSet:
+    """The bootstrapped curves of one market snapshot; bumps are ``setValue`` on the quotes.
+
+    Sets ``ql.Settings.instance().evaluationDate`` to the snapshot date (helpers need it to roll dates).
+    """
+
+    def __init__(self, snapshot: MarketSnapshot, interpolation: str = "linear_zero") -> None:
+        if interpolation not in INTERPOLATIONS:
+            raise EngineError(f"interpolation {interpolation!r} unknown (use one of {', '.join(INTERPOLATIONS)})")
+        self.snapshot = snapshot
+        self.interpolation = interpolation
+        self.as_of = snapshot.as_of
+        ql.Settings.instance().evaluationDate = to_ql_date(snapshot.as_of)
+        self._quotes: dict[str, ql.SimpleQuote] = {}
+        self._keepalive: list[object] = []  # derived quotes and their Python callbacks
+        self.curves: dict[str, ql.YieldTermStructure] = {}
+        self.handles: dict[str, ql.YieldTermStructureHandle] = {}
+        self.pillar_curve: dict[str, str] = {}
+        for curve in _build_order(snapshot):
+            helpers = []
+            helper_quote: list[tuple[ql.RateHelper, str]] = []
+            for quote in curve.quotes:
+                key = curve.pillar_key(quote)
+                simple = ql.SimpleQuote(quote.rate)
+                self._quotes[key] = simple
+                self.pillar_curve[key] = curve.name
+                try:
+                    helper = self._helper(curve, quote, ql.QuoteHandle(simple))
+                except RuntimeError as exc:
+                    raise MarketDataError(f"curve {curve.name} quote {quote.instrument}/{quote.tenor}: {exc}") from None
+                helpers.append(helper)
+                helper_quote.append((helper, f"{quote.instrument}/{quote.tenor}"))
+            self._keepalive.append(helpers)
+            term_structure = self._piecewise(helpers)
+            term_structure.enableExtrapolation()
+            self.curves[curve.name] = term_structure
+            self.handles[curve.name] = ql.YieldTermStructureHandle(term_structure)
+            self._bootstrap(curve.name, helper_quote)
+        self.pillars: tuple[str, ...] = tuple(c.pillar_key(q) for c in snapshot.curves for q in c.quotes)
+        self._base_rates = {key: quote.value() for key, quote in self._quotes.items()}
+        self.dependents = self._dependents(snapshot)
+
+    # -- construction -------------------------------------------------------------------------------------------
+    def _piecewise(self, helpers: list[ql.RateHelper]) -> ql.YieldTermStructure:
+        reference = to_ql_date(self.as_of)
+        time_day_count = DAY_COUNTS[CURVE_TIME_DAY_COUNT]
+        if self.interpolation == "linear_zero":
+            return ql.PiecewiseLinearZero(reference, helpers, time_day_count)
+        return ql.PiecewiseLogLinearDiscount(reference, helpers, time_day_count)
+
+    def _bootstrap(self, name: str, helper_quote: list[tuple[ql.RateHelper, str]]) -> None:
+        try:
+            self.curves[name].nodes()
+        except RuntimeError as exc:
+            message = str(exc)
+            named = [quote for helper, quote in helper_quote if str(helper.pillarDate()) in message]
+            which = f"quote {' and '.join(named)}" if named else "quotes"
+            raise MarketDataError(f"curve {name} {which}: bootstrap failed ({message})") from None
+
+    def _derived(self, rate: ql.QuoteHandle, price: Callable[[float], float]) -> ql.QuoteHandle:
+        derived = ql.DerivedQuote(rate, price)
+        self._keepalive.extend([price, derived])
+        return ql.QuoteHandle(derived)
+
+    def _helper(self, curve: CurveQuotes, quote: Quote, rate: ql.QuoteHandle) -> ql.RateHelper:
+        convention = CURVES[curve.name]
+        calendar = CALENDARS[convention.calendar]
+        if quote.instrument in ("deposit", "ois", "fra", "swap"):
+            assert convention.index is not None
+            index = make_index(convention.index)
+        if quote.instrument == "deposit":
+            return ql.DepositRateHelper(rate, index)
+        if quote.instrument == "ois":
+            return ql.OISRateHelper(
+                convention.settlement_days,
+                parse_tenor(quote.tenor),
+                rate,
+                index,
+                paymentLag=INDICES[convention.index or ""].payment_lag_days,
+                paymentFrequency=FREQUENCIES[convention.fixed_frequency],
+                fixedDayCount=DAY_COUNTS[convention.fixed_day_count],
+            )
+        if quote.instrument == "fra":
+            months_to_start, months_to_end = parse_fra_tenor(quote.tenor)
+            if months_to_end - months_to_start != parse_tenor(INDICES[convention.index or ""].tenor).length():
+                raise MarketDataError(
+                    f"curve {curve.name} quote fra/{quote.tenor}: FRA period must equal the index tenor"
+                )
+            return ql.FraRateHelper(rate, months_to_start, index)
+        if quote.instrument == "swap":
+            discount = self.handles[curve.discount_curve] if curve.discount_curve else ql.YieldTermStructureHandle()
+            return ql.SwapRateHelper(
+                rate,
+                parse_tenor(quote.tenor),
+                calendar,
+                FREQUENCIES[convention.fixed_frequency],
+                BUSINESS_DAY_RULES[convention.business_day],
+                DAY_COUNTS[convention.fixed_day_count],
+                index,
+                ql.QuoteHandle(),
+                ql.Period(0, ql.Days),
+                discount,
+            )
+        settlement = calendar.advance(to_ql_date(self.as_of), convention.settlement_days, ql.Days)
+        if quote.instrument == "bill":
+            maturity = calendar.adjust(settlement + parse_tenor(quote.tenor), ql.Following)
+            days = maturity - settlement
+            bond = ql.ZeroCouponBond(
+                convention.settlement_days, calendar, 100.0, maturity, ql.Following, 100.0, settlement
+            )
+            return ql.BondHelper(self._derived(rate, lambda y: bill_price(y, days)), bond)
+        # par_bond
+        maturity = settlement + parse_tenor(quote.tenor)
+        schedule = ql.Schedule(
+            settlement,
+            maturity,
+            ql.Period(FREQUENCIES[convention.fixed_frequency]),
+            calendar,
+            ql.Unadjusted,
+            ql.Unadjusted,
+            ql.DateGeneration.Backward,
+            False,
+        )
+        coupon = quote.rate
+        periods = len(schedule) - 1
+        bond = ql.FixedRateBond(
+            convention.settlement_days,
+            100.0,
+            schedule,
+            [coupon],
+            ql.ActualActual(ql.ActualActual.ISMA, schedule),
+            BUSINESS_DAY_RULES[convention.business_day],
+        )
+        return ql.BondHelper(self._derived(rate, lambda y: par_bond_price(coupon, y, periods)), bond)
+
+    @staticmethod
+    def _dependents(snapshot: MarketSnapshot) -> dict[str, tuple[str, ...]]:
+        """Curve -> itself and every curve built (transitively) on it."""
+        result: dict[str, tuple[str, ...]] = {}
+        for curve in snapshot.curves:
+            found = [curve.name]
+            for name in found:
+                found.extend(c.name for c in snapshot.curves if c.discount_curve == name and c.name not in found)
+            result[curve.name] = tuple(found)
+        return result
+
+    # -- quotes and bumps ---------------------------------------------------------------------------------------
+    @property
+    def base_rates(self) -> Mapping[str, float]:
+        return dict(self._base_rates)
+
+    def set_rates(self, rates: Mapping[str, float]) -> None:
+        """New base quote values (``CURVE/TENOR`` -> decimal) for the same quote set (a new tick)."""
+        for key, value in rates.items():
+            self._quotes[key].setValue(value)
+            self._base_rates[key] = value
+
+    def apply_bumps(self, bumps: Mapping[str, float]) -> None:
+        """Shift the named quotes from their base value (decimal shifts); ``reset`` undoes it."""
+        for key, shift in bumps.items():
+            self._quotes[key].setValue(self._base_rates[key] + shift)
+
+    def reset(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._quotes[key].setValue(self._base_rates[key])
+
+    def affected_curves(self, keys: Iterable[str]) -> frozenset[str]:
+        """Curves that move when the quotes ``keys`` move."""
+        return frozenset(name for key in keys for name in self.dependents[self.pillar_curve[key]])
+
+    def rebootstrap(self) -> None:
+        """Force every curve to bootstrap now; raises ``MarketDataError`` naming the curve on failure."""
+        for name in self.curves:
+            self._bootstrap(name, [])
+
+    # -- nodes for the fast engine ------------------------------------------------------------------------------
+    def node_times(self, name: str) -> np.ndarray:
+        return np.asarray(self.curves[name].times(), dtype=float)
+
+    def node_values(self, name: str) -> np.ndarray:
+        """Zero rates (linear_zero) or discount factors (loglinear_discount) at the curve nodes."""
+        return np.asarray(self.curves[name].data(), dtype=float)
+
+    def time(self, day: ql.Date) -> float:
+        """Curve time of ``day`` (ACT/365F from the valuation date)."""
+        return float(DAY_COUNTS[CURVE_TIME_DAY_COUNT].yearFraction(to_ql_date(self.as_of), day))

@@ -1,0 +1,261 @@
+"""Instrument specs: frozen, picklable contract terms, and their JSON form (DESIGN.md section 5).
+
+Three forms of an instrument (as in Strata): the spec here (terms + position size + book), the QuantLib
+objects built from it inside a process (:mod:`pricing.instruments`), and the fast engine's cashflow rows
+(:mod:`pricing.cashflows`). :func:`spec_from_dict` validates a book entry and raises
+:class:`~pricing.errors.SpecError` naming the instrument, the field and the rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import MISSING, asdict, dataclass, fields
+from datetime import date
+from typing import Any
+
+from pricing.conventions import CALENDARS, CURRENCIES, CURVES, DAY_COUNTS, FREQUENCIES, INDICES
+from pricing.dates import parse_iso_date
+from pricing.errors import SpecError
+
+__all__ = [
+    "SIDES",
+    "BondSpec",
+    "InstrumentSpec",
+    "OisSwapSpec",
+    "SwapSpec",
+    "cashflow_count",
+    "spec_from_dict",
+    "spec_to_dict",
+]
+
+SIDES = ("pay_fixed", "receive_fixed")
+_MONTHS = {"annual": 12, "semiannual": 6, "quarterly": 3, "monthly": 1}
+
+
+@dataclass(frozen=True)
+class BondSpec:
+    """Fixed-rate bond; zero coupon bonds and bills have ``coupon_pct=0`` and ``frequency="once"``."""
+
+    id: str
+    currency: str
+    face: float
+    coupon_pct: float
+    frequency: str
+    day_count: str
+    issue_date: date
+    maturity_date: date
+    discount_curve: str
+    isin: str | None = None
+    book: str | None = None
+    quantity: float = 1.0
+    settlement_days: int = 1
+    calendar: str = "US-GOVT"
+
+    @property
+    def curves(self) -> tuple[str, ...]:
+        return (self.discount_curve,)
+
+
+@dataclass(frozen=True)
+class SwapSpec:
+    """Vanilla IRS, fixed vs IBOR (dual curve: ``discount_curve`` discounts, ``forecast_curve`` forecasts)."""
+
+    id: str
+    currency: str
+    notional: float
+    side: str
+    fixed_rate_pct: float
+    start_date: date
+    maturity_date: date
+    fixed_frequency: str
+    fixed_day_count: str
+    float_index: str
+    float_spread_bp: float
+    discount_curve: str
+    forecast_curve: str
+    float_frequency: str | None = None  # default: the index's
+    float_day_count: str | None = None  # default: the index's
+    book: str | None = None
+    quantity: float = 1.0
+
+    @property
+    def curves(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.discount_curve, self.forecast_curve)))
+
+
+@dataclass(frozen=True)
+class OisSwapSpec:
+    """Fixed vs compounded overnight (SOFR or ESTR); the OIS curve discounts and forecasts."""
+
+    id: str
+    currency: str
+    notional: float
+    side: str
+    fixed_rate_pct: float
+    start_date: date
+    maturity_date: date
+    float_index: str
+    discount_curve: str
+    fixed_frequency: str = "annual"
+    fixed_day_count: str = "ACT/360"
+    book: str | None = None
+    quantity: float = 1.0
+
+    @property
+    def forecast_curve(self) -> str:
+        return INDICES[self.float_index].forecast_curve
+
+    @property
+    def curves(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.discount_curve, self.forecast_curve)))
+
+
+InstrumentSpec = BondSpec | SwapSpec | OisSwapSpec
+_TYPES: dict[str, type[BondSpec] | type[SwapSpec] | type[OisSwapSpec]] = {
+    "bond": BondSpec,
+    "swap": SwapSpec,
+    "ois": OisSwapSpec,
+}
+_DATE_FIELDS = frozenset({"issue_date", "maturity_date", "start_date"})
+_NUMBER_FIELDS = frozenset({"face", "coupon_pct", "notional", "fixed_rate_pct", "float_spread_bp", "quantity"})
+
+
+def _field(ident: str, name: str, value: Any) -> Any:
+    """Type-check one field value; raises ``SpecError`` naming the instrument and the field."""
+    where = f"instrument {ident}: {name}"
+    if name in _DATE_FIELDS:
+        try:
+            return parse_iso_date(value, where)
+        except ValueError as exc:
+            raise SpecError(str(exc)) from None
+    if name in _NUMBER_FIELDS:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise SpecError(f"{where} {value!r} is not a finite number")
+        return float(value)
+    if name == "settlement_days":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 5:
+            raise SpecError(f"{where} {value!r} must be an integer from 0 to 5")
+        return value
+    if value is not None and not isinstance(value, str):
+        raise SpecError(f"{where} {value!r} must be a string")
+    return value
+
+
+def _check_choice(ident: str, name: str, value: object, allowed: Mapping[str, object] | frozenset[str]) -> None:
+    if value not in allowed:
+        raise SpecError(f"instrument {ident}: {name} {value!r} unknown (allowed: {', '.join(sorted(allowed))})")
+
+
+def _validate(spec: InstrumentSpec) -> None:
+    ident = spec.id
+    _check_choice(ident, "currency", spec.currency, CURRENCIES)
+    _check_choice(ident, "discount_curve", spec.discount_curve, CURVES)
+    if CURVES[spec.discount_curve].currency != spec.currency:
+        raise SpecError(f"instrument {ident}: discount_curve {spec.discount_curve} is not a {spec.currency} curve")
+    if spec.quantity == 0:
+        raise SpecError(f"instrument {ident}: quantity must not be 0")
+    if isinstance(spec, BondSpec):
+        _check_choice(ident, "frequency", spec.frequency, FREQUENCIES)
+        _check_choice(ident, "day_count", spec.day_count, DAY_COUNTS)
+        _check_choice(ident, "calendar", spec.calendar, CALENDARS)
+        if spec.face <= 0:
+            raise SpecError(f"instrument {ident}: face {spec.face} must be positive")
+        if spec.maturity_date <= spec.issue_date:
+            raise SpecError(f"instrument {ident}: maturity_date {spec.maturity_date} is not after issue_date {spec.issue_date}")
+        if spec.frequency == "once" and spec.coupon_pct != 0:
+            raise SpecError(f"instrument {ident}: frequency 'once' is for zero coupon bonds (coupon_pct must be 0)")
+        return
+    _check_choice(ident, "side", spec.side, frozenset(SIDES))
+    _check_choice(ident, "float_index", spec.float_index, INDICES)
+    _check_choice(ident, "fixed_frequency", spec.fixed_frequency, _MONTHS)
+    _check_choice(ident, "fixed_day_count", spec.fixed_day_count, DAY_COUNTS)
+    index = INDICES[spec.float_index]
+    if spec.notional <= 0:
+        raise SpecError(f"instrument {ident}: notional {spec.notional} must be positive (use side for direction)")
+    if spec.maturity_date <= spec.start_date:
+        raise SpecError(f"instrument {ident}: maturity_date {spec.maturity_date} is not after start_date {spec.start_date}")
+    if index.currency != spec.currency:
+        raise SpecError(f"instrument {ident}: float_index {spec.float_index} is not a {spec.currency} index")
+    if isinstance(spec, SwapSpec):
+        if index.overnight:
+            raise SpecError(f"instrument {ident}: float_index {spec.float_index} is overnight; use type 'ois'")
+        if spec.forecast_curve != index.forecast_curve:
+            raise SpecError(
+                f"instrument {ident}: forecast_curve {spec.forecast_curve} does not forecast {spec.float_index} "
+                f"(use {index.forecast_curve})"
+            )
+        if spec.float_frequency is not None:
+            _check_choice(ident, "float_frequency", spec.float_frequency, _MONTHS)
+        if spec.float_day_count is not None:
+            _check_choice(ident, "float_day_count", spec.float_day_count, DAY_COUNTS)
+    elif not index.overnight:
+        raise SpecError(f"instrument {ident}: float_index {spec.float_index} is not an overnight index (SOFR, ESTR)")
+
+
+def spec_from_dict(data: Mapping[str, Any]) -> InstrumentSpec:
+    """A validated spec from a book entry (DESIGN.md section 5); raises ``SpecError`` with the reason."""
+    if not isinstance(data, Mapping):
+        raise SpecError(f"instrument {data!r}: expected an object")
+    ident = data.get("id")
+    if not isinstance(ident, str) or not ident:
+        raise SpecError(f"instrument {data.get('id')!r}: id must be a non-empty string")
+    kind = data.get("type")
+    if kind not in _TYPES:
+        raise SpecError(f"instrument {ident}: type {kind!r} unknown (allowed: {', '.join(_TYPES)})")
+    cls = _TYPES[kind]
+    known = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in ("type", "id"):
+            continue
+        if name not in known:
+            if name == "forecast_curve" and cls is OisSwapSpec:
+                continue  # accepted for symmetry with swaps; always the index's curve
+            raise SpecError(f"instrument {ident}: field {name!r} is not a {kind} field")
+        values[name] = _field(ident, name, value)
+    if cls is BondSpec and values.get("currency") == "EUR":
+        values.setdefault("calendar", "TARGET")
+        values.setdefault("settlement_days", 2)
+    if cls is OisSwapSpec and "float_index" in values and values["float_index"] in INDICES:
+        values.setdefault("discount_curve", INDICES[values["float_index"]].forecast_curve)
+    missing = [
+        name
+        for name, f in known.items()
+        if name != "id" and f.default is MISSING and f.default_factory is MISSING and name not in values
+    ]
+    if missing:
+        raise SpecError(f"instrument {ident}: missing field(s) {', '.join(missing)} for type {kind}")
+    spec = cls(id=ident, **values)
+    _validate(spec)
+    return spec
+
+
+def spec_to_dict(spec: InstrumentSpec) -> dict[str, Any]:
+    """The book entry of a spec (inverse of :func:`spec_from_dict`; ``None`` fields left out)."""
+    kind = next(name for name, cls in _TYPES.items() if isinstance(spec, cls))
+    data: dict[str, Any] = {"id": spec.id, "type": kind}
+    for name, value in asdict(spec).items():
+        if name == "id" or value is None:
+            continue
+        data[name] = value.isoformat() if isinstance(value, date) else value
+    return data
+
+
+def cashflow_count(spec: InstrumentSpec) -> int:
+    """Number of cashflows of the whole trade (all legs), from its terms alone: a load-balancing weight."""
+    months = (spec.maturity_date.year - _start(spec).year) * 12 + spec.maturity_date.month - _start(spec).month
+    months = max(months, 1)
+    if isinstance(spec, BondSpec):
+        if spec.frequency == "once":
+            return 1
+        return math.ceil(months / _MONTHS[spec.frequency]) + 1
+    fixed = math.ceil(months / _MONTHS[spec.fixed_frequency])
+    if isinstance(spec, SwapSpec):
+        float_frequency = spec.float_frequency or INDICES[spec.float_index].float_frequency
+        return fixed + math.ceil(months / _MONTHS[float_frequency])
+    return 2 * fixed
+
+
+def _start(spec: InstrumentSpec) -> date:
+    return spec.issue_date if isinstance(spec, BondSpec) else spec.start_date

@@ -1,0 +1,51 @@
+"""The book JSON of DESIGN.md section 5, as consumed by the risk engine and ``riskctl price``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, with_polymorphic
+
+from secmaster.errors import NotFound
+from secmaster.models import Bond, Book, Instrument, InterestRateSwap, OisSwap, Position
+from secmaster.repository.terms import scaled_terms
+from secmaster.schemas import ALL_BOOKS
+
+__all__ = ["export_book", "load_book"]
+
+
+def load_book(session: Session, book: str | None) -> list[dict[str, Any]]:
+    """Every position of ``book`` (None or ``"ALL"``: every book) as a book-format instrument dict.
+
+    Each dict carries the instrument's terms with face (bonds) or notional (swaps) multiplied by the
+    position's quantity, and ``book``. Ordered by book then instrument id. An instrument held in several
+    books appears once per book; in a whole-portfolio load its ``id`` then becomes ``"{id}@{book}"`` so ids
+    stay unique. Instruments held in no book are not part of any book. Raises NotFound for an unknown book.
+    """
+    whole = book is None or book == ALL_BOOKS
+    if not whole and session.get(Book, book) is None:
+        raise NotFound(f"book {book!r} does not exist")
+    any_instrument = with_polymorphic(Instrument, [Bond, InterestRateSwap, OisSwap])
+    statement = (
+        select(Position.book_name, Position.quantity, any_instrument)
+        .join(any_instrument, any_instrument.id == Position.instrument_id)
+        .order_by(Position.book_name, Position.instrument_id)
+    )
+    if not whole:
+        statement = statement.where(Position.book_name == book)
+    rows = session.execute(statement).all()
+    held_in = Counter(instrument.id for _, _, instrument in rows)
+    result = []
+    for book_name, quantity, instrument in rows:
+        terms = scaled_terms(instrument, book_name, quantity)
+        if held_in[instrument.id] > 1:
+            terms["id"] = f"{instrument.id}@{book_name}"
+        result.append(terms)
+    return result
+
+
+def export_book(session: Session, book: str | None) -> dict[str, list[dict[str, Any]]]:
+    """``{"instruments": load_book(...)}``: the document ``riskctl price --book`` reads."""
+    return {"instruments": load_book(session, book)}

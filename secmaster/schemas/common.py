@@ -1,0 +1,149 @@
+"""Field types and business rules shared by the schema families (names come from ``pricing.conventions``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+
+from pricing.conventions import CURRENCIES, CURVES, DAY_COUNTS, FREQUENCIES, INDICES
+from secmaster.identifiers import validate_cusip, validate_isin
+
+__all__ = [
+    "ALL_BOOKS",
+    "INPUT_CONFIG",
+    "MAX_LIMIT",
+    "MAX_TENOR_YEARS",
+    "BookName",
+    "CouponPct",
+    "Currency",
+    "Cusip",
+    "CurveName",
+    "DayCount",
+    "Frequency",
+    "IndexName",
+    "InstrumentId",
+    "Isin",
+    "Notional",
+    "Quantity",
+    "SpreadBp",
+    "SwapRatePct",
+    "check_dates",
+]
+
+#: Book name meaning the whole portfolio (the same word the risk engine uses in Redis keys).
+ALL_BOOKS = "ALL"
+MAX_LIMIT = 1000
+#: No instrument in this market runs longer than this (100-year bonds exist; nothing longer does).
+MAX_TENOR_YEARS = 100
+
+#: Input models reject unknown fields (a typo is an error, not silently ignored) and NaN/infinity.
+INPUT_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=False)
+
+
+def _one_of(kind: str, allowed: frozenset[str]) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"unknown {kind} {value!r}; use one of {', '.join(sorted(allowed))}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _enum_schema(allowed: frozenset[str]) -> dict[str, Any]:
+    return {"enum": sorted(allowed)}
+
+
+def _currency(value: str) -> str:
+    if len(value) != 3 or not value.isascii() or not value.isupper() or not value.isalpha():
+        raise ValueError(f"currency {value!r} is not an ISO 4217 code (three upper-case letters)")
+    if value not in CURRENCIES:
+        raise ValueError(
+            f"currency {value} has no curves in this engine; use one of {', '.join(sorted(CURRENCIES))}"
+        )
+    return value
+
+
+_id_pattern = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+_book_pattern = r"^[A-Z0-9][A-Z0-9_-]{0,31}$"
+
+
+def _not_all(value: str) -> str:
+    if value == ALL_BOOKS:
+        raise ValueError(f"book name {ALL_BOOKS!r} is reserved for the whole portfolio")
+    return value
+
+
+InstrumentId = Annotated[
+    str,
+    StringConstraints(pattern=_id_pattern),
+    Field(description="Letters, digits and . _ : - (at most 64 characters)", examples=["UST-91282CJZ5"]),
+]
+BookName = Annotated[
+    str,
+    StringConstraints(pattern=_book_pattern),
+    AfterValidator(_not_all),
+    Field(description="Upper-case letters, digits, _ and - (at most 32); ALL is reserved", examples=["GOVT"]),
+]
+Isin = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$"),
+    AfterValidator(validate_isin),
+    Field(description="ISO 6166 ISIN with a valid check digit", examples=["US91282CJZ59"]),
+]
+Cusip = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z0-9*@#]{8}[0-9]$"),
+    AfterValidator(validate_cusip),
+    Field(description="CUSIP with a valid check digit", examples=["91282CJZ5"]),
+]
+Currency = Annotated[
+    str,
+    AfterValidator(_currency),
+    Field(description="ISO 4217 code of a currency with curves", json_schema_extra=_enum_schema(CURRENCIES)),
+]
+DayCount = Annotated[
+    str, _one_of("day count", frozenset(DAY_COUNTS)), Field(json_schema_extra=_enum_schema(frozenset(DAY_COUNTS)))
+]
+Frequency = Annotated[
+    str,
+    _one_of("frequency", frozenset(FREQUENCIES)),
+    Field(json_schema_extra=_enum_schema(frozenset(FREQUENCIES))),
+]
+IndexName = Annotated[
+    str, _one_of("index", frozenset(INDICES)), Field(json_schema_extra=_enum_schema(frozenset(INDICES)))
+]
+CurveName = Annotated[
+    str, _one_of("curve", frozenset(CURVES)), Field(json_schema_extra=_enum_schema(frozenset(CURVES)))
+]
+Notional = Annotated[float, Field(gt=0, le=1e12, description="Positive amount in the instrument's currency")]
+CouponPct = Annotated[float, Field(ge=0, le=20, description="Annual coupon in percent (0 for zero coupon)")]
+SwapRatePct = Annotated[float, Field(ge=-5, le=20, description="Fixed rate in percent")]
+SpreadBp = Annotated[float, Field(ge=-1000, le=1000, description="Spread over the index in basis points")]
+def _nonzero(value: float) -> float:
+    if value == 0:
+        raise ValueError("quantity must not be 0; delete the position instead")
+    return value
+
+
+Quantity = Annotated[
+    float,
+    AfterValidator(_nonzero),
+    Field(
+        ge=-1e6,
+        le=1e6,
+        description="Units of the instrument's face or notional held; negative is short; not 0",
+    ),
+]
+
+
+def check_dates(start: date | None, maturity: date, start_field: str) -> date:
+    """The maturity rule: strictly after the start (issue) date and at most MAX_TENOR_YEARS later."""
+    if start is None:
+        return maturity
+    if maturity <= start:
+        raise ValueError(f"maturity_date {maturity} must be after {start_field} {start}")
+    if (maturity - start).days > MAX_TENOR_YEARS * 366:
+        raise ValueError(f"maturity_date {maturity} is more than {MAX_TENOR_YEARS} years after {start_field}")
+    return maturity
