@@ -16,6 +16,7 @@ __all__ = ["app", "main"]
 COMMAND_MODULES = [
     "cluster.commands.services",
     "cluster.commands.demo",
+    "cluster.commands.replay",
 ]
 
 app = typer.Typer(

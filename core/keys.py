@@ -1,23 +1,48 @@
 """Key grammar shared by the feed, Kafka, Redis and the dashboard (one naming scheme everywhere).
 
-Risk factor keys are ``CURVE/TENOR`` (``EUR-EURIBOR-6M/10Y``); Redis keys follow DESIGN.md section 6.
+Risk factor keys are ``CURVE/TENOR`` (``EUR-EURIBOR-6M/10Y``); quote keys inside a curve are
+``instrument/tenor`` (``swap/10Y``). The Redis layout (DESIGN.md section 6), written by the aggregator in
+one transaction per tick and read by the API and the dashboard; all numbers are decimal strings, money in
+the reporting currency (USD) unless a field names another currency:
+
+``risk:books``                SET of book names (``ALL`` is the whole portfolio)
+``risk:{book}:summary``       HASH pv, dv01, gamma, pnl_open, pnl_predicted, pnl_residual, n_ok, n_failed,
+                              n_pending, seq, market_time, as_of, computed_at, latency_ms, stale (0|1),
+                              stale_reason, pv_USD, pv_EUR, ... (per currency, in that currency)
+``risk:{book}:kr01``          HASH ``CURVE/TENOR`` -> kr01
+``risk:{book}:by_type``       HASH ``TYPE:MEASURE`` (``bond:dv01``, ``swap:pv``, ``ois:gamma``) -> value
+``risk:{book}:dv01_rank``     ZSET instrument id -> abs(dv01) in USD (top contributors)
+``risk:{book}:history``       STREAM (bounded) seq, market_time, pv, dv01, gamma, pnl_open, pnl_predicted,
+                              pnl_residual
+``risk:instr:{id}``           HASH id, book, type, currency, ok (0|1), error, pv, dv01, gamma, kr01 (JSON
+                              object), seq, market_time (instrument currency)
+``market:{curve}:{when}``     HASH ``instrument/tenor`` -> rate_pct, ``when`` in now | open | prev_close
+``market:derived``            SET ``CURVE/instrument/tenor`` of quotes derived by rule in the latest ticks
+``engine:status``             HASH state, last_seq, last_market_time, consumer_lag, ticks_processed,
+                              ticks_conflated, ticks_rejected, ticks_dlq, latency_p50_ms, latency_p95_ms,
+                              latency_p99_ms, shards, instruments, updated_at, last_error
+``risk.updates``              pub/sub channel: a JSON ``{"seq", "market", "market_time"}`` per written tick
 """
 
 from __future__ import annotations
 
 __all__ = [
     "ALL_BOOKS",
+    "BOOKS_SET",
     "CONSUMER_GROUP",
     "ENGINE_STATUS",
+    "MARKET_DERIVED",
     "RISK_UPDATES_CHANNEL",
     "TOPIC_CURVES",
     "TOPIC_CURVES_DLQ",
     "TOPIC_SECMASTER_EVENTS",
     "book_by_type_key",
+    "book_dv01_rank_key",
     "book_history_key",
     "book_kr01_key",
     "book_summary_key",
     "instrument_risk_key",
+    "market_curve_key",
     "risk_factor_key",
     "split_risk_factor_key",
 ]
@@ -28,6 +53,8 @@ TOPIC_SECMASTER_EVENTS = "secmaster.events"
 CONSUMER_GROUP = "risk-engine"
 RISK_UPDATES_CHANNEL = "risk.updates"
 ENGINE_STATUS = "engine:status"
+BOOKS_SET = "risk:books"
+MARKET_DERIVED = "market:derived"
 ALL_BOOKS = "ALL"
 
 
@@ -54,9 +81,19 @@ def book_by_type_key(book: str) -> str:
     return f"risk:{book}:by_type"
 
 
+def book_dv01_rank_key(book: str) -> str:
+    return f"risk:{book}:dv01_rank"
+
+
 def book_history_key(book: str) -> str:
     return f"risk:{book}:history"
 
 
 def instrument_risk_key(instrument_id: str) -> str:
     return f"risk:instr:{instrument_id}"
+
+
+def market_curve_key(curve: str, when: str) -> str:
+    if when not in ("now", "open", "prev_close"):
+        raise ValueError(f"market curve snapshot {when!r} is not one of now, open, prev_close")
+    return f"market:{curve}:{when}"

@@ -16,7 +16,7 @@ from core.messages import CurveTick
 from market_replay.errors import ReplayConfigError
 from market_replay.intraday import SESSION_SECONDS, brownian_bridge, day_rng, tick_time
 from market_replay.recipes import DayQuotes
-from market_replay.rules import INTRADAY_VOL_BP, MARKETS, Market
+from market_replay.rules import DEFAULT_TICKS_PER_DAY, INTRADAY_VOL_BP, MARKETS, Market
 from market_replay.sources import HistoricalSource, QuoteSource
 
 __all__ = [
@@ -28,8 +28,6 @@ __all__ = [
     "weekdays",
 ]
 
-#: One tick per market minute: 540 ticks over the 9-hour session.
-DEFAULT_TICKS_PER_DAY = 540
 #: How far back to look for the previous close of a market (covers any holiday cluster).
 _PREVIOUS_CLOSE_LOOKBACK_DAYS = 14
 _INTRADAY_DECIMALS = 4

@@ -164,7 +164,7 @@ def replay_to_kafka(
                 if stop.is_set():
                     stats.stopped = True
                     break
-            _produce(producer, topic, scheduled)
+            _produce(producer, topic, scheduled, on_delivery)
             stats.sent += 1
             stats.last_seq = scheduled.tick.seq
             stats.market_date = scheduled.tick.as_of
@@ -190,12 +190,17 @@ def replay_to_kafka(
     return stats
 
 
-def _produce(producer: Producer, topic: str, scheduled: ScheduledTick) -> None:
+def _produce(
+    producer: Producer,
+    topic: str,
+    scheduled: ScheduledTick,
+    on_delivery: Callable[[KafkaError | None, Message], None],
+) -> None:
     tick = scheduled.tick.model_copy(update={"produced_at_ns": time.time_ns()})
     payload = tick.to_json()
     while True:
         try:
-            producer.produce(topic, key=tick.market.encode(), value=payload)
+            producer.produce(topic, key=tick.market.encode(), value=payload, on_delivery=on_delivery)
             break
         except BufferError:  # local queue full: let deliveries drain, then retry
             producer.poll(_POLL_SLICE_S)

@@ -13,6 +13,7 @@ from typing import Final, Literal
 
 __all__ = [
     "CURVE_INFO",
+    "DEFAULT_TICKS_PER_DAY",
     "DERIVED_FIXING_KEY",
     "DERIVED_FX_KEY",
     "ESTR_OIS_SPREAD_BP",
@@ -81,6 +82,9 @@ EURIBOR6M_FIXING_WINDOW_DAYS: Final = 182
 
 #: No public EUR/USD series is in the data: a constant, flagged derived.
 EURUSD_SPOT: Final = 1.10
+
+#: One tick per market minute: 540 ticks over the 9-hour 08:00-17:00 session.
+DEFAULT_TICKS_PER_DAY: Final = 540
 
 #: Intraday Brownian bridge volatility per quote, in bp per square root of a trading day.
 INTRADAY_VOL_BP: Final = 4.0

@@ -1,0 +1,20 @@
+"""The security master's HTTP API (FastAPI routers); the application mounts it with :func:`install`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from secmaster.api.books import router as books_router
+from secmaster.api.context import ApiContext, require_writer
+from secmaster.api.errors import install_error_handlers
+from secmaster.api.instruments import router as instruments_router
+
+__all__ = ["ApiContext", "install", "require_writer"]
+
+
+def install(app: FastAPI, context: ApiContext) -> None:
+    """Mount the instrument, book and position routes and their error handlers on ``app``."""
+    app.state.secmaster = context
+    app.include_router(instruments_router)
+    app.include_router(books_router)
+    install_error_handlers(app)
