@@ -49,7 +49,7 @@ def load_fixings(fixings: Mapping[str, Mapping[date, float]]) -> None:
     """
     for name, series in fixings.items():
         index = make_index(name)
-        ql.IndexManager.instance().clearHistory(index.name())
+        index.clearFixings()
         for day, rate in sorted(series.items()):
             fixing_date = to_ql_date(day)
             if index.isValidFixingDate(fixing_date):

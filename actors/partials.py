@@ -1,0 +1,90 @@
+"""What a shard sends the aggregator for one tick, and how partials reduce to book totals.
+
+A shard's partial carries book-level sums over *all* its instruments (those the tick revalued and those
+whose market did not move, at their last values), plus the per-instrument results that changed. So
+the aggregator needs no per-instrument memory, and a restarted aggregator is right on the next tick.
+Money is in USD (the reporting currency) in the sums and in the instrument's currency per instrument.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from core.keys import ALL_BOOKS
+
+__all__ = ["BookSums", "InstrumentRisk", "ShardPartial", "reduce_partials"]
+
+
+@dataclass(frozen=True)
+class InstrumentRisk:
+    """One instrument's latest risk (instrument currency), or why it failed."""
+
+    id: str
+    book: str
+    type: str
+    currency: str
+    ok: bool
+    error: str
+    pv: float
+    dv01: float
+    gamma: float
+    kr01: Mapping[str, float]
+    seq: int
+    market_time: str
+    dv01_usd: float
+
+
+@dataclass
+class BookSums:
+    """Additive totals of one book (USD unless keyed by currency)."""
+
+    pv: float = 0.0
+    dv01: float = 0.0
+    gamma: float = 0.0
+    n_ok: int = 0
+    n_failed: int = 0
+    n_pending: int = 0
+    pv_by_currency: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    kr01: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    by_type: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+    def add(self, other: BookSums) -> None:
+        self.pv += other.pv
+        self.dv01 += other.dv01
+        self.gamma += other.gamma
+        self.n_ok += other.n_ok
+        self.n_failed += other.n_failed
+        self.n_pending += other.n_pending
+        for target, source in (
+            (self.pv_by_currency, other.pv_by_currency),
+            (self.kr01, other.kr01),
+            (self.by_type, other.by_type),
+        ):
+            for key, value in source.items():
+                target[key] = target.get(key, 0.0) + value
+
+
+@dataclass(frozen=True)
+class ShardPartial:
+    shard: int
+    seq: int
+    books: Mapping[str, BookSums]
+    changed: tuple[InstrumentRisk, ...]
+    removed: tuple[tuple[str, str], ...]  # (instrument id, book) no longer in the book
+    n_instruments: int
+    compute_ms: float
+
+
+def reduce_partials(partials: Iterable[ShardPartial]) -> dict[str, BookSums]:
+    """Sum the shards' book totals; book ``ALL`` is the whole portfolio."""
+    books: dict[str, BookSums] = defaultdict(BookSums)
+    for partial in partials:
+        for book, sums in partial.books.items():
+            books[book].add(sums)
+    whole = BookSums()
+    for sums in books.values():
+        whole.add(sums)
+    books[ALL_BOOKS] = whole
+    return dict(books)

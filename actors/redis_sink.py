@@ -1,0 +1,200 @@
+"""The aggregator's single write per tick: every key of DESIGN.md section 6 in one Redis transaction.
+
+The transaction is guarded by ``seq``: under ``WATCH`` of the portfolio summary, a tick whose ``seq`` is
+not newer than the stored one is dropped (a redelivered or stale tick never overwrites newer results).
+A Redis outage is retried with exponential backoff; the caller commits Kafka offsets only after
+:meth:`RedisRiskWriter.write` returned, so nothing is acknowledged that is not in Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import redis
+
+from actors.partials import BookSums, InstrumentRisk
+from actors.pnl import PnlExplain
+from core.keys import (
+    ALL_BOOKS,
+    BOOKS_SET,
+    ENGINE_STATUS,
+    MARKET_DERIVED,
+    RISK_UPDATES_CHANNEL,
+    book_by_type_key,
+    book_dv01_rank_key,
+    book_history_key,
+    book_kr01_key,
+    book_summary_key,
+    instrument_risk_key,
+    market_curve_key,
+)
+
+__all__ = ["RedisRiskWriter", "RedisUnavailable", "TickUpdate"]
+
+
+class RedisUnavailable(RuntimeError):
+    """Redis did not come back within the retry budget; the tick stays uncommitted."""
+
+
+@dataclass(frozen=True)
+class TickUpdate:
+    seq: int
+    market: str
+    as_of: str
+    market_time: str
+    latency_ms: float
+    books: Mapping[str, BookSums]
+    pnl: Mapping[str, PnlExplain]
+    changed: Sequence[InstrumentRisk]
+    removed: Sequence[tuple[str, str]]
+    curves_now: Mapping[str, Mapping[str, float]]
+    curves_open: Mapping[str, Mapping[str, float]] | None = None
+    curves_prev_close: Mapping[str, Mapping[str, float]] | None = None
+    derived: Sequence[str] = ()
+    stale_reason: str = ""
+    status: Mapping[str, str | int | float] = field(default_factory=dict)
+
+
+def _num(value: float) -> str:
+    return repr(float(value))
+
+
+class RedisRiskWriter:
+    def __init__(
+        self,
+        redis_url: str,
+        history_maxlen: int = 5000,
+        max_wait_s: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
+        self._history_maxlen = history_maxlen
+        self._max_wait_s = max_wait_s
+        self._sleep = sleep
+        self.retries = 0
+
+    @property
+    def client(self) -> redis.Redis:
+        return self._client
+
+    def last_seq(self) -> int:
+        value = self._client.hget(book_summary_key(ALL_BOOKS), "seq")
+        return int(value) if value is not None else -1
+
+    def write(self, update: TickUpdate) -> bool:
+        """Write the tick; False if a newer or equal ``seq`` is already stored. Retries outages."""
+        delay = 0.05
+        deadline = time.monotonic() + self._max_wait_s
+        while True:
+            try:
+                return self._write_once(update)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if time.monotonic() + delay > deadline:
+                    raise RedisUnavailable(
+                        f"Redis unreachable for {self._max_wait_s:.0f} s writing seq {update.seq}: {exc}"
+                    ) from exc
+                self.retries += 1
+                self._sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    def write_status(self, status: Mapping[str, str | int | float]) -> None:
+        """Engine status outside a tick (start-up, rejected tick, conflation counters)."""
+        if status:
+            self._client.hset(ENGINE_STATUS, mapping={k: str(v) for k, v in status.items()})
+
+    def _write_once(self, update: TickUpdate) -> bool:
+        with self._client.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    pipe.watch(book_summary_key(ALL_BOOKS))  # type: ignore[no-untyped-call]
+                    stored = pipe.hget(book_summary_key(ALL_BOOKS), "seq")
+                    if stored is not None and int(stored) >= update.seq:
+                        pipe.unwatch()
+                        return False
+                    pipe.multi()
+                    self._queue(pipe, update)
+                    pipe.execute()
+                    return True
+                except redis.WatchError:
+                    continue
+
+    def _queue(self, pipe: redis.client.Pipeline, u: TickUpdate) -> None:
+        computed_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        for book, sums in u.books.items():
+            pnl = u.pnl.get(book, PnlExplain(0.0, 0.0, 0.0))
+            summary: dict[str, str] = {
+                "pv": _num(sums.pv), "dv01": _num(sums.dv01), "gamma": _num(sums.gamma),
+                "pnl_open": _num(pnl.actual), "pnl_predicted": _num(pnl.predicted),
+                "pnl_residual": _num(pnl.residual), "n_ok": str(sums.n_ok), "n_failed": str(sums.n_failed),
+                "n_pending": str(sums.n_pending), "seq": str(u.seq), "market": u.market,
+                "market_time": u.market_time, "as_of": u.as_of, "computed_at": computed_at,
+                "latency_ms": _num(u.latency_ms), "stale": "1" if u.stale_reason else "0",
+                "stale_reason": u.stale_reason,
+            }  # fmt: skip
+            summary.update({f"pv_{ccy}": _num(v) for ccy, v in sums.pv_by_currency.items()})
+            pipe.hset(book_summary_key(book), mapping=dict(summary))  # type: ignore[arg-type]
+            pipe.delete(book_kr01_key(book), book_by_type_key(book))
+            if sums.kr01:
+                pipe.hset(book_kr01_key(book), mapping={k: _num(v) for k, v in sums.kr01.items()})
+            if sums.by_type:
+                pipe.hset(book_by_type_key(book), mapping={k: _num(v) for k, v in sums.by_type.items()})
+            pipe.xadd(
+                book_history_key(book),
+                {
+                    "seq": str(u.seq),
+                    "market_time": u.market_time,
+                    "pv": _num(sums.pv),
+                    "dv01": _num(sums.dv01),
+                    "gamma": _num(sums.gamma),
+                    "pnl_open": _num(pnl.actual),
+                    "pnl_predicted": _num(pnl.predicted),
+                    "pnl_residual": _num(pnl.residual),
+                },
+                maxlen=self._history_maxlen,
+                approximate=True,
+            )
+        pipe.sadd(BOOKS_SET, *u.books)
+        for risk in u.changed:
+            pipe.hset(
+                instrument_risk_key(risk.id),
+                mapping={
+                    "id": risk.id,
+                    "book": risk.book,
+                    "type": risk.type,
+                    "currency": risk.currency,
+                    "ok": "1" if risk.ok else "0",
+                    "error": risk.error,
+                    "pv": _num(risk.pv),
+                    "dv01": _num(risk.dv01),
+                    "gamma": _num(risk.gamma),
+                    "kr01": json.dumps(dict(risk.kr01)),
+                    "seq": str(risk.seq),
+                    "market_time": risk.market_time,
+                },
+            )
+            for book in (risk.book, ALL_BOOKS):
+                pipe.zadd(book_dv01_rank_key(book), {risk.id: abs(risk.dv01_usd)})
+        for instrument_id, book in u.removed:
+            pipe.delete(instrument_risk_key(instrument_id))
+            pipe.zrem(book_dv01_rank_key(book), instrument_id)
+            pipe.zrem(book_dv01_rank_key(ALL_BOOKS), instrument_id)
+        for when, curves in (
+            ("now", u.curves_now),
+            ("open", u.curves_open),
+            ("prev_close", u.curves_prev_close),
+        ):
+            for curve, quotes in (curves or {}).items():
+                key = market_curve_key(curve, when)
+                pipe.delete(key)
+                if quotes:
+                    pipe.hset(key, mapping={k: _num(v) for k, v in quotes.items()})
+        if u.derived:
+            pipe.sadd(MARKET_DERIVED, *u.derived)
+        if u.status:
+            pipe.hset(ENGINE_STATUS, mapping={k: str(v) for k, v in u.status.items()})
+        pipe.publish(
+            RISK_UPDATES_CHANNEL, json.dumps({"seq": u.seq, "market": u.market, "market_time": u.market_time})
+        )

@@ -1,0 +1,45 @@
+"""Pure pricing: conventions, curve building, instruments, risk measures, the fast and QuantLib engines.
+
+Imports only the standard library, QuantLib and numpy. Never logs or prints; returns results.
+
+- :func:`price_portfolio` (book + market dicts -> DESIGN.md section 5 output dict)
+- :class:`PortfolioEngine` (stateful, for long-lived workers) and :func:`measures_from_pv_matrix`
+- specs: :class:`BondSpec`, :class:`SwapSpec`, :class:`OisSwapSpec`, :func:`spec_from_dict`,
+  :func:`spec_to_dict`, :func:`cashflow_count`
+- conventions in :mod:`pricing.conventions`, errors in :mod:`pricing.errors`, generated books in
+  :mod:`pricing.book_generator`
+"""
+
+from __future__ import annotations
+
+from pricing.engine import ENGINES, PortfolioEngine
+from pricing.errors import EngineError, FixingError, MarketDataError, PricingError, SpecError
+from pricing.market import MarketSnapshot, parse_market
+from pricing.measures import InstrumentMeasures, measures_from_pv_matrix, risk_arrays
+from pricing.portfolio import price_portfolio
+from pricing.scenarios import ScenarioSet, build_scenarios
+from pricing.specs import BondSpec, OisSwapSpec, SwapSpec, cashflow_count, spec_from_dict, spec_to_dict
+
+__all__ = [
+    "ENGINES",
+    "BondSpec",
+    "EngineError",
+    "FixingError",
+    "InstrumentMeasures",
+    "MarketDataError",
+    "MarketSnapshot",
+    "OisSwapSpec",
+    "PortfolioEngine",
+    "PricingError",
+    "ScenarioSet",
+    "SpecError",
+    "SwapSpec",
+    "build_scenarios",
+    "cashflow_count",
+    "measures_from_pv_matrix",
+    "parse_market",
+    "price_portfolio",
+    "risk_arrays",
+    "spec_from_dict",
+    "spec_to_dict",
+]

@@ -1,0 +1,241 @@
+"""The stateful valuation object used by long-lived workers (Ray shard actors) and by ``price_portfolio``.
+
+Life cycle (everything QuantLib lives inside the process; only specs and snapshots cross boundaries)::
+
+    engine = PortfolioEngine(specs, snapshot, engine="fast")   # curves, scenarios, instruments/tables
+    pv = engine.pv_matrix()                 # numpy [len(engine.ids), len(engine.scenarios)]
+    pv_part = engine.pv_matrix([0, 1, 2])   # a subset of scenario indices (split work across tasks)
+    risk = measures_from_pv_matrix(pv, engine.scenarios)        # pure: pv, dv01, gamma, kr01
+    engine.update_market(next_snapshot)     # same quote set: setValue + re-bootstrap only -> False
+                                            # new date / quote set: full rebuild           -> True
+    engine.add_instruments(specs); engine.remove_instruments(ids)
+    engine.failures                         # id -> reason for positions that cannot be priced
+
+Engines: ``fast`` (cashflow rows valued in numpy on the nodes of re-bootstrapped curves; the bumped
+curves are never observed by instruments) and ``quantlib`` (QuantLib instruments and discounting engines
+on the live curves; per scenario only instruments depending on a bumped curve are repriced). Both give
+the same numbers to 1e-6 per 1,000,000 notional. The object sets ``ql.Settings.instance().evaluationDate``
+and QuantLib's fixing history of the snapshot's indices (process-wide QuantLib state) whenever it works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+import QuantLib as ql
+
+from pricing.analytics import BondAnalytics, analytics_on_curve
+from pricing.cashflows import CashflowRows, extract_rows
+from pricing.curves import CurveSet
+from pricing.dates import to_ql_date
+from pricing.errors import EngineError, PricingError
+from pricing.fast import CurveNodes, FastBook
+from pricing.indices import load_fixings
+from pricing.instruments import build_instrument
+from pricing.market import MarketSnapshot, parse_market
+from pricing.scenarios import ScenarioSet, build_scenarios
+from pricing.specs import BondSpec, InstrumentSpec
+
+__all__ = ["ENGINES", "PortfolioEngine"]
+
+ENGINES = ("fast", "quantlib")
+
+
+def _fixings_dict(snapshot: MarketSnapshot) -> dict[str, dict[date, float]]:
+    return {name: dict(series) for name, series in snapshot.fixings.items()}
+
+
+class PortfolioEngine:
+    """Positions valued in every scenario of one market snapshot (see the module docstring)."""
+
+    def __init__(
+        self,
+        specs: Iterable[InstrumentSpec],
+        market: Mapping[str, Any] | MarketSnapshot,
+        *,
+        engine: str = "fast",
+        interpolation: str = "linear_zero",
+        shift_bp: float = 1.0,
+    ) -> None:
+        if engine not in ENGINES:
+            raise EngineError(f"engine {engine!r} unknown (use one of {', '.join(ENGINES)})")
+        self.engine = engine
+        self.interpolation = interpolation
+        self.shift_bp = shift_bp
+        self._specs: dict[str, InstrumentSpec] = {}
+        self.failures: dict[str, str] = {}
+        self._rows: dict[str, CashflowRows] = {}
+        self._instruments: dict[str, ql.Instrument] = {}
+        self._install_market(parse_market(market))
+        self.add_instruments(specs)
+
+    # -- market ----------------------------------------------------------------------------------------------
+    def _install_market(self, snapshot: MarketSnapshot) -> None:
+        self.snapshot = snapshot
+        self.curves = CurveSet(snapshot, self.interpolation)
+        self.scenarios: ScenarioSet = build_scenarios(self.curves.pillars, self.shift_bp)
+        load_fixings(snapshot.fixings)
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._book: FastBook | None = None
+        self._base_nodes: dict[str, np.ndarray] | None = None
+
+    def _activate(self) -> None:
+        """Make the process-wide QuantLib evaluation date this engine's valuation date."""
+        today = to_ql_date(self.snapshot.as_of)
+        if ql.Settings.instance().evaluationDate != today:
+            ql.Settings.instance().evaluationDate = today
+            load_fixings(self.snapshot.fixings)
+
+    def update_market(self, market: Mapping[str, Any] | MarketSnapshot) -> bool:
+        """Move to a new snapshot; returns True when curves and instruments had to be rebuilt."""
+        snapshot = parse_market(market)
+        self._activate()
+        if snapshot.as_of != self.snapshot.as_of or snapshot.quote_set != self.snapshot.quote_set:
+            specs = list(self._specs.values())
+            self._install_market(snapshot)
+            self._specs.clear()
+            self.failures.clear()
+            self._rows.clear()
+            self._instruments.clear()
+            self.add_instruments(specs)
+            return True
+        previous = self.curves.base_rates
+        try:
+            self.curves.set_rates(snapshot.rates)
+            self.curves.rebootstrap()
+        except PricingError:
+            self.curves.set_rates(previous)
+            raise
+        fixings_changed = _fixings_dict(snapshot) != _fixings_dict(self.snapshot)
+        self.snapshot = snapshot
+        self._invalidate()
+        if fixings_changed:
+            load_fixings(snapshot.fixings)
+            specs = list(self._specs.values())
+            self.remove_instruments(list(self._specs) + list(self.failures))
+            self.add_instruments(specs)
+        return False
+
+    # -- positions -------------------------------------------------------------------------------------------
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Ids of the priced positions, in the row order of :meth:`pv_matrix`."""
+        return tuple(ident for ident in self._specs if ident not in self.failures)
+
+    @property
+    def specs(self) -> Mapping[str, InstrumentSpec]:
+        return dict(self._specs)
+
+    def add_instruments(self, specs: Iterable[InstrumentSpec]) -> None:
+        """Add (or replace) positions; those that cannot be priced land in :attr:`failures`."""
+        self._activate()
+        for spec in specs:
+            self.remove_instruments([spec.id])
+            self._specs[spec.id] = spec
+            try:
+                self._build(spec)
+            except PricingError as exc:
+                self.failures[spec.id] = str(exc)
+            except RuntimeError as exc:  # QuantLib's own checks (schedules, dates)
+                self.failures[spec.id] = f"instrument {spec.id}: QuantLib rejected it: {exc}"
+        self._book = None
+
+    def _build(self, spec: InstrumentSpec) -> None:
+        absent = [name for name in spec.curves if name not in self.curves.curves]
+        if absent:
+            raise PricingError(f"instrument {spec.id}: curve {', '.join(absent)} is not in the market snapshot")
+        as_of = self.snapshot.as_of
+        if spec.maturity_date <= as_of:
+            raise PricingError(f"instrument {spec.id}: matured on {spec.maturity_date} (valuation date {as_of})")
+        handles = self.curves.handles if self.engine == "quantlib" else None
+        instrument = build_instrument(spec, handles)
+        if isinstance(spec, BondSpec) and instrument.settlementDate() >= to_ql_date(spec.maturity_date):
+            raise PricingError(f"instrument {spec.id}: matures on or before its settlement date, nothing to value")
+        rows = extract_rows(spec, instrument, as_of, self.snapshot.fixings)  # also checks past fixings
+        if self.engine == "fast":
+            self._rows[spec.id] = rows
+        self._instruments[spec.id] = instrument
+
+    def remove_instruments(self, ids: Iterable[str]) -> None:
+        for ident in ids:
+            for store in (self._specs, self.failures, self._rows, self._instruments):
+                store.pop(ident, None)  # type: ignore[attr-defined]
+        self._book = None
+
+    # -- valuation -------------------------------------------------------------------------------------------
+    def pv_matrix(self, scenario_indices: Sequence[int] | None = None) -> np.ndarray:
+        """PV of every priced position (rows: :attr:`ids`) in the given scenarios (default: all)."""
+        self._activate()
+        indices = list(range(len(self.scenarios))) if scenario_indices is None else list(scenario_indices)
+        if any(not 0 <= i < len(self.scenarios) for i in indices):
+            raise EngineError(f"scenario indices must be in [0, {len(self.scenarios)})")
+        if self.engine == "fast":
+            return self._fast(indices)
+        return self._quantlib(indices)
+
+    def _nodes(self, indices: Sequence[int]) -> dict[str, CurveNodes]:
+        if self._base_nodes is None:
+            self._base_nodes = {name: self.curves.node_values(name) for name in self.curves.curves}
+        values = {name: np.tile(base, (len(indices), 1)) for name, base in self._base_nodes.items()}
+        for column, index in enumerate(indices):
+            bumps = self.scenarios.scenarios[index].bumps
+            if not bumps:
+                continue
+            self.curves.apply_bumps(bumps)
+            try:
+                for name in self.curves.affected_curves(bumps):
+                    values[name][column] = self.curves.node_values(name)
+            finally:
+                self.curves.reset(bumps)
+        return {
+            name: CurveNodes(self.curves.node_times(name), matrix, self.interpolation) for name, matrix in values.items()
+        }
+
+    def _fast(self, indices: Sequence[int]) -> np.ndarray:
+        if self._book is None:
+            self._book = FastBook([self._rows[ident] for ident in self.ids])
+        return self._book.value(self._nodes(indices), len(indices))
+
+    def _quantlib(self, indices: Sequence[int]) -> np.ndarray:
+        ids = self.ids
+        instruments = [self._instruments[ident] for ident in ids]
+        quantities = np.asarray([self._specs[ident].quantity for ident in ids])
+        curves_of = [frozenset(self._specs[ident].curves) for ident in ids]
+        base = np.asarray([instrument.NPV() for instrument in instruments]) * quantities
+        out = np.empty((len(ids), len(indices)))
+        for column, index in enumerate(indices):
+            bumps = self.scenarios.scenarios[index].bumps
+            out[:, column] = base
+            if not bumps:
+                continue
+            affected = self.curves.affected_curves(bumps)
+            self.curves.apply_bumps(bumps)
+            try:
+                for row, instrument in enumerate(instruments):
+                    if curves_of[row] & affected:
+                        out[row, column] = instrument.NPV() * quantities[row]
+            finally:
+                self.curves.reset(bumps)
+        return out
+
+    def bond_analytics(self, ids: Iterable[str] | None = None) -> dict[str, BondAnalytics]:
+        """Clean price, accrued, yield, durations and convexity of the priced bonds, on the base curves."""
+        self._activate()
+        result: dict[str, BondAnalytics] = {}
+        for ident in self.ids if ids is None else ids:
+            spec = self._specs.get(ident)
+            if isinstance(spec, BondSpec) and ident not in self.failures:
+                curve = self.curves.curves[spec.discount_curve]
+                result[ident] = analytics_on_curve(self._instruments[ident], spec, curve)
+        return result
+
+    def cashflow_counts(self) -> dict[str, int]:
+        """Rows per priced position in the fast engine's tables (a load-balancing weight)."""
+        if self.engine != "fast":
+            raise EngineError("cashflow_counts needs the fast engine; use pricing.specs.cashflow_count(spec)")
+        return {ident: len(self._rows[ident]) for ident in self.ids}

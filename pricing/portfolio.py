@@ -1,0 +1,147 @@
+"""``price_portfolio``: a book dict and a market snapshot dict in, the output JSON dict out (DESIGN.md §5).
+
+Used by ``riskctl price`` and ``POST /api/v1/price``. Bad market data raises ``MarketDataError``; a bad
+instrument becomes a result with ``ok=false`` and its reason, the rest of the book is priced.
+
+Output::
+
+    {"as_of", "engine", "n_scenarios",
+     "instruments": [{"id", "type", "currency", "book", "ok", "error", "pv", "dv01", "gamma",
+                      "kr01": {"CURVE/TENOR": x},
+                      bonds also: "clean_price", "accrued", "dirty_price", "ytm_pct",
+                                  "modified_duration", "macaulay_duration", "convexity"}],
+     "totals": {"currency": "USD", "pv", "dv01", "gamma", "kr01",       # in USD via the snapshot's fx
+                "by_currency": {"EUR": {"pv", "dv01", "gamma", "kr01"}, "USD": {...}},
+                "n_ok", "n_failed", "fx_missing": [pairs needed but absent; USD totals are then null]},
+     "timing_ms"}
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from pricing.conventions import REPORTING_CURRENCY
+from pricing.engine import PortfolioEngine
+from pricing.errors import SpecError
+from pricing.market import MarketSnapshot, parse_market
+from pricing.measures import InstrumentMeasures, measures_from_pv_matrix
+from pricing.specs import InstrumentSpec, spec_from_dict
+
+__all__ = ["book_entries", "price_portfolio", "totals"]
+
+
+def book_entries(book: Mapping[str, Any] | list[Any]) -> list[Any]:
+    """The instrument entries of a book: ``{"instruments": [...]}`` or a bare list."""
+    entries = book.get("instruments") if isinstance(book, Mapping) else book
+    if not isinstance(entries, list):
+        raise SpecError('book: expected {"instruments": [...]} or a list of instruments')
+    return entries
+
+
+def _empty_risk() -> dict[str, Any]:
+    return {"pv": 0.0, "dv01": 0.0, "gamma": 0.0, "kr01": {}}
+
+
+def _accumulate(target: dict[str, Any], measures: InstrumentMeasures, factor: float) -> None:
+    target["pv"] += measures.pv * factor
+    target["dv01"] += measures.dv01 * factor
+    target["gamma"] += measures.gamma * factor
+    for key, value in measures.kr01.items():
+        target["kr01"][key] = target["kr01"].get(key, 0.0) + value * factor
+
+
+def totals(
+    priced: list[tuple[str, InstrumentMeasures]], snapshot: MarketSnapshot, n_failed: int
+) -> dict[str, Any]:
+    """Totals per currency and in USD (``fx`` pairs like ``EURUSD`` = USD per 1 EUR)."""
+    by_currency: dict[str, dict[str, Any]] = {}
+    for currency, measures in priced:
+        _accumulate(by_currency.setdefault(currency, _empty_risk()), measures, 1.0)
+    reporting = _empty_risk()
+    missing = []
+    for currency, measures in priced:
+        if currency == REPORTING_CURRENCY:
+            rate: float | None = 1.0
+        else:
+            pair = f"{currency}{REPORTING_CURRENCY}"
+            inverse = snapshot.fx.get(f"{REPORTING_CURRENCY}{currency}")
+            rate = snapshot.fx.get(pair) or (1.0 / inverse if inverse else None)
+            if rate is None:
+                missing.append(pair)
+                continue
+        _accumulate(reporting, measures, rate)
+    usd: dict[str, Any] = reporting if not missing else {"pv": None, "dv01": None, "gamma": None, "kr01": None}
+    return {
+        "currency": REPORTING_CURRENCY,
+        **usd,
+        "by_currency": by_currency,
+        "n_ok": len(priced),
+        "n_failed": n_failed,
+        "fx_missing": sorted(set(missing)),
+    }
+
+
+def price_portfolio(
+    book: Mapping[str, Any] | list[Any],
+    market: Mapping[str, Any],
+    engine: str = "fast",
+    interpolation: str = "linear_zero",
+) -> dict[str, Any]:
+    """Value ``book`` on ``market`` with every risk measure; see the module docstring for the output."""
+    started = time.perf_counter()
+    snapshot = parse_market(market)
+    entries = book_entries(book)
+    specs: list[InstrumentSpec] = []
+    errors: dict[int, str] = {}
+    seen: set[str] = set()
+    for position, entry in enumerate(entries):
+        try:
+            spec = spec_from_dict(entry)
+            if spec.id in seen:
+                raise SpecError(f"instrument {spec.id}: duplicate id in the book")
+            seen.add(spec.id)
+            specs.append(spec)
+        except SpecError as exc:
+            errors[position] = str(exc)
+    portfolio = PortfolioEngine(specs, snapshot, engine=engine, interpolation=interpolation)
+    measures = dict(zip(portfolio.ids, measures_from_pv_matrix(portfolio.pv_matrix(), portfolio.scenarios), strict=True))
+    analytics = portfolio.bond_analytics()
+    by_id = {spec.id: spec for spec in specs}
+    results: list[dict[str, Any]] = []
+    priced: list[tuple[str, InstrumentMeasures]] = []
+    for position, entry in enumerate(entries):
+        raw = entry if isinstance(entry, Mapping) else {}
+        ident = raw.get("id")
+        result: dict[str, Any] = {
+            "id": ident,
+            "type": raw.get("type"),
+            "currency": raw.get("currency"),
+            "book": raw.get("book"),
+            "ok": False,
+            "error": errors.get(position),
+            "pv": None,
+            "dv01": None,
+            "gamma": None,
+            "kr01": {},
+        }
+        if position not in errors and isinstance(ident, str):
+            if ident in portfolio.failures:
+                result["error"] = portfolio.failures[ident]
+            else:
+                risk = measures[ident]
+                result.update(ok=True, pv=risk.pv, dv01=risk.dv01, gamma=risk.gamma, kr01=risk.kr01)
+                if ident in analytics:
+                    result.update(asdict(analytics[ident]))
+                priced.append((by_id[ident].currency, risk))
+        results.append(result)
+    return {
+        "as_of": snapshot.as_of.isoformat(),
+        "engine": engine,
+        "n_scenarios": len(portfolio.scenarios),
+        "instruments": results,
+        "totals": totals(priced, snapshot, len(results) - len(priced)),
+        "timing_ms": round((time.perf_counter() - started) * 1000.0, 3),
+    }

@@ -1,0 +1,242 @@
+"""The Ray Serve application: a FastAPI ingress serving the HTTP API of DESIGN.md section 6.
+
+``build_app(args)`` returns the bound deployment (``serve run serve_app:build_app`` or ``riskctl serve``).
+Each replica owns a database pool, a Redis client and the outbox relay thread that publishes the
+security master's change events to Kafka after commit.
+
+Routes: the security master (``/api/v1/instruments``, ``/api/v1/books``; see :mod:`secmaster.api`),
+``/api/v1/risk/...`` (live results from Redis), ``POST /api/v1/price`` (ad-hoc valuation),
+``/healthz``, ``/metrics``, OpenAPI at ``/docs``.
+
+Dashboard hook: pass ``{"dashboard": "module:function"}`` in ``args``; the function is called with no
+arguments in the replica and must return a ``gradio.Blocks``, which is mounted at ``/dashboard`` with
+``gr.mount_gradio_app`` (Ray Serve's GradioServer wrapper does not work with current Gradio).
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Literal
+
+import redis
+from fastapi import FastAPI, HTTPException, Path, Request, Response, status
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from pydantic import BaseModel, ConfigDict, Field
+from ray import serve
+from sqlalchemy import text
+
+from core.config import get_settings
+from core.keys import TOPIC_SECMASTER_EVENTS, book_kr01_key, book_summary_key, instrument_risk_key
+from core.logging import get_logger
+from secmaster import api as secmaster_api
+from secmaster.db import make_engine, make_session_factory
+from secmaster.outbox import OutboxRelay, pending_count
+
+__all__ = ["DASHBOARD_PATH", "AppArgs", "PriceRequest", "RiskApi", "build_app", "create_app"]
+
+DASHBOARD_PATH = "/dashboard"
+_log = get_logger(__name__)
+
+
+class AppArgs(BaseModel):
+    """Arguments of :func:`build_app`; every field defaults to the process settings (``RISK_*``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    kafka_bootstrap: str | None = None
+    events_topic: str = TOPIC_SECMASTER_EVENTS
+    relay: bool = Field(True, description="Run the outbox relay thread in each replica")
+    num_replicas: int = Field(1, ge=1)
+    dashboard: str | None = Field(None, description="'module:function' returning a gradio.Blocks")
+
+
+class PriceRequest(BaseModel):
+    """``POST /api/v1/price``: a book and a market snapshot in the formats of DESIGN.md section 5."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    book: dict[str, Any] = Field(description='{"instruments": [...]} as exported by /api/v1/books/{book}/export')
+    market: dict[str, Any] = Field(description="Market snapshot: as_of, fx, curves, fixings")
+    engine: Literal["fast", "quantlib"] = "fast"
+
+
+class _Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "risk_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "risk_http_request_seconds", "HTTP request latency", ["method", "route"], registry=self.registry
+        )
+        self.outbox_pending = Gauge(
+            "risk_secmaster_outbox_pending", "Change events not yet published", registry=self.registry
+        )
+
+
+def _numbers(fields: dict[str, str]) -> dict[str, float | str]:
+    """Redis hash values as numbers where they are numbers (timestamps and names stay strings)."""
+    result: dict[str, float | str] = {}
+    for key, value in fields.items():
+        try:
+            result[key] = float(value)
+        except ValueError:
+            result[key] = value
+    return result
+
+
+class RiskApi:
+    """What one replica owns: the database pool, the Redis client, the outbox relay and the metrics."""
+
+    def __init__(self, args: AppArgs) -> None:
+        settings = get_settings()
+        self.engine = make_engine(args.database_url)
+        self.sessions = make_session_factory(self.engine)
+        self.redis = redis.Redis.from_url(args.redis_url or settings.redis_url, decode_responses=True)
+        self.relay: OutboxRelay | None = None
+        if args.relay:
+            self.relay = OutboxRelay(self.sessions, args.kafka_bootstrap or settings.kafka_bootstrap, args.events_topic)
+            self.relay.start()
+        self.context = secmaster_api.ApiContext(self.sessions, settings.api_token, self._after_commit)
+        self.metrics = _Metrics()
+        self.dashboard = args.dashboard
+
+    def _after_commit(self) -> None:
+        if self.relay is not None:
+            self.relay.nudge()
+
+    def database_ok(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:  # any failure to reach the database means "not healthy"
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+        self.redis.close()
+        self.engine.dispose()
+
+
+def create_app(owner: RiskApi) -> FastAPI:
+    """The FastAPI application (also usable without Ray, e.g. with ``fastapi.testclient``)."""
+    app = FastAPI(
+        title="Rates risk engine",
+        version="1.0.0",
+        description="Security master, live risk and ad-hoc pricing. Writes need `Authorization: Bearer <token>`.",
+    )
+    secmaster_api.install(app, owner.context)
+    _install_metrics(app, owner)
+    _install_ops_routes(app, owner)
+    _install_risk_routes(app, owner)
+    _install_price_route(app)
+    if owner.dashboard:
+        app = _mount_dashboard(app, owner.dashboard)
+    return app
+
+
+def _install_metrics(app: FastAPI, owner: RiskApi) -> None:
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        owner.metrics.latency.labels(request.method, path).observe(time.perf_counter() - started)
+        owner.metrics.requests.labels(request.method, path, str(response.status_code)).inc()
+        return response
+
+
+def _install_ops_routes(app: FastAPI, owner: RiskApi) -> None:
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> JSONResponse:
+        """200 when the database answers, else 503; also reports the outbox backlog and the relay."""
+        if not owner.database_ok():
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status.HTTP_503_SERVICE_UNAVAILABLE)
+        relay = "disabled" if owner.relay is None else ("running" if owner.relay.alive else "stopped")
+        pending = pending_count(owner.sessions)
+        return JSONResponse({"status": "ok", "database": "ok", "outbox_pending": pending, "relay": relay})
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def metrics() -> Response:
+        """Prometheus text format."""
+        if owner.database_ok():
+            owner.metrics.outbox_pending.set(pending_count(owner.sessions))
+        return Response(generate_latest(owner.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+_BookPath = Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")]
+_InstrumentPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,97}$")]
+
+
+def _install_risk_routes(app: FastAPI, owner: RiskApi) -> None:
+    @app.get("/api/v1/risk/books/{book}", tags=["risk"])
+    def book_risk(book: _BookPath) -> dict[str, Any]:
+        """The latest risk of a book (``ALL``: the whole portfolio) as written by the aggregator; 404 if none."""
+        summary = owner.redis.hgetall(book_summary_key(book))
+        if not summary:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no risk computed for book {book!r} yet")
+        kr01 = owner.redis.hgetall(book_kr01_key(book))
+        return {"book": book, "summary": _numbers(summary), "kr01": {k: float(v) for k, v in kr01.items()}}
+
+    @app.get("/api/v1/risk/instruments/{instrument_id}", tags=["risk"])
+    def instrument_risk(instrument_id: _InstrumentPath) -> dict[str, Any]:
+        """The latest risk of one instrument; 404 if none."""
+        fields = owner.redis.hgetall(instrument_risk_key(instrument_id))
+        if not fields:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no risk computed for instrument {instrument_id!r} yet")
+        return {"id": instrument_id, "risk": _numbers(fields)}
+
+
+def _install_price_route(app: FastAPI) -> None:
+    @app.post("/api/v1/price", tags=["risk"])
+    def price(body: PriceRequest) -> dict[str, Any]:
+        """Value a book on a market snapshot (DESIGN.md section 5); a broken market is a 422 saying why."""
+        pricing = importlib.import_module("pricing")
+        errors = importlib.import_module("pricing.errors")
+        try:
+            result: dict[str, Any] = pricing.price_portfolio(body.book, body.market, engine=body.engine)
+        except errors.PricingError as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+        return result
+
+
+def _mount_dashboard(app: FastAPI, target: str) -> FastAPI:
+    gradio = importlib.import_module("gradio")
+    module_name, _, function_name = target.partition(":")
+    blocks = getattr(importlib.import_module(module_name), function_name)()
+    mounted: FastAPI = gradio.mount_gradio_app(app, blocks, path=DASHBOARD_PATH)
+    return mounted
+
+
+@serve.deployment(name="risk-api", health_check_period_s=10)
+@serve.ingress()
+class RiskDeployment:
+    """One Serve replica: builds its resources, then its FastAPI app (``__serve_build_asgi_app__``)."""
+
+    def __init__(self, args: dict[str, Any]) -> None:
+        self.owner = RiskApi(AppArgs.model_validate(args))
+
+    def __serve_build_asgi_app__(self) -> FastAPI:
+        return create_app(self.owner)
+
+    def check_health(self) -> None:
+        if not self.owner.database_ok():
+            raise RuntimeError("the security master database is unreachable")
+
+    def __del__(self) -> None:
+        self.owner.close()
+
+
+def build_app(args: dict[str, Any] | None = None) -> serve.Application:
+    """The bound Serve application; ``args`` are :class:`AppArgs` fields (validated here and in the replica)."""
+    parsed = AppArgs.model_validate(args or {})
+    deployment = RiskDeployment.options(num_replicas=parsed.num_replicas)
+    return deployment.bind(parsed.model_dump())

@@ -1,0 +1,92 @@
+"""The aggregator's Redis transaction against a real Redis: layout, seq guard, outage retry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from actors.partials import BookSums, InstrumentRisk
+from actors.pnl import PnlExplain
+from actors.redis_sink import RedisRiskWriter, RedisUnavailable, TickUpdate
+from core.config import Settings
+
+TEST_DB = 6
+
+
+@pytest.fixture
+def writer(settings: Settings) -> Iterator[RedisRiskWriter]:
+    url = f"redis://{settings.host}:{settings.redis_port}/{TEST_DB}"
+    w = RedisRiskWriter(url, history_maxlen=100)
+    w.client.flushdb()
+    yield w
+    w.client.flushdb()
+
+
+def _update(seq: int, pv: float, kr01: dict[str, float]) -> TickUpdate:
+    sums = BookSums(pv=pv, dv01=sum(kr01.values()), gamma=0.5, n_ok=1)
+    sums.kr01.update(kr01)
+    sums.by_type["bond:pv"] = pv
+    sums.pv_by_currency["USD"] = pv
+    risk = InstrumentRisk(
+        "B1", "GOVT", "bond", "USD", True, "", pv, sums.dv01, 0.5, kr01, seq, "t", sums.dv01
+    )
+    return TickUpdate(
+        seq=seq,
+        market="USD",
+        as_of="2024-03-15",
+        market_time="2024-03-15T10:00:00",
+        latency_ms=12.5,
+        books={"GOVT": sums, "ALL": sums},
+        pnl={"ALL": PnlExplain(1.0, 0.75, 0.25)},
+        changed=[risk],
+        removed=[],
+        curves_now={"USD-UST": {"par_bond/2Y": 4.6}},
+        derived=["USD-SOFR/ois/10Y"],
+        status={"ticks_processed": seq},
+    )
+
+
+@pytest.mark.redis
+def test_one_tick_writes_the_documented_layout(writer: RedisRiskWriter) -> None:
+    assert writer.write(_update(5, 100.0, {"USD-UST/2Y": 1.0, "USD-UST/10Y": 2.0})) is True
+    r = writer.client
+    summary = r.hgetall("risk:ALL:summary")
+    assert float(summary["pv"]) == 100.0 and summary["seq"] == "5" and summary["stale"] == "0"
+    assert float(summary["pnl_residual"]) == 0.25 and float(summary["pv_USD"]) == 100.0
+    assert r.hgetall("risk:GOVT:kr01") == {"USD-UST/2Y": "1.0", "USD-UST/10Y": "2.0"}
+    assert r.hgetall("risk:GOVT:by_type") == {"bond:pv": "100.0"}
+    assert json.loads(r.hget("risk:instr:B1", "kr01") or "{}") == {"USD-UST/2Y": 1.0, "USD-UST/10Y": 2.0}
+    assert r.zscore("risk:ALL:dv01_rank", "B1") == 3.0
+    assert r.smembers("risk:books") == {"GOVT", "ALL"}
+    assert r.hgetall("market:USD-UST:now") == {"par_bond/2Y": "4.6"}
+    assert r.sismember("market:derived", "USD-SOFR/ois/10Y")
+    assert r.xlen("risk:ALL:history") == 1
+    assert r.hget("engine:status", "ticks_processed") == "5"
+
+
+@pytest.mark.redis
+def test_stale_and_duplicate_ticks_never_overwrite(writer: RedisRiskWriter) -> None:
+    assert writer.write(_update(7, 200.0, {"USD-UST/2Y": 1.0})) is True
+    assert writer.write(_update(6, 999.0, {"USD-UST/5Y": 9.0})) is False
+    assert writer.write(_update(7, 999.0, {"USD-UST/5Y": 9.0})) is False
+    r = writer.client
+    assert float(r.hget("risk:ALL:summary", "pv") or "nan") == 200.0
+    assert r.hgetall("risk:GOVT:kr01") == {"USD-UST/2Y": "1.0"}
+    assert r.xlen("risk:ALL:history") == 1
+    assert writer.last_seq() == 7
+    # a newer tick replaces pillars rather than merging them
+    assert writer.write(_update(8, 201.0, {"USD-UST/5Y": 3.0})) is True
+    assert r.hgetall("risk:GOVT:kr01") == {"USD-UST/5Y": "3.0"}
+
+
+def test_outage_is_retried_with_backoff_then_reported() -> None:
+    sleeps: list[float] = []
+    dead = RedisRiskWriter("redis://127.0.0.1:1/0", max_wait_s=1.0, sleep=sleeps.append)
+    with pytest.raises(RedisUnavailable, match="seq 3"):
+        dead.write(_update(3, 1.0, {}))
+    assert len(sleeps) >= 3
+    assert sleeps[:3] == [0.05, 0.1, 0.2]
+    assert dead.retries == len(sleeps)
