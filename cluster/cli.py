@@ -15,8 +15,12 @@ __all__ = ["app", "main"]
 
 COMMAND_MODULES = [
     "cluster.commands.services",
+    "cluster.commands.price",
     "cluster.commands.demo",
     "cluster.commands.replay",
+    "cluster.commands.db",
+    "cluster.commands.seed",
+    "cluster.commands.serve",
 ]
 
 app = typer.Typer(

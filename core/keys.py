@@ -21,6 +21,7 @@ the reporting currency (USD) unless a field names another currency:
 ``engine:status``             HASH state, last_seq, last_market_time, consumer_lag, ticks_processed,
                               ticks_conflated, ticks_rejected, ticks_dlq, latency_p50_ms, latency_p95_ms,
                               latency_p99_ms, shards, instruments, updated_at, last_error
+``engine:shards``             HASH position id -> shard index (the durable shard assignment)
 ``risk.updates``              pub/sub channel: a JSON ``{"seq", "market", "market_time"}`` per written tick
 """
 
@@ -30,6 +31,7 @@ __all__ = [
     "ALL_BOOKS",
     "BOOKS_SET",
     "CONSUMER_GROUP",
+    "ENGINE_SHARDS",
     "ENGINE_STATUS",
     "MARKET_DERIVED",
     "RISK_UPDATES_CHANNEL",
@@ -53,6 +55,7 @@ TOPIC_SECMASTER_EVENTS = "secmaster.events"
 CONSUMER_GROUP = "risk-engine"
 RISK_UPDATES_CHANNEL = "risk.updates"
 ENGINE_STATUS = "engine:status"
+ENGINE_SHARDS = "engine:shards"
 BOOKS_SET = "risk:books"
 MARKET_DERIVED = "market:derived"
 ALL_BOOKS = "ALL"

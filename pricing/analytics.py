@@ -29,10 +29,10 @@ class BondAnalytics:
 
 
 def yield_convention(spec: BondSpec) -> tuple[ql.DayCounter, int, int]:
-    """(day count, compounding, frequency) of the bond's quoted yield."""
+    """(day count, compounding, frequency) of the bond's quoted yield (coupons bring their own ACT/ACT-ICMA
+    reference periods, so whole periods count exactly ``1 / frequency`` years)."""
     frequency = ql.Semiannual if spec.frequency == "once" else FREQUENCIES[spec.frequency]
-    day_count = DAY_COUNTS[spec.day_count]
-    return day_count, ql.Compounded, frequency
+    return DAY_COUNTS[spec.day_count], ql.Compounded, frequency
 
 
 def yield_from_price(bond: ql.Bond, spec: BondSpec, clean_price: float, settlement: ql.Date) -> float:
@@ -41,10 +41,18 @@ def yield_from_price(bond: ql.Bond, spec: BondSpec, clean_price: float, settleme
     return float(ql.BondFunctions.bondYield(bond, price, day_count, compounding, frequency, settlement, 1e-12))
 
 
-def analytics_at_yield(bond: ql.Bond, spec: BondSpec, ytm: float, settlement: ql.Date) -> BondAnalytics:
-    """Analytics of ``bond`` at the decimal yield ``ytm`` for ``settlement``."""
-    day_count, compounding, frequency = yield_convention(spec)
+def analytics_at_yield(
+    bond: ql.Bond, spec: BondSpec, ytm: float, settlement: ql.Date, compounding: int | None = None
+) -> BondAnalytics:
+    """Analytics of ``bond`` at the decimal yield ``ytm`` for ``settlement``.
+
+    ``compounding`` (e.g. ``ql.Continuous``) overrides the street convention; Macaulay duration is then
+    reported equal to the modified one, which is exact for continuous compounding.
+    """
+    day_count, street, frequency = yield_convention(spec)
+    compounding = street if compounding is None else compounding
     rate = ql.InterestRate(ytm, day_count, compounding, frequency)
+    macaulay_type = ql.Duration.Macaulay if compounding == ql.Compounded else ql.Duration.Modified
     clean = ql.BondFunctions.cleanPrice(bond, rate, settlement)
     accrued = ql.BondFunctions.accruedAmount(bond, settlement)
     return BondAnalytics(
@@ -53,7 +61,7 @@ def analytics_at_yield(bond: ql.Bond, spec: BondSpec, ytm: float, settlement: ql
         dirty_price=float(clean + accrued),
         ytm_pct=100.0 * ytm,
         modified_duration=float(ql.BondFunctions.duration(bond, rate, ql.Duration.Modified, settlement)),
-        macaulay_duration=float(ql.BondFunctions.duration(bond, rate, ql.Duration.Macaulay, settlement)),
+        macaulay_duration=float(ql.BondFunctions.duration(bond, rate, macaulay_type, settlement)),
         convexity=float(ql.BondFunctions.convexity(bond, rate, settlement)),
     )
 

@@ -9,7 +9,7 @@ scattered as literals. The security master validates instrument fields against t
   :func:`day_counter` to bind it to a bond schedule)
 - ``FREQUENCIES``: ``"annual"``, ``"semiannual"``, ``"quarterly"``, ``"monthly"``, ``"once"`` (zero coupon
   bonds and bills) -> ``ql.Frequency``
-- ``CALENDARS``: ``"TARGET"``, ``"US-GOVT"``, ``"US-SOFR"``, ``"US-SETTLEMENT"`` -> ``ql.Calendar``
+- ``CALENDARS``: ``"TARGET"``, ``"US-GOVT"``, ``"US-SOFR"``, ``"US-SETTLEMENT"``, ``"NONE"`` -> ``ql.Calendar``
 - ``BUSINESS_DAY_RULES``: ``"following"``, ``"modified_following"``, ``"preceding"``, ``"unadjusted"``
 - ``INDICES``: ``"SOFR"``, ``"ESTR"``, ``"EURIBOR6M"`` -> :class:`IndexConvention`
 - ``CURVES``: ``"USD-UST"``, ``"USD-SOFR"``, ``"EUR-ESTR"``, ``"EUR-EURIBOR-6M"`` -> :class:`CurveConvention`
@@ -76,6 +76,7 @@ CALENDARS: Mapping[str, ql.Calendar] = MappingProxyType(
         "US-GOVT": ql.UnitedStates(ql.UnitedStates.GovernmentBond),
         "US-SOFR": ql.UnitedStates(ql.UnitedStates.SOFR),
         "US-SETTLEMENT": ql.UnitedStates(ql.UnitedStates.Settlement),
+        "NONE": ql.NullCalendar(),  # every day a business day (textbook examples, unadjusted schedules)
     }
 )
 

@@ -14,9 +14,12 @@ Quote instruments (rates are decimals inside):
 - ``bill``: zero coupon Treasury bill quoted as a bond-equivalent yield ``y`` with ``d`` days from
   settlement (T+1) to maturity: price = 100 / (1 + y d/365) if d <= 182, else the Treasury formula
   100 / ((1 + y/2)(1 + (d/365 - 1/2) y));
-- ``par_bond``: a semiannual ACT/ACT-ICMA Treasury issued at settlement with the coupon quoted when the
-  curve set was built, priced at the clean price that gives the quoted yield (exactly par at build time;
-  after ``set_rates`` on a new tick the pillar is the bond whose yield is the new quote).
+Bill helpers are quoted in clean price: ``quote_price(key)`` is the price their yield implies.
+
+- ``par_bond``: a semiannual ACT/ACT-ICMA Treasury issued at settlement (T+1) with the quote as coupon,
+  priced at par, street convention (coupon dates unadjusted): sum of c/2 P(t_i) + P(T) = P(settlement).
+  It is bootstrapped as the equivalent single-curve swap (coupons vs a telescoping compounded leg), so the
+  coupon follows the quote and a bump stays a ``setValue``.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from pricing.errors import EngineError, MarketDataError
 from pricing.indices import make_index
 from pricing.market import CurveQuotes, MarketSnapshot, Quote
 
-__all__ = ["CurveSet", "bill_price", "par_bond_price"]
+__all__ = ["CurveSet", "bill_price"]
 
 
 def bill_price(rate: float, days: int) -> float:
@@ -49,13 +52,6 @@ def bill_price(rate: float, days: int) -> float:
     if days <= 182:
         return 100.0 / (1.0 + rate * days / 365.0)
     return 100.0 / ((1.0 + rate / 2.0) * (1.0 + (days / 365.0 - 0.5) * rate))
-
-
-def par_bond_price(coupon: float, rate: float, periods: int) -> float:
-    """Clean price per 100 on a coupon date of a semiannual bond with ``periods`` coupons left at yield ``rate``."""
-    discount = 1.0 / (1.0 + rate / 2.0)
-    annuity = sum(discount**k for k in range(1, periods + 1))
-    return 100.0 * (coupon / 2.0 * annuity + discount**periods)
 
 
 def _build_order(snapshot: MarketSnapshot) -> list[CurveQuotes]:
@@ -89,6 +85,8 @@ class CurveSet:
         self.curves: dict[str, ql.YieldTermStructure] = {}
         self.handles: dict[str, ql.YieldTermStructureHandle] = {}
         self.pillar_curve: dict[str, str] = {}
+        #: pillar key -> the QuantLib rate helper that prices that quote (``impliedQuote`` reprices it)
+        self.helpers: dict[str, ql.RateHelper] = {}
         for curve in _build_order(snapshot):
             helpers = []
             helper_quote: list[tuple[ql.RateHelper, str]] = []
@@ -102,6 +100,7 @@ class CurveSet:
                 except RuntimeError as exc:
                     raise MarketDataError(f"curve {curve.name} quote {quote.instrument}/{quote.tenor}: {exc}") from None
                 helpers.append(helper)
+                self.helpers[key] = helper
                 helper_quote.append((helper, f"{quote.instrument}/{quote.tenor}"))
             self._keepalive.append(helpers)
             term_structure = self._piecewise(helpers)
@@ -182,29 +181,28 @@ class CurveSet:
                 convention.settlement_days, calendar, 100.0, maturity, ql.Following, 100.0, settlement
             )
             return ql.BondHelper(self._derived(rate, lambda y: bill_price(y, days)), bond)
-        # par_bond
-        maturity = settlement + parse_tenor(quote.tenor)
-        schedule = ql.Schedule(
-            settlement,
-            maturity,
-            ql.Period(FREQUENCIES[convention.fixed_frequency]),
-            calendar,
-            ql.Unadjusted,
-            ql.Unadjusted,
-            ql.DateGeneration.Backward,
-            False,
+        # par_bond: on one curve, a bond at par is a swap of its coupons against the telescoping
+        # compounded leg D(settle) - D(maturity); the coupon is the quote itself, so a bump is a setValue
+        par_index = ql.OvernightIndex(
+            "USD-UST-PAR", 0, ql.USDCurrency(), ql.NullCalendar(), DAY_COUNTS[CURVE_TIME_DAY_COUNT]
         )
-        coupon = quote.rate
-        periods = len(schedule) - 1
-        bond = ql.FixedRateBond(
-            convention.settlement_days,
-            100.0,
-            schedule,
-            [coupon],
-            ql.ActualActual(ql.ActualActual.ISMA, schedule),
-            BUSINESS_DAY_RULES[convention.business_day],
+        frequency = FREQUENCIES[convention.fixed_frequency]
+        return ql.OISRateHelper(
+            0,
+            parse_tenor(quote.tenor),
+            rate,
+            par_index,
+            paymentFrequency=frequency,
+            forwardStart=ql.Period(settlement - to_ql_date(self.as_of), ql.Days),
+            fixedPaymentFrequency=frequency,
+            fixedDayCount=DAY_COUNTS[convention.fixed_day_count],
+            convention=ql.Unadjusted,
+            paymentConvention=ql.Unadjusted,
         )
-        return ql.BondHelper(self._derived(rate, lambda y: par_bond_price(coupon, y, periods)), bond)
+
+    def quote_price(self, key: str) -> float:
+        """The value a helper is fitted to: the rate itself, or the clean price of a bill."""
+        return float(self.helpers[key].quote().value())
 
     @staticmethod
     def _dependents(snapshot: MarketSnapshot) -> dict[str, tuple[str, ...]]:

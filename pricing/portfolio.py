@@ -5,7 +5,7 @@ instrument becomes a result with ``ok=false`` and its reason, the rest of the bo
 
 Output::
 
-    {"as_of", "engine", "n_scenarios",
+    {"as_of", "engine", "n_scenarios", "pillars": ["CURVE/TENOR", ...],
      "instruments": [{"id", "type", "currency", "book", "ok", "error", "pv", "dv01", "gamma",
                       "kr01": {"CURVE/TENOR": x},
                       bonds also: "clean_price", "accrued", "dirty_price", "ytm_pct",
@@ -89,8 +89,14 @@ def price_portfolio(
     market: Mapping[str, Any],
     engine: str = "fast",
     interpolation: str = "linear_zero",
+    *,
+    pillar_gamma: bool = False,
 ) -> dict[str, Any]:
-    """Value ``book`` on ``market`` with every risk measure; see the module docstring for the output."""
+    """Value ``book`` on ``market`` with every risk measure; see the module docstring for the output.
+
+    ``pillar_gamma=True`` adds ``kr_gamma`` (``PV(+1bp) + PV(-1bp) - 2 PV`` per pillar, non-zero entries)
+    to each priced instrument, as ORE's per-factor gamma.
+    """
     started = time.perf_counter()
     snapshot = parse_market(market)
     entries = book_entries(book)
@@ -107,7 +113,10 @@ def price_portfolio(
         except SpecError as exc:
             errors[position] = str(exc)
     portfolio = PortfolioEngine(specs, snapshot, engine=engine, interpolation=interpolation)
-    measures = dict(zip(portfolio.ids, measures_from_pv_matrix(portfolio.pv_matrix(), portfolio.scenarios), strict=True))
+    pv_matrix = portfolio.pv_matrix()
+    measures = dict(zip(portfolio.ids, measures_from_pv_matrix(pv_matrix, portfolio.scenarios), strict=True))
+    rows = {ident: row for row, ident in enumerate(portfolio.ids)}
+    gammas = pv_matrix[:, 3::2] + pv_matrix[:, 4::2] - 2.0 * pv_matrix[:, :1]
     analytics = portfolio.bond_analytics()
     by_id = {spec.id: spec for spec in specs}
     results: list[dict[str, Any]] = []
@@ -133,6 +142,9 @@ def price_portfolio(
             else:
                 risk = measures[ident]
                 result.update(ok=True, pv=risk.pv, dv01=risk.dv01, gamma=risk.gamma, kr01=risk.kr01)
+                if pillar_gamma:
+                    pillars = zip(portfolio.scenarios.pillars, gammas[rows[ident]], strict=True)
+                    result["kr_gamma"] = {key: float(value) for key, value in pillars if key in risk.kr01}
                 if ident in analytics:
                     result.update(asdict(analytics[ident]))
                 priced.append((by_id[ident].currency, risk))
@@ -141,6 +153,7 @@ def price_portfolio(
         "as_of": snapshot.as_of.isoformat(),
         "engine": engine,
         "n_scenarios": len(portfolio.scenarios),
+        "pillars": list(portfolio.scenarios.pillars),
         "instruments": results,
         "totals": totals(priced, snapshot, len(results) - len(priced)),
         "timing_ms": round((time.perf_counter() - started) * 1000.0, 3),

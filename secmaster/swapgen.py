@@ -47,8 +47,9 @@ def _swap(as_of: date, number: int, seed: int) -> dict[str, Any]:
     else:
         start = _weekday(as_of + timedelta(days=2))
     maturity = _add_years(start, tenor)
-    if maturity <= as_of:
-        maturity = _add_years(maturity, tenor)
+    while maturity <= as_of:  # a seasoned short swap: lengthen it so that it is still alive
+        tenor += 1
+        maturity = _add_years(start, tenor)
     base, slope = _LEVEL[currency]
     rate = round(base + slope * min(tenor, 15) + rng.gauss(0, 0.35), 4)
     swap: dict[str, Any] = {

@@ -20,7 +20,11 @@ services_app = typer.Typer(
     no_args_is_help=True,
 )
 
-NAMES = typer.Argument(None, help="Services to act on: postgresql, redis, kafka, ray (the demo's Ray head). Default: up starts the first three; down stops all.")
+NAMES = typer.Argument(
+    None,
+    help="Services: postgresql, redis, kafka, ray (the demo's Ray head). Default: up starts the first "
+    "three, down stops all.",
+)
 
 
 def _print(statuses: list[ServiceStatus]) -> None:

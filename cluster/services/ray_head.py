@@ -6,6 +6,7 @@ these processes and never a Ray runtime somebody else started (a test's ``ray.in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -87,7 +88,11 @@ class RayHeadService:
             )
         if result.returncode != 0:
             raise self.process.fail(f"`ray start --head` failed with exit code {result.returncode}")
-        gcs = [p for p in self._our_pids() if "gcs_server" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+        gcs = [
+            p
+            for p in self._our_pids()
+            if "gcs_server" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
+        ]
         if not gcs:
             raise self.process.fail("`ray start --head` returned but no gcs_server of ours runs")
         self.process.pid_file.parent.mkdir(parents=True, exist_ok=True)
@@ -97,16 +102,12 @@ class RayHeadService:
     def down(self) -> bool:
         pids = self._our_pids()
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         if not wait_until(lambda: not self._our_pids(), 20):
             for pid in self._our_pids():
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
         self.process.pid_file.unlink(missing_ok=True)
         return bool(pids)
 

@@ -67,11 +67,11 @@ def create_instrument(session: Session, data: BondCreate | SwapCreate | OisCreat
     Raises DuplicateInstrument (same id, ISIN or CUSIP) and RuleViolation (unknown book).
     """
     instrument_id = data.id or _default_id(data)
-    if session.get(Instrument, instrument_id) is not None:
-        raise DuplicateInstrument(f"instrument {instrument_id!r} already exists")
     isin = getattr(data, "isin", None)
     if isin is not None and session.scalar(select(Instrument.id).where(Instrument.isin == isin)) is not None:
         raise DuplicateInstrument(f"an instrument with ISIN {isin} already exists")
+    if session.get(Instrument, instrument_id) is not None:
+        raise DuplicateInstrument(f"instrument {instrument_id!r} already exists")
     if data.book is not None and session.get(Book, data.book) is None:
         raise RuleViolation("book", f"book {data.book!r} does not exist; create it with POST /api/v1/books")
     instrument = new_instrument(data, instrument_id)

@@ -1,0 +1,144 @@
+"""``Aggregator``: reduces the shards' partials of a tick and writes them to Redis in one transaction.
+
+It keeps what the tick alone does not carry: each book's state at the open (for P&L explain), each
+market's quotes now / at the open / at the previous close, and the latency window. Losing it (a restart)
+only resets the P&L open and the percentiles; risk itself is recomputed from the next tick.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+import ray
+
+from actors.latency import LatencyWindow, TickTimings
+from actors.partials import ShardPartial, reduce_partials
+from actors.pnl import BookOpen, PnlExplain, explain, pillar_quotes
+from actors.redis_sink import RedisRiskWriter, TickUpdate
+from core.config import Settings
+from core.keys import ALL_BOOKS, ENGINE_STATUS, book_summary_key
+from core.messages import CurveTick
+
+__all__ = ["Aggregator", "AggregatorCore", "WriteResult"]
+
+WriteResult = dict[str, float | int | bool | str]
+
+
+class AggregatorCore:
+    """The aggregator's logic without Ray (tests drive it directly)."""
+
+    def __init__(self, settings: Settings, history_maxlen: int = 5000) -> None:
+        self.writer = RedisRiskWriter(settings.redis_url, history_maxlen=history_maxlen)
+        self.latency = LatencyWindow()
+        self.opens: dict[str, BookOpen] = {}
+        self.curves_now: dict[str, dict[str, float]] = {}
+        self.market_day: dict[str, str] = {}
+
+    def _roll_market(
+        self, tick: CurveTick
+    ) -> tuple[dict[str, dict[str, float]] | None, dict[str, dict[str, float]] | None]:
+        """On a market's first tick of a new day: (curves at open, previous close) to store, else Nones."""
+        day = tick.as_of.isoformat()
+        if self.market_day.get(tick.market) == day:
+            return None, None
+        previous = {name: self.curves_now[name] for name in tick.curves if name in self.curves_now}
+        self.market_day[tick.market] = day
+        return {name: dict(q) for name, q in tick.curves.items()}, (previous or None)
+
+    def write(
+        self,
+        tick: CurveTick,
+        partials: Sequence[ShardPartial],
+        consumed_ns: int,
+        fanned_ns: int,
+        shards_ns: int,
+        counters: Mapping[str, int | float | str],
+    ) -> WriteResult:
+        books = reduce_partials(partials)
+        opened, prev_close = self._roll_market(tick)
+        self.curves_now.update({name: dict(q) for name, q in tick.curves.items()})
+        quotes_now = pillar_quotes(self.curves_now)
+        day = tick.as_of.isoformat()
+        pnl: dict[str, PnlExplain] = {}
+        for book, sums in books.items():
+            current = self.opens.get(book)
+            if current is None or current.as_of < day:
+                current = BookOpen(day, sums.pv, sums.gamma, dict(sums.kr01), dict(quotes_now))
+                self.opens[book] = current
+            pnl[book] = explain(sums.pv, quotes_now, current)
+        status: dict[str, str | int | float] = {
+            **counters,
+            **self.latency.percentiles(),
+            "state": "running",
+            "last_seq": tick.seq,
+            "last_market": tick.market,
+            "last_market_time": tick.market_time.isoformat(),
+            "shards": len(partials),
+            "instruments": sum(p.n_instruments for p in partials),
+            "shard_compute_max_ms": round(max((p.compute_ms for p in partials), default=0.0), 3),
+            "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        latency_ms = (time.time_ns() - tick.produced_at_ns) / 1e6
+        update = TickUpdate(
+            seq=tick.seq,
+            market=tick.market,
+            as_of=day,
+            market_time=tick.market_time.isoformat(),
+            latency_ms=latency_ms,
+            books=books,
+            pnl=pnl,
+            changed=[risk for p in partials for risk in p.changed],
+            removed=[item for p in partials for item in p.removed],
+            curves_now={name: dict(q) for name, q in tick.curves.items()},
+            curves_open=opened,
+            curves_prev_close=prev_close,
+            derived=tick.derived,
+            status=status,
+        )
+        written = self.writer.write(update)
+        done = time.time_ns()
+        if written:
+            self.latency.add(TickTimings(tick.produced_at_ns, consumed_ns, fanned_ns, shards_ns, done))
+        return {"written": written, "latency_ms": (done - tick.produced_at_ns) / 1e6, "seq": tick.seq}
+
+    def mark_stale(self, reason: str, counters: Mapping[str, int | float | str]) -> None:
+        """A rejected tick: keep the last good risk, flag every book stale with the reason."""
+        client = self.writer.client
+        books = client.smembers("risk:books") or {ALL_BOOKS}
+        with client.pipeline(transaction=True) as pipe:
+            for book in books:
+                pipe.hset(book_summary_key(str(book)), mapping={"stale": "1", "stale_reason": reason})
+            pipe.hset(
+                ENGINE_STATUS, mapping={**{k: str(v) for k, v in counters.items()}, "last_error": reason}
+            )
+            pipe.execute()
+
+    def status(self, counters: Mapping[str, int | float | str]) -> None:
+        self.writer.write_status({**counters, **self.latency.percentiles()})
+
+
+@ray.remote(max_restarts=-1, max_task_retries=-1)
+class Aggregator:
+    def __init__(self, settings: Settings) -> None:
+        self.core = AggregatorCore(settings)
+
+    def write(
+        self,
+        tick: CurveTick,
+        partials: Sequence[ShardPartial],
+        consumed_ns: int,
+        fanned_ns: int,
+        shards_ns: int,
+        counters: Mapping[str, int | float | str],
+    ) -> WriteResult:
+        return self.core.write(tick, partials, consumed_ns, fanned_ns, shards_ns, counters)
+
+    def mark_stale(self, reason: str, counters: Mapping[str, int | float | str]) -> None:
+        self.core.mark_stale(reason, counters)
+
+    def status(self, counters: Mapping[str, int | float | str]) -> None:
+        self.core.status(counters)
+
+    def ping(self) -> bool:
+        return True

@@ -1,0 +1,183 @@
+"""``BookWatcher``: applies security-master changes (``secmaster.events``) to the shards.
+
+The consumer calls :meth:`BookWatcherCore.sync` before it fans out each tick, so an instrument added,
+changed or removed through the API is in (or out of) the right shard before the next tick is computed.
+For every event the watcher reloads that instrument's positions from PostgreSQL (the source of truth;
+events are at least once and may repeat) and moves them: a changed instrument stays on its shard, a new
+one goes to the shard with the lightest cashflow load. The assignment is saved in Redis for restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import ray
+import redis
+from confluent_kafka import OFFSET_END, Consumer, TopicPartition
+
+from actors.book_source import load_positions, save_assignment
+from actors.kafka_io import ensure_topics, topic_partitions
+from actors.sharding import least_loaded
+from core.config import Settings
+from core.keys import ENGINE_SHARDS, TOPIC_SECMASTER_EVENTS
+from core.logging import get_logger
+from pricing import PricingError, cashflow_count, spec_from_dict
+
+__all__ = ["BookWatcher", "BookWatcherCore", "affected_instrument", "entry_weight"]
+
+_log = get_logger(__name__)
+WATCHER_GROUP = "risk-engine-book"
+
+
+def affected_instrument(event: Mapping[str, Any]) -> str | None:
+    """The instrument whose positions an event changes (None for events that change no position)."""
+    entity, data = event.get("entity"), event.get("data") or {}
+    if entity == "instrument":
+        return str(event.get("key"))
+    if entity == "position" and isinstance(data, Mapping) and data.get("instrument_id"):
+        return str(data["instrument_id"])
+    return None
+
+
+def entry_weight(entry: Mapping[str, Any]) -> int:
+    try:
+        return cashflow_count(spec_from_dict(entry))
+    except PricingError:
+        return 1
+
+
+def _instrument_of(position_key: str) -> str:
+    return position_key.split("@", 1)[0]
+
+
+class BookWatcherCore:
+    def __init__(
+        self,
+        settings: Settings,
+        add: Callable[[int, list[dict[str, Any]]], None],
+        remove: Callable[[int, list[str]], None],
+        loads: Mapping[int, int],
+        start_at_end: bool,
+    ) -> None:
+        self.settings = settings
+        self._add, self._remove = add, remove
+        self.redis = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+        stored: dict[str, str] = self.redis.hgetall(ENGINE_SHARDS)  # type: ignore[assignment]
+        self.assignment = {key: int(shard) for key, shard in stored.items()}
+        self.loads = dict(loads)  # cashflow weight per shard
+        self.applied_events = 0
+        ensure_topics(settings.kafka_bootstrap, {TOPIC_SECMASTER_EVENTS: 3})
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": settings.kafka_bootstrap,
+                "group.id": WATCHER_GROUP,
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+            }
+        )
+        partitions = topic_partitions(self.consumer, TOPIC_SECMASTER_EVENTS)
+        if start_at_end:
+            self.assigned = [TopicPartition(TOPIC_SECMASTER_EVENTS, p, OFFSET_END) for p in partitions]
+        else:
+            self.assigned = self.consumer.committed(
+                [TopicPartition(TOPIC_SECMASTER_EVENTS, p) for p in partitions], timeout=10
+            )
+        self.consumer.assign(self.assigned)
+
+    def _caught_up(self) -> bool:
+        for position in self.consumer.position(self.assigned):
+            _low, high = self.consumer.get_watermark_offsets(position, timeout=5.0, cached=False)
+            if position.offset < 0:
+                # OFFSET_END/unset before the first fetch: nothing consumed yet on this partition
+                if high > 0 and position.offset != OFFSET_END:
+                    return False
+                continue
+            if position.offset < high:
+                return False
+        return True
+
+    def sync(self, max_wait_s: float = 5.0) -> int:
+        """Apply every event published so far; returns how many instruments changed."""
+        deadline = time.monotonic() + max_wait_s
+        instruments: set[str] = set()
+        while True:
+            messages = self.consumer.consume(num_messages=500, timeout=0.05)
+            for message in messages:
+                if message.error() is not None:
+                    continue
+                try:
+                    event = json.loads(message.value() or b"{}")
+                except ValueError:
+                    _log.warning("unreadable secmaster event skipped", offset=message.offset())
+                    continue
+                instrument = affected_instrument(event)
+                if instrument:
+                    instruments.add(instrument)
+            if not messages and (self._caught_up() or time.monotonic() > deadline):
+                break
+        if instruments:
+            self.apply(sorted(instruments))
+            self.consumer.commit(asynchronous=False)
+        return len(instruments)
+
+    def apply(self, instrument_ids: Sequence[str]) -> None:
+        wanted = set(instrument_ids)
+        entries = load_positions(self.settings, wanted)
+        old = {key: shard for key, shard in self.assignment.items() if _instrument_of(key) in wanted}
+        removals: dict[int, list[str]] = {}
+        for key, shard in old.items():
+            removals.setdefault(shard, []).append(key)
+            self.loads[shard] -= 1
+            del self.assignment[key]
+        for shard, keys in removals.items():
+            self._remove(shard, keys)
+        additions: dict[int, list[dict[str, Any]]] = {}
+        for entry in entries:
+            key = str(entry["id"])
+            previous = [s for k, s in old.items() if _instrument_of(k) == _instrument_of(key)]
+            shard = previous[0] if previous else least_loaded(self.loads)
+            additions.setdefault(shard, []).append(entry)
+            self.assignment[key] = shard
+            self.loads[shard] += entry_weight(entry)
+        for shard, batch in additions.items():
+            self._add(shard, batch)
+        if old:
+            self.redis.hdel(ENGINE_SHARDS, *old)
+        save_assignment(self.redis, {str(e["id"]): self.assignment[str(e["id"])] for e in entries})
+        self.applied_events += len(wanted)
+        _log.info("book change applied", instruments=len(wanted), positions=len(entries))
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+@ray.remote(max_restarts=-1, max_task_retries=-1)
+class BookWatcher:
+    def __init__(self, settings: Settings, n_shards: int, start_at_end: bool = True) -> None:
+        from actors.shard import shard_name
+
+        restarted = ray.get_runtime_context().was_current_actor_reconstructed
+
+        def add(shard: int, entries: list[dict[str, Any]]) -> None:
+            ray.get(ray.get_actor(shard_name(shard)).add.remote(entries))
+
+        def remove(shard: int, ids: list[str]) -> None:
+            ray.get(ray.get_actor(shard_name(shard)).remove.remote(ids))
+
+        infos: list[dict[str, Any]] = ray.get(
+            [ray.get_actor(shard_name(k)).info.remote() for k in range(n_shards)]
+        )
+        loads = {int(info["shard"]): int(info["weight"]) for info in infos}
+        self.core = BookWatcherCore(settings, add, remove, loads, start_at_end and not restarted)
+
+    def sync(self) -> int:
+        return self.core.sync()
+
+    def applied(self) -> int:
+        return self.core.applied_events
+
+    def ping(self) -> bool:
+        return True

@@ -1,0 +1,39 @@
+"""`riskctl serve`: start the Ray Serve application (HTTP API on RISK_HOST:RISK_SERVE_PORT) and block."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+
+__all__ = ["register", "serve"]
+
+
+def serve(
+    replicas: int = typer.Option(1, "--replicas", min=1, help="Serve replicas of the API."),
+    no_relay: bool = typer.Option(False, "--no-relay", help="Do not relay outbox events to Kafka."),
+) -> None:
+    """Start Ray (or join RISK_RAY_ADDRESS), deploy the API and block until Ctrl-C."""
+    import ray
+    from ray import serve as ray_serve
+
+    from core.config import get_settings
+    from serve_app import build_app
+
+    settings = get_settings()
+    ray.init(address=settings.ray_address, include_dashboard=False)
+    ray_serve.start(http_options={"host": settings.host, "port": settings.serve_port})
+    ray_serve.run(build_app({"num_replicas": replicas, "relay": not no_relay}), name="risk", route_prefix="/")
+    base = settings.serve_url
+    typer.echo(f"API      {base}/api/v1/instruments\nOpenAPI  {base}/docs\nhealth   {base}/healthz")
+    typer.echo(f"metrics  {base}/metrics\nCtrl-C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        ray_serve.shutdown()
+        ray.shutdown()
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="serve")(serve)

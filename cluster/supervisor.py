@@ -1,0 +1,157 @@
+"""The engine's supervisor: attaches to (or starts) Ray, creates the named actors, loads the book from
+PostgreSQL, balances it over the shards and watches their health.
+
+Actors live in the Ray namespace ``risk-engine`` under fixed names, so every process (the CLI, the Serve
+app, tests) finds them with ``ray.get_actor``. Each restarts on failure and rebuilds its state from
+durable sources (PostgreSQL, Redis, Kafka offsets).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ray
+import redis
+
+from actors.aggregator import Aggregator
+from actors.book_source import load_positions, save_assignment
+from actors.book_watcher import BookWatcher, entry_weight
+from actors.consumer import TickConsumer
+from actors.shard import ShardActor, shard_name
+from actors.sharding import assign_shards
+from core.config import Settings
+from core.keys import ENGINE_STATUS
+from core.logging import get_logger
+
+__all__ = ["NAMESPACE", "EngineHandles", "connect_ray", "engine_health", "start_engine", "stop_engine"]
+
+NAMESPACE = "risk-engine"
+AGGREGATOR = "risk-aggregator"
+WATCHER = "risk-book-watcher"
+CONSUMER = "risk-tick-consumer"
+_log = get_logger(__name__)
+
+
+def connect_ray(settings: Settings, address: str | None = None) -> None:
+    """Attach to ``address`` (or ``RISK_RAY_ADDRESS``), else start a local Ray on loopback."""
+    if ray.is_initialized():
+        return
+    target = address or settings.ray_address
+    if target is None or target.startswith(("127.", "localhost")):
+        # a single-machine Ray stays on loopback (see cluster/services/ray_head.py)
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    if target:
+        ray.init(address=target, namespace=NAMESPACE, log_to_driver=False)
+    else:
+        ray.init(namespace=NAMESPACE, include_dashboard=False, log_to_driver=False)
+
+
+@dataclass(frozen=True)
+class EngineHandles:
+    shards: list[Any]
+    aggregator: Any
+    watcher: Any
+    consumer: Any
+    positions: int
+
+
+def _options(name: str, detached: bool) -> dict[str, Any]:
+    options: dict[str, Any] = {"name": name, "num_cpus": 0, "get_if_exists": False}
+    if detached:
+        options["lifetime"] = "detached"
+    return options
+
+
+def start_engine(
+    settings: Settings,
+    n_shards: int,
+    engine: str = "fast",
+    detached: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+) -> EngineHandles:
+    """Create the actors; returns once every actor answers and the consumer is running."""
+    if n_shards < 1:
+        raise ValueError(f"--shards must be at least 1, got {n_shards}")
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    progress("loading the book from PostgreSQL")
+    entries = load_positions(settings)
+    weights = {str(e["id"]): entry_weight(e) for e in entries}
+    groups = assign_shards(weights, n_shards)
+    assignment = {key: k for k, group in enumerate(groups) for key in group}
+    save_assignment(client, assignment, replace=True)
+    client.hset(ENGINE_STATUS, mapping={"state": "starting", "shards": n_shards, "instruments": len(entries)})
+    progress(f"starting {n_shards} shard actor(s) for {len(entries)} positions")
+    shards = [
+        ShardActor.options(**_options(shard_name(k), detached), scheduling_strategy="SPREAD").remote(  # type: ignore[attr-defined]
+            k, settings, engine
+        )
+        for k in range(n_shards)
+    ]
+    ray.get([s.ping.remote() for s in shards])
+    aggregator = Aggregator.options(**_options(AGGREGATOR, detached)).remote(settings)  # type: ignore[attr-defined]
+    watcher = BookWatcher.options(**_options(WATCHER, detached)).remote(settings, n_shards)  # type: ignore[attr-defined]
+    ray.get([aggregator.ping.remote(), watcher.ping.remote()])
+    progress("starting the tick consumer")
+    consumer = TickConsumer.options(**_options(CONSUMER, detached)).remote(  # type: ignore[attr-defined]
+        settings, [shard_name(k) for k in range(n_shards)], AGGREGATOR, WATCHER
+    )
+    ray.get(consumer.ping.remote())
+    client.hset(ENGINE_STATUS, mapping={"state": "running"})
+    _log.info("engine started", shards=n_shards, positions=len(entries), engine=engine)
+    return EngineHandles(shards, aggregator, watcher, consumer, len(entries))
+
+
+def _named(name: str) -> Any | None:
+    try:
+        return ray.get_actor(name, namespace=NAMESPACE)
+    except ValueError:
+        return None
+
+
+def stop_engine(settings: Settings, max_shards: int = 256) -> bool:
+    """Stop the consumer cleanly (it commits what it finished), then kill every engine actor."""
+    found = False
+    consumer = _named(CONSUMER)
+    if consumer is not None:
+        found = True
+        try:
+            ray.get(consumer.stop.remote(), timeout=60)
+        finally:
+            ray.kill(consumer, no_restart=True)
+    for name in [AGGREGATOR, WATCHER, *(shard_name(k) for k in range(max_shards))]:
+        actor = _named(name)
+        if actor is not None:
+            found = True
+            ray.kill(actor, no_restart=True)
+        elif name.startswith("risk-shard-"):
+            break
+    redis.Redis.from_url(settings.redis_url).hset(ENGINE_STATUS, mapping={"state": "stopped"})
+    return found
+
+
+def engine_health(n_shards: int, timeout_s: float = 10.0) -> dict[str, str]:
+    """``actor name -> ok | missing | not answering``."""
+    health: dict[str, str] = {}
+    for name in [CONSUMER, AGGREGATOR, WATCHER, *(shard_name(k) for k in range(n_shards))]:
+        actor = _named(name)
+        if actor is None:
+            health[name] = "missing"
+            continue
+        try:
+            health[name] = "ok" if ray.get(actor.ping.remote(), timeout=timeout_s) else "not running"
+        except (ray.exceptions.RayError, TimeoutError) as exc:
+            health[name] = f"not answering ({type(exc).__name__})"
+    return health
+
+
+def wait_for(predicate: Callable[[], bool], timeout_s: float, interval_s: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval_s)
+    return predicate()

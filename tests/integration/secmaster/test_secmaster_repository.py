@@ -1,0 +1,86 @@
+"""The repository and migrations against PostgreSQL: load_book, constraints, seeding, schema drift."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from pydantic import TypeAdapter
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import IntegrityError
+
+from secmaster import migrate, repository
+from secmaster.db import SessionFactory, transaction
+from secmaster.identifiers import validate_isin
+from secmaster.models import Base, Bond
+from secmaster.schemas import BondCreate, BookCreate, InstrumentCreate, OisCreate, SwapCreate
+from secmaster.seed import SEED_BOOKS, seed
+
+pytestmark = [pytest.mark.postgres]
+
+CREATE: TypeAdapter[BondCreate | SwapCreate | OisCreate] = TypeAdapter(InstrumentCreate)
+
+
+def test_migrations_match_the_models_and_downgrade(database_url: str, settings: Any) -> None:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()
+    assert migrate.current(database_url) == "0001"
+
+
+def test_database_constraints_mirror_the_rules(sessions: SessionFactory) -> None:
+    statements = [
+        "INSERT INTO instruments (id, type, currency, start_date, maturity_date) "
+        "VALUES ('C1', 'bond', 'USD', '2030-01-01', '2020-01-01')",
+        "INSERT INTO instruments (id, type, currency, start_date, maturity_date) "
+        "VALUES ('C2', 'bond', 'usd', '2020-01-01', '2030-01-01')",
+    ]
+    for statement in statements:
+        with pytest.raises(IntegrityError, match="ck_instruments"), sessions() as session, session.begin():
+            session.execute(text(statement))
+
+
+def test_load_book_scales_positions(sessions: SessionFactory, payloads: dict[str, Any]) -> None:
+    with transaction(sessions) as session:
+        repository.create_book(session, BookCreate(name="LOADA"))
+        repository.create_book(session, BookCreate(name="LOADB"))
+        bond = repository.create_instrument(session, CREATE.validate_python(payloads["bond"](book="LOADA", quantity=3)))
+        swap = repository.create_instrument(session, CREATE.validate_python(payloads["swap"](book="LOADA")))
+        repository.set_position(session, "LOADB", swap.id, -2)
+    with sessions() as session:
+        book_a = repository.load_book(session, "LOADA")
+        whole = repository.load_book(session, None)
+    assert {item["id"]: item["book"] for item in book_a} == {bond.id: "LOADA", swap.id: "LOADA"}
+    assert next(item for item in book_a if item["id"] == bond.id)["face"] == 3_000_000
+    short = next(item for item in whole if item["id"] == f"{swap.id}@LOADB")
+    assert short["side"] == "receive_fixed" and short["notional"] == 20_000_000
+    assert f"{swap.id}@LOADA" in {item["id"] for item in whole}
+    assert len({item["id"] for item in whole}) == len(whole)
+
+
+def test_seeded_treasury_book(sessions: SessionFactory) -> None:
+    report = seed(sessions, date(2026, 2, 27), size=40)
+    assert report.treasuries > 300 and report.swaps == 40 and report.created == report.treasuries + 40
+    assert seed(sessions, date(2026, 2, 27), size=40).created == 0  # idempotent
+    with sessions() as session:
+        bonds = session.scalars(select(Bond).where(Bond.id.like("UST-%"))).all()
+        notes = repository.load_book(session, "UST-NOTES")
+        swaps = repository.load_book(session, "EUR-IRS") + repository.load_book(session, "USD-OIS")
+        assert set(SEED_BOOKS) <= {book.name for book in repository.list_books(session, _page())[1]}
+    assert len(bonds) == report.treasuries and len(swaps) == 40
+    for bond in bonds:
+        assert bond.cusip is not None and bond.isin == validate_isin(f"US{bond.cusip}{bond.isin[-1]}")
+        assert (bond.coupon_pct * 8).is_integer() and bond.coupon_pct >= 0.125
+        assert bond.day_count == "ACT/ACT-ICMA" and bond.frequency == "semiannual"
+    assert {"US91282CJZ59"} <= {bond.isin for bond in bonds}
+    assert all(item["discount_curve"] == "USD-UST" and item["face"] > 0 for item in notes)
+
+
+def _page() -> Any:
+    from secmaster.schemas import PageQuery
+
+    return PageQuery(limit=1000)

@@ -1,0 +1,95 @@
+"""``build_dashboard()``: the Gradio Blocks of the risk dashboard (layout and event wiring only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+import redis
+
+from core.config import get_settings
+from core.keys import ALL_BOOKS
+from ui.api_client import InstrumentApi
+from ui.browser_layout import instrument_browser, table
+from ui.catalog import Catalog
+from ui.forms_layout import add_instrument_forms
+from ui.live import HISTORY_HEADERS, LiveView
+from ui.panels import CONTRIBUTOR_HEADERS, PANEL_CSS
+
+__all__ = ["build_dashboard"]
+
+
+def _redis_where(url: str) -> str:
+    """``host:port/db`` without any password the URL may carry."""
+    return url.rpartition("@")[2].removeprefix("redis://")
+
+
+def build_dashboard(
+    redis_url: str | None = None,
+    api_url: str | None = None,
+    refresh_seconds: float = 2.0,
+    stale_after_seconds: float = 30.0,
+) -> gr.Blocks:
+    """The dashboard: live tabs refreshed from Redis every ``refresh_seconds`` without reloading the page,
+    an instrument browser and add-instrument forms over the HTTP API at ``api_url``.
+
+    A book with no tick for ``stale_after_seconds`` is shown as stale. Defaults come from the settings
+    (``RISK_*``): Redis ``settings.redis_url``, API ``settings.serve_url``.
+    """
+    settings = get_settings()
+    url = redis_url or settings.redis_url
+    client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=3, socket_connect_timeout=3)
+    live = LiveView(client, stale_after_seconds, _redis_where(url))
+    catalog = Catalog(InstrumentApi(api_url or settings.serve_url), client)
+
+    with gr.Blocks(title="Rates risk dashboard", analytics_enabled=False, fill_width=True) as blocks:
+        state = gr.State({})
+        with gr.Row(equal_height=True):
+            gr.Markdown("## Rates risk: live book", elem_id="title")
+            book = gr.Dropdown(
+                [ALL_BOOKS], value=ALL_BOOKS, label="Book", elem_id="book-select", scale=0, min_width=220
+            )
+        headline = gr.HTML(elem_id="headline", css_template=PANEL_CSS)
+        with gr.Tabs():
+            with gr.Tab("Risk", id="risk"):
+                with gr.Row():
+                    kr01 = gr.Plot(elem_id="kr01-chart", show_label=False, scale=3)
+                    with gr.Column(scale=2):
+                        dv01_by_type = gr.Plot(elem_id="dv01-type-chart", show_label=False)
+                        dv01_by_book = gr.Plot(elem_id="dv01-book-chart", show_label=False)
+                with gr.Row():
+                    pnl = gr.Plot(elem_id="pnl-chart", show_label=False, scale=1)
+                    with gr.Column(scale=1):
+                        contributors = table(CONTRIBUTOR_HEADERS, "top-contributors", "Top 10 by |DV01|")
+            with gr.Tab("Curves", id="curves"):
+                curves = gr.Plot(elem_id="curves-chart", show_label=False)
+            with gr.Tab("Engine", id="engine"):
+                health = gr.HTML(elem_id="engine-health", css_template=PANEL_CSS)
+            with gr.Tab("Instruments", id="instruments"):
+                open_id, drill_down = instrument_browser(catalog)
+            with gr.Tab("Add instrument", id="add"):
+                created_id = add_instrument_forms(catalog)
+            with gr.Tab("History", id="history"):
+                history = gr.Plot(elem_id="history-chart", show_label=False)
+                history_table = table(HISTORY_HEADERS, "history-table", "Latest ticks")
+                gr.Markdown(
+                    "Batch results (revaluation over a date range, historical VaR) appear here once the "
+                    "batch jobs publish them.",
+                    elem_id="batch-results",
+                )
+
+        live_outputs = [headline, health, kr01, curves, dv01_by_type, dv01_by_book, pnl, contributors]
+        live_outputs += [history, history_table, book, state]
+        refresh: dict[str, Any] = {
+            "fn": live.refresh,
+            "inputs": [book, state],
+            "outputs": live_outputs,
+            "show_progress": "hidden",
+            "concurrency_limit": None,
+        }
+        blocks.load(**refresh)
+        book.input(**refresh)
+        gr.Timer(refresh_seconds).tick(**refresh)
+
+        created_id.change(lambda new_id: new_id, created_id, open_id).then(**drill_down)
+    return blocks  # type: ignore[no-any-return]

@@ -1,0 +1,225 @@
+"""Plotly figures of the dashboard, built from plain values so that they are testable without Redis."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.keys import split_risk_factor_key
+from ui.snapshot import CurveSnapshot, HistoryPoint
+from ui.tenors import quote_tenor, tenor_years
+
+__all__ = [
+    "build_curves_figure",
+    "build_dv01_bars_figure",
+    "build_history_figure",
+    "build_kr01_figure",
+    "build_pnl_explain_figure",
+    "ordered_tenors",
+]
+
+_GAIN = "#1a7f37"
+_LOSS = "#cf222e"
+_SNAPSHOT_STYLE = {
+    "now": {"dash": "solid", "width": 2.5},
+    "open": {"dash": "dash", "width": 1.5},
+    "prev_close": {"dash": "dot", "width": 1.5},
+}
+_SNAPSHOT_LABEL = {"now": "now", "open": "open", "prev_close": "prev close"}
+
+
+def _layout(figure: go.Figure, title: str, height: int = 320) -> go.Figure:
+    figure.update_layout(
+        title={"text": title, "x": 0.01, "font": {"size": 14}},
+        template="plotly_white",
+        height=height,
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        separators=".,",
+        hoverlabel={"namelength": -1},
+    )
+    return figure
+
+
+def _empty(title: str, message: str) -> go.Figure:
+    figure = _layout(go.Figure(), title)
+    figure.add_annotation(text=message, showarrow=False, font={"size": 13, "color": "#57606a"})
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure
+
+
+def ordered_tenors(tenors: Sequence[str]) -> list[str]:
+    """Tenors from the short end to the long end; labels that are not tenors last, alphabetically."""
+    unique = set(tenors)
+    return sorted(unique, key=lambda t: (tenor_years(t) is None, tenor_years(t) or 0.0, t))
+
+
+def build_kr01_figure(kr01: Mapping[str, float], title: str = "KR01 ladder (USD per bp)") -> go.Figure:
+    """Grouped bars: one series per curve over its pillars (keys ``CURVE/TENOR``)."""
+    by_curve: dict[str, dict[str, float]] = {}
+    for key, value in kr01.items():
+        curve, tenor = split_risk_factor_key(key)
+        by_curve.setdefault(curve, {})[tenor] = value
+    if not by_curve:
+        return _empty(title, "no key-rate risk published yet")
+    tenors = ordered_tenors([tenor for pillars in by_curve.values() for tenor in pillars])
+    figure = go.Figure()
+    for curve in sorted(by_curve):
+        pillars = by_curve[curve]
+        figure.add_bar(
+            name=curve,
+            x=[t for t in tenors if t in pillars],
+            y=[pillars[t] for t in tenors if t in pillars],
+            hovertemplate=f"{curve} %{{x}}: %{{y:,.0f}}<extra></extra>",
+        )
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=tenors)
+    figure.update_yaxes(tickformat=",.0f", zeroline=True, zerolinecolor="#8c959f")
+    return _layout(figure, title)
+
+
+def build_dv01_bars_figure(values: Mapping[str, float], title: str) -> go.Figure:
+    """Horizontal bars of DV01 (USD per bp) by a category (instrument type, book), largest on top."""
+    if not values:
+        return _empty(title, "nothing published yet")
+    names = sorted(values, key=lambda name: abs(values[name]))
+    amounts = [values[name] for name in names]
+    figure = go.Figure(
+        go.Bar(
+            x=amounts,
+            y=names,
+            orientation="h",
+            marker_color=[_GAIN if amount >= 0 else _LOSS for amount in amounts],
+            text=[f"{amount:,.0f}" for amount in amounts],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:,.0f} USD/bp<extra></extra>",
+        )
+    )
+    figure.update_xaxes(tickformat=",.0f", zeroline=True, zerolinecolor="#8c959f")
+    return _layout(figure, title, height=260)
+
+
+def _axis_years(tenors: Sequence[str]) -> tuple[list[float], list[str]]:
+    points = [(tenor_years(t), t) for t in tenors]
+    known = sorted((years, t) for years, t in points if years is not None)
+    return [years for years, _ in known], [t for _, t in known]
+
+
+def build_curves_figure(curves: Sequence[CurveSnapshot]) -> go.Figure:
+    """One panel per curve: quotes now (solid), at the open (dashed), at the previous close (dotted).
+
+    Derived quotes (set by rule, not observed) are drawn as hollow diamonds; a rejected curve says so
+    in its panel title.
+    """
+    title = "Curves: now, open, previous close (%)"
+    if not curves:
+        return _empty(title, "no market data published yet")
+    columns = 2 if len(curves) > 1 else 1
+    rows = math.ceil(len(curves) / columns)
+    subtitles = [f"{c.name}  ⚠ REJECTED" if c.rejected else c.name for c in curves]
+    figure = make_subplots(rows=rows, cols=columns, subplot_titles=subtitles, vertical_spacing=0.16)
+    for index, curve in enumerate(curves):
+        row, col = index // columns + 1, index % columns + 1
+        for when in ("prev_close", "open", "now"):
+            quotes = curve.quotes.get(when, {})
+            by_tenor = {quote_tenor(key): (key, rate) for key, rate in quotes.items()}
+            years, labels = _axis_years(list(by_tenor))
+            figure.add_scatter(
+                x=years,
+                y=[by_tenor[t][1] for t in labels],
+                text=[by_tenor[t][0] for t in labels],
+                mode="lines+markers" if when == "now" else "lines",
+                name=_SNAPSHOT_LABEL[when],
+                legendgroup=when,
+                showlegend=index == 0,
+                line={"color": "#0969da" if when == "now" else "#8c959f", **_SNAPSHOT_STYLE[when]},
+                hovertemplate=f"{curve.name} %{{text}} {_SNAPSHOT_LABEL[when]}: %{{y:.3f}}%<extra></extra>",
+                row=row,
+                col=col,
+            )
+            if when == "now" and curve.derived:
+                derived = [t for t in labels if by_tenor[t][0] in curve.derived]
+                figure.add_scatter(
+                    x=[tenor_years(t) for t in derived],
+                    y=[by_tenor[t][1] for t in derived],
+                    mode="markers",
+                    name="derived quote",
+                    legendgroup="derived",
+                    showlegend=not any(c.derived for c in curves[:index]),
+                    marker={"symbol": "diamond-open", "size": 11, "color": "#bf8700", "line": {"width": 2}},
+                    hovertemplate=f"{curve.name} %{{x}}y derived: %{{y:.3f}}%<extra></extra>",
+                    row=row,
+                    col=col,
+                )
+    all_tenors = ordered_tenors(
+        [quote_tenor(k) for c in curves for quotes in c.quotes.values() for k in quotes]
+    )
+    years, labels = _axis_years(all_tenors)
+    figure.update_xaxes(type="log", tickvals=years, ticktext=labels, tickangle=0, tickfont={"size": 9})
+    figure.update_yaxes(ticksuffix="%", tickformat=".2f")
+    return _layout(figure, title, height=300 * rows + 40)
+
+
+def _trading_day(points: Sequence[HistoryPoint]) -> list[HistoryPoint]:
+    """The points of the latest trading day (market time date of the newest point)."""
+    if not points:
+        return []
+    day = points[-1].market_time[:10]
+    return [point for point in points if point.market_time[:10] == day]
+
+
+def build_pnl_explain_figure(points: Sequence[HistoryPoint]) -> go.Figure:
+    """P&L since the open over the trading day: actual vs risk-predicted lines, the residual as bars."""
+    title = "P&L explain since open (USD): actual vs predicted"
+    day = _trading_day(points)
+    if not day:
+        return _empty(title, "no ticks today yet")
+    times = [point.market_time for point in day]
+    figure = go.Figure()
+    figure.add_bar(
+        x=times,
+        y=[point.number("pnl_residual") for point in day],
+        name="residual",
+        marker_color="#bf8700",
+        opacity=0.6,
+        hovertemplate="residual %{y:,.0f}<extra></extra>",
+    )
+    figure.add_scatter(
+        x=times,
+        y=[point.number("pnl_open") for point in day],
+        name="actual",
+        line={"color": "#0969da", "width": 2.5},
+        hovertemplate="actual %{y:,.0f}<extra></extra>",
+    )
+    figure.add_scatter(
+        x=times,
+        y=[point.number("pnl_predicted") for point in day],
+        name="predicted (kr01, gamma)",
+        line={"color": "#8250df", "dash": "dash"},
+        hovertemplate="predicted %{y:,.0f}<extra></extra>",
+    )
+    figure.update_yaxes(tickformat=",.0f", zeroline=True, zerolinecolor="#8c959f")
+    return _layout(figure, title)
+
+
+def build_history_figure(points: Sequence[HistoryPoint]) -> go.Figure:
+    """PV (left axis) and DV01 (right axis) of every tick kept in the history stream."""
+    title = "Intraday history: PV and DV01 (USD)"
+    if not points:
+        return _empty(title, "no history yet")
+    times = [point.market_time for point in points]
+    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    figure.add_scatter(x=times, y=[p.number("pv") for p in points], name="PV", line={"color": "#0969da"})
+    figure.add_scatter(
+        x=times,
+        y=[p.number("dv01") for p in points],
+        name="DV01",
+        line={"color": "#cf222e"},
+        secondary_y=True,
+    )
+    figure.update_yaxes(tickformat=",.0f")
+    return _layout(figure, title)

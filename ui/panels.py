@@ -1,0 +1,201 @@
+"""HTML panels (headline, engine health, instrument risk) and table rows, from snapshot values.
+
+Each number carries an ``id`` (and its raw value in ``data-value``) so that browser tests and traders'
+tooling can read exactly what is displayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from html import escape
+
+from ui.format import (
+    MISSING,
+    format_age,
+    format_count,
+    format_millis,
+    format_money,
+    format_signed_money,
+)
+from ui.health import stale_reasons, tick_age_seconds
+from ui.snapshot import BookSummary, Contributor, EngineStatus, InstrumentRisk
+
+__all__ = [
+    "CONTRIBUTOR_HEADERS",
+    "PANEL_CSS",
+    "contributor_rows",
+    "engine_health_html",
+    "headline_html",
+    "instrument_risk_html",
+    "message_html",
+]
+
+CONTRIBUTOR_HEADERS = ["#", "Instrument", "Type", "Book", "Ccy", "DV01 (ccy/bp)", "|DV01| USD/bp", "PV (ccy)"]
+
+#: Scoped to each gr.HTML panel (``css_template``), so the look does not depend on how it is mounted.
+PANEL_CSS = """
+.cards { display: flex; flex-wrap: wrap; gap: 10px; }
+.card { flex: 1 1 150px; border: 1px solid #d0d7de; border-radius: 8px; padding: 8px 12px; background: #fff; }
+.card .label { font-size: 12px; color: #57606a; text-transform: uppercase; letter-spacing: .04em; }
+.card .value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; color: #1f2328; }
+.card .sub { font-size: 12px; color: #57606a; font-variant-numeric: tabular-nums; }
+.pos { color: #1a7f37 !important; } .neg { color: #cf222e !important; }
+.banner { border-radius: 8px; padding: 8px 12px; margin-bottom: 8px; font-weight: 600; }
+.banner.live { background: #dafbe1; color: #116329; border: 1px solid #4ac26b; }
+.banner.stale { background: #fff8c5; color: #7d4e00; border: 1px solid #d4a72c; }
+.banner.down { background: #ffebe9; color: #a40e26; border: 1px solid #ff8182; }
+.banner ul { margin: 4px 0 0 18px; font-weight: 400; }
+.error { color: #a40e26; }
+"""
+
+
+def _card(element_id: str, label: str, text: str, raw: float | str | None = None, sub: str = "") -> str:
+    raw_attr = "" if raw is None else f' data-value="{escape(str(raw))}"'
+    tone = ""
+    if isinstance(raw, float) and label.startswith("P&L"):
+        tone = " pos" if raw > 0 else " neg" if raw < 0 else ""
+    sub_html = f'<div class="sub">{escape(sub)}</div>' if sub else ""
+    return (
+        f'<div class="card"><div class="label">{escape(label)}</div>'
+        f'<div class="value{tone}" id="{element_id}"{raw_attr}>{escape(text)}</div>{sub_html}</div>'
+    )
+
+
+def message_html(kind: str, text: str) -> str:
+    """A banner: ``kind`` is live, stale or down."""
+    return f'<div class="banner {kind}" id="status-banner" data-state="{kind}">{escape(text)}</div>'
+
+
+def _banner(reasons: Sequence[str], seq: int | None) -> str:
+    if not reasons:
+        return message_html("live", f"LIVE · tick {seq:,d}" if seq is not None else "LIVE")
+    items = "".join(f"<li>{escape(reason)}</li>" for reason in reasons)
+    return (
+        '<div class="banner stale" id="status-banner" data-state="stale">STALE: do not trade on these numbers'
+        f"<ul>{items}</ul></div>"
+    )
+
+
+def _market_time_text(market_time: str) -> str:
+    try:
+        moment = datetime.fromisoformat(market_time)
+    except ValueError:
+        return market_time or MISSING
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def headline_html(
+    summary: BookSummary | None, engine: EngineStatus, now: float, stale_after_seconds: float
+) -> str:
+    """Status banner, then PV, DV01, gamma, P&L since open, last tick's market time and age, p95 latency."""
+    seq = summary.seq if summary is not None else None
+    banner = _banner(stale_reasons(summary, engine, now, stale_after_seconds), seq)
+    if summary is None:
+        return banner
+    pv, dv01, gamma, pnl = (summary.number(name) for name in ("pv", "dv01", "gamma", "pnl_open"))
+    per_currency = "  ".join(
+        format_money(amount, currency) for currency, amount in sorted(summary.pv_by_currency.items())
+    )
+    n_ok, n_failed, n_pending = (summary.number(name) for name in ("n_ok", "n_failed", "n_pending"))
+    counts = f"{format_count(n_ok)} priced · {format_count(n_failed)} failed"
+    if n_pending:
+        counts += f" · {format_count(n_pending)} pending"
+    age = tick_age_seconds(summary, now)
+    p95 = engine.number("latency_p95_ms")
+    cards = [
+        _card("hl-pv", "PV", format_money(pv), pv, per_currency),
+        _card("hl-dv01", "DV01 (per bp)", format_money(dv01), dv01, counts),
+        _card("hl-gamma", "Gamma (1bp)", format_money(gamma, decimals=2), gamma),
+        _card(
+            "hl-pnl",
+            "P&L since open",
+            format_signed_money(pnl),
+            pnl,
+            f"predicted {format_signed_money(summary.number('pnl_predicted'))}"
+            f" · residual {format_signed_money(summary.number('pnl_residual'))}",
+        ),
+        _card(
+            "hl-market-time",
+            "Last tick (market time)",
+            _market_time_text(summary.market_time),
+            summary.market_time,
+            f"seq {format_count(summary.seq)}",
+        ),
+        _card("hl-age", "Tick age", format_age(age), age),
+        _card(
+            "hl-p95",
+            "Engine p95 latency",
+            format_millis(p95),
+            p95,
+            f"p50 {format_millis(engine.number('latency_p50_ms'))}"
+            f" · p99 {format_millis(engine.number('latency_p99_ms'))}",
+        ),
+    ]
+    return banner + f'<div class="cards">{"".join(cards)}</div>'
+
+
+_HEALTH_COUNTERS = (
+    ("ticks_processed", "Ticks processed"),
+    ("ticks_conflated", "Conflated"),
+    ("ticks_rejected", "Rejected"),
+    ("ticks_dlq", "Dead-lettered"),
+    ("consumer_lag", "Consumer lag"),
+    ("shards", "Shards"),
+    ("instruments", "Instruments"),
+)
+
+
+def engine_health_html(engine: EngineStatus) -> str:
+    """The engine's counters; its last error in red when there is one."""
+    if not engine.fields:
+        return message_html("down", "The real-time engine has not reported its status yet.")
+    state = engine.state or "unknown"
+    cards = [_card("eh-state", "State", state.upper(), state)]
+    for name, label in _HEALTH_COUNTERS:
+        value = engine.number(name)
+        cards.append(_card(f"eh-{name.replace('_', '-')}", label, format_count(value), value))
+    error = engine.fields.get("last_error", "")
+    error_html = f'<p class="error" id="eh-last-error">Last error: {escape(error)}</p>' if error else ""
+    return f'<div class="cards">{"".join(cards)}</div>{error_html}'
+
+
+def contributor_rows(contributors: Sequence[Contributor]) -> list[list[str]]:
+    """Rows of the top-contributors table, already formatted (see ``CONTRIBUTOR_HEADERS``)."""
+    rows = []
+    for rank, item in enumerate(contributors, start=1):
+        currency = item.fields.get("currency", "")
+        rows.append(
+            [
+                str(rank),
+                item.instrument_id,
+                item.fields.get("type", ""),
+                item.fields.get("book", ""),
+                currency,
+                format_money(item.number("dv01"), currency),
+                format_money(item.abs_dv01_usd),
+                format_money(item.number("pv"), currency),
+            ]
+        )
+    return rows
+
+
+def instrument_risk_html(risk: InstrumentRisk | None) -> str:
+    """One instrument's latest risk, or why there is none yet."""
+    if risk is None:
+        return message_html("stale", "No risk computed for this instrument yet: it shows on the next tick.")
+    currency = risk.fields.get("currency", "")
+    if not risk.ok:
+        reason = risk.fields.get("error") or "no reason given"
+        return message_html("down", f"Pricing failed at tick {risk.fields.get('seq', '?')}: {reason}")
+    cards = [
+        _card("ir-pv", "PV", format_money(risk.number("pv"), currency), risk.number("pv")),
+        _card("ir-dv01", "DV01 (per bp)", format_money(risk.number("dv01"), currency), risk.number("dv01")),
+        _card(
+            "ir-gamma", "Gamma (1bp)", format_money(risk.number("gamma"), currency, 2), risk.number("gamma")
+        ),
+        _card("ir-tick", "Tick", format_count(risk.number("seq")), risk.fields.get("market_time", "")),
+    ]
+    return f'<div class="cards">{"".join(cards)}</div>'
