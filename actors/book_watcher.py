@@ -19,17 +19,16 @@ import redis
 from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
 from actors.book_source import load_positions, save_assignment
-from actors.kafka_io import ensure_topics, topic_partitions
+from actors.kafka_io import EngineTopics, ensure_topics, topic_partitions
 from actors.sharding import least_loaded
 from core.config import Settings
-from core.keys import ENGINE_SHARDS, TOPIC_SECMASTER_EVENTS
+from core.keys import ENGINE_SHARDS
 from core.logging import get_logger
 from pricing import PricingError, cashflow_count, spec_from_dict
 
 __all__ = ["BookWatcher", "BookWatcherCore", "affected_instrument", "entry_weight"]
 
 _log = get_logger(__name__)
-WATCHER_GROUP = "risk-engine-book"
 
 
 def affected_instrument(event: Mapping[str, Any]) -> str | None:
@@ -61,6 +60,7 @@ class BookWatcherCore:
         remove: Callable[[int, list[str]], None],
         loads: Mapping[int, int],
         start_at_end: bool,
+        topics: EngineTopics = EngineTopics(),
     ) -> None:
         self.settings = settings
         self._add, self._remove = add, remove
@@ -69,21 +69,22 @@ class BookWatcherCore:
         self.assignment = {key: int(shard) for key, shard in stored.items()}
         self.loads = dict(loads)  # cashflow weight per shard
         self.applied_events = 0
-        ensure_topics(settings.kafka_bootstrap, {TOPIC_SECMASTER_EVENTS: 3})
+        topic = topics.events
+        ensure_topics(settings.kafka_bootstrap, {topic: 3})
         self.consumer = Consumer(
             {
                 "bootstrap.servers": settings.kafka_bootstrap,
-                "group.id": WATCHER_GROUP,
+                "group.id": topics.book_group,
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
             }
         )
-        partitions = topic_partitions(self.consumer, TOPIC_SECMASTER_EVENTS)
+        partitions = topic_partitions(self.consumer, topic)
         if start_at_end:
-            self.assigned = [TopicPartition(TOPIC_SECMASTER_EVENTS, p, OFFSET_END) for p in partitions]
+            self.assigned = [TopicPartition(topic, p, OFFSET_END) for p in partitions]
         else:
             self.assigned = self.consumer.committed(
-                [TopicPartition(TOPIC_SECMASTER_EVENTS, p) for p in partitions], timeout=10
+                [TopicPartition(topic, p) for p in partitions], timeout=10
             )
         self.consumer.assign(self.assigned)
 
@@ -156,7 +157,13 @@ class BookWatcherCore:
 
 @ray.remote(max_restarts=-1, max_task_retries=-1)
 class BookWatcher:
-    def __init__(self, settings: Settings, n_shards: int, start_at_end: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        n_shards: int,
+        start_at_end: bool = True,
+        topics: EngineTopics = EngineTopics(),
+    ) -> None:
         from actors.shard import shard_name
 
         restarted = ray.get_runtime_context().was_current_actor_reconstructed
@@ -171,7 +178,7 @@ class BookWatcher:
             [ray.get_actor(shard_name(k)).info.remote() for k in range(n_shards)]
         )
         loads = {int(info["shard"]): int(info["weight"]) for info in infos}
-        self.core = BookWatcherCore(settings, add, remove, loads, start_at_end and not restarted)
+        self.core = BookWatcherCore(settings, add, remove, loads, start_at_end and not restarted, topics)
 
     def sync(self) -> int:
         return self.core.sync()

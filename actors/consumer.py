@@ -20,10 +20,9 @@ from confluent_kafka import Consumer, Message, Producer
 from ray.exceptions import RayActorError
 
 from actors.intake import Rejected, conflate, parse_record
-from actors.kafka_io import ensure_topics, lag
+from actors.kafka_io import EngineTopics, ensure_topics, lag
 from actors.partials import ShardPartial
 from core.config import Settings
-from core.keys import CONSUMER_GROUP, TOPIC_CURVES, TOPIC_CURVES_DLQ
 from core.logging import get_logger
 from core.messages import CurveTick
 
@@ -116,17 +115,15 @@ class TickConsumerCore:
         self,
         settings: Settings,
         processor: TickProcessor,
-        topic: str = TOPIC_CURVES,
-        dlq_topic: str = TOPIC_CURVES_DLQ,
-        group: str = CONSUMER_GROUP,
+        topics: EngineTopics = EngineTopics(),
         batch: int = 500,
     ) -> None:
         self.settings = settings
         self.processor = processor
         self.counters = processor.counters
-        self.topic, self.dlq_topic, self.group, self.batch = topic, dlq_topic, group, batch
+        self.topic, self.dlq_topic, self.group, self.batch = topics.curves, topics.dlq, topics.group, batch
         self.stopped = threading.Event()
-        ensure_topics(settings.kafka_bootstrap, {topic: 2, dlq_topic: 1})
+        ensure_topics(settings.kafka_bootstrap, {topics.curves: 2, topics.dlq: 1})
         self.dlq = Producer(
             {"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True, "acks": "all"}
         )
@@ -223,13 +220,18 @@ class TickConsumer:
     """The Ray actor around :class:`TickConsumerCore`; ``run`` loops until ``stop``."""
 
     def __init__(
-        self, settings: Settings, shard_names: list[str], aggregator_name: str, watcher_name: str | None
-    ):
+        self,
+        settings: Settings,
+        shard_names: list[str],
+        aggregator_name: str,
+        watcher_name: str | None,
+        topics: EngineTopics = EngineTopics(),
+    ) -> None:
         shards = [ray.get_actor(name) for name in shard_names]
         aggregator = ray.get_actor(aggregator_name)
         watcher = ray.get_actor(watcher_name) if watcher_name else None
         counters = ConsumerCounters()
-        self.core = TickConsumerCore(settings, TickProcessor(shards, aggregator, watcher, counters))
+        self.core = TickConsumerCore(settings, TickProcessor(shards, aggregator, watcher, counters), topics)
         self._thread = threading.Thread(target=self.core.run, name="tick-consumer", daemon=True)
         self._thread.start()
 

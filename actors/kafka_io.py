@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-__all__ = ["ensure_topics", "lag", "topic_partitions"]
+from core.keys import CONSUMER_GROUP, TOPIC_CURVES, TOPIC_CURVES_DLQ, TOPIC_SECMASTER_EVENTS
+
+__all__ = ["EngineTopics", "ensure_topics", "lag", "topic_partitions"]
+
+
+@dataclass(frozen=True)
+class EngineTopics:
+    """The Kafka names the engine uses (tests run an isolated engine on topics of their own)."""
+
+    curves: str = TOPIC_CURVES
+    dlq: str = TOPIC_CURVES_DLQ
+    events: str = TOPIC_SECMASTER_EVENTS
+    group: str = CONSUMER_GROUP
+
+    @property
+    def book_group(self) -> str:
+        return f"{self.group}-book"
 
 
 def ensure_topics(bootstrap: str, topics: dict[str, int], timeout_s: float = 30.0) -> None:

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "cluster.commands.services",
     "cluster.commands.price",
     "cluster.commands.demo",
+    "cluster.commands.engine",
     "cluster.commands.replay",
     "cluster.commands.db",
     "cluster.commands.seed",

@@ -21,6 +21,7 @@ from actors.aggregator import Aggregator
 from actors.book_source import load_positions, save_assignment
 from actors.book_watcher import BookWatcher, entry_weight
 from actors.consumer import TickConsumer
+from actors.kafka_io import EngineTopics
 from actors.shard import ShardActor, shard_name
 from actors.sharding import assign_shards
 from core.config import Settings
@@ -72,6 +73,7 @@ def start_engine(
     engine: str = "fast",
     detached: bool = False,
     progress: Callable[[str], None] = lambda _: None,
+    topics: EngineTopics = EngineTopics(),
 ) -> EngineHandles:
     """Create the actors; returns once every actor answers and the consumer is running."""
     if n_shards < 1:
@@ -93,11 +95,11 @@ def start_engine(
     ]
     ray.get([s.ping.remote() for s in shards])
     aggregator = Aggregator.options(**_options(AGGREGATOR, detached)).remote(settings)  # type: ignore[attr-defined]
-    watcher = BookWatcher.options(**_options(WATCHER, detached)).remote(settings, n_shards)  # type: ignore[attr-defined]
+    watcher = BookWatcher.options(**_options(WATCHER, detached)).remote(settings, n_shards, True, topics)  # type: ignore[attr-defined]
     ray.get([aggregator.ping.remote(), watcher.ping.remote()])
     progress("starting the tick consumer")
     consumer = TickConsumer.options(**_options(CONSUMER, detached)).remote(  # type: ignore[attr-defined]
-        settings, [shard_name(k) for k in range(n_shards)], AGGREGATOR, WATCHER
+        settings, [shard_name(k) for k in range(n_shards)], AGGREGATOR, WATCHER, topics
     )
     ray.get(consumer.ping.remote())
     client.hset(ENGINE_STATUS, mapping={"state": "running"})

@@ -36,7 +36,7 @@ def test_price_ore_csv(tmp_path: Path) -> None:
     lines = target.read_text().splitlines()
     assert lines[0] == "#TradeId,IsPar,Factor_1,ShiftSize_1,Factor_2,ShiftSize_2,Currency,Base NPV,Delta,Gamma"
     assert any(line.startswith("IRS-1,true,IndexCurve/EUR-EURIBOR-6M/") for line in lines)
-    assert any(line.startswith("UST-91282CJZ5,true,YieldCurve/USD-UST/12/10Y,") for line in lines)  # 13th pillar
+    assert any(line.startswith("UST-91282CJZ5,true,YieldCurve/USD-UST/10/10Y,") for line in lines)  # 11th UST pillar
 
 
 def test_missing_file_and_bad_json(tmp_path: Path) -> None:
