@@ -18,12 +18,19 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import redis
 from fastapi import FastAPI, HTTPException, Path, Request, Response, status
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from pydantic import BaseModel, ConfigDict, Field
 from ray import serve
 from sqlalchemy import text
@@ -60,7 +67,9 @@ class PriceRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    book: dict[str, Any] = Field(description='{"instruments": [...]} as exported by /api/v1/books/{book}/export')
+    book: dict[str, Any] = Field(
+        description='{"instruments": [...]} as exported by /api/v1/books/{book}/export'
+    )
     market: dict[str, Any] = Field(description="Market snapshot: as_of, fx, curves, fixings")
     engine: Literal["fast", "quantlib"] = "fast"
 
@@ -100,7 +109,9 @@ class RiskApi:
         self.redis = redis.Redis.from_url(args.redis_url or settings.redis_url, decode_responses=True)
         self.relay: OutboxRelay | None = None
         if args.relay:
-            self.relay = OutboxRelay(self.sessions, args.kafka_bootstrap or settings.kafka_bootstrap, args.events_topic)
+            self.relay = OutboxRelay(
+                self.sessions, args.kafka_bootstrap or settings.kafka_bootstrap, args.events_topic
+            )
             self.relay.start()
         self.context = secmaster_api.ApiContext(self.sessions, settings.api_token, self._after_commit)
         self.metrics = _Metrics()
@@ -130,7 +141,7 @@ def create_app(owner: RiskApi) -> FastAPI:
     app = FastAPI(
         title="Rates risk engine",
         version="1.0.0",
-        description="Security master, live risk and ad-hoc pricing. Writes need `Authorization: Bearer <token>`.",
+        description="Security master, live risk, ad-hoc pricing. Writes: `Authorization: Bearer <token>`.",
     )
     secmaster_api.install(app, owner.context)
     _install_metrics(app, owner)
@@ -159,7 +170,9 @@ def _install_ops_routes(app: FastAPI, owner: RiskApi) -> None:
     def healthz() -> JSONResponse:
         """200 when the database answers, else 503; also reports the outbox backlog and the relay."""
         if not owner.database_ok():
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status.HTTP_503_SERVICE_UNAVAILABLE)
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable"}, status.HTTP_503_SERVICE_UNAVAILABLE
+            )
         relay = "disabled" if owner.relay is None else ("running" if owner.relay.alive else "stopped")
         pending = pending_count(owner.sessions)
         return JSONResponse({"status": "ok", "database": "ok", "outbox_pending": pending, "relay": relay})
@@ -179,19 +192,21 @@ _InstrumentPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,9
 def _install_risk_routes(app: FastAPI, owner: RiskApi) -> None:
     @app.get("/api/v1/risk/books/{book}", tags=["risk"])
     def book_risk(book: _BookPath) -> dict[str, Any]:
-        """The latest risk of a book (``ALL``: the whole portfolio) as written by the aggregator; 404 if none."""
-        summary = owner.redis.hgetall(book_summary_key(book))
+        """The latest risk of a book (``ALL``: the whole portfolio) from the aggregator; 404 if none."""
+        summary = cast(dict[str, str], owner.redis.hgetall(book_summary_key(book)))
         if not summary:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no risk computed for book {book!r} yet")
-        kr01 = owner.redis.hgetall(book_kr01_key(book))
+        kr01 = cast(dict[str, str], owner.redis.hgetall(book_kr01_key(book)))
         return {"book": book, "summary": _numbers(summary), "kr01": {k: float(v) for k, v in kr01.items()}}
 
     @app.get("/api/v1/risk/instruments/{instrument_id}", tags=["risk"])
     def instrument_risk(instrument_id: _InstrumentPath) -> dict[str, Any]:
         """The latest risk of one instrument; 404 if none."""
-        fields = owner.redis.hgetall(instrument_risk_key(instrument_id))
+        fields = cast(dict[str, str], owner.redis.hgetall(instrument_risk_key(instrument_id)))
         if not fields:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no risk computed for instrument {instrument_id!r} yet")
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"no risk computed for instrument {instrument_id!r} yet"
+            )
         return {"id": instrument_id, "risk": _numbers(fields)}
 
 
@@ -236,7 +251,9 @@ class RiskDeployment:
 
 
 def build_app(args: dict[str, Any] | None = None) -> serve.Application:
-    """The bound Serve application; ``args`` are :class:`AppArgs` fields (validated here and in the replica)."""
+    """The bound Serve application; ``args``: :class:`AppArgs` fields (validated here and in the replica)."""
     parsed = AppArgs.model_validate(args or {})
-    deployment = RiskDeployment.options(num_replicas=parsed.num_replicas)
-    return deployment.bind(parsed.model_dump())
+    # serve.deployment turns the class into a Deployment, which mypy cannot see through the decorators.
+    deployment: Any = cast(Any, RiskDeployment).options(num_replicas=parsed.num_replicas)
+    application: serve.Application = deployment.bind(parsed.model_dump())
+    return application

@@ -34,6 +34,19 @@ class AggregatorCore:
         self.opens: dict[str, BookOpen] = {}
         self.curves_now: dict[str, dict[str, float]] = {}
         self.market_day: dict[str, str] = {}
+        self.rejected: set[str] = set()  # markets whose latest tick was rejected
+
+    def _latency_fields(self) -> dict[str, float]:
+        stats = self.latency.percentiles()
+        for q in (50, 95, 99):  # the headline figure: produced -> in Redis
+            if f"total_p{q}_ms" in stats:
+                stats[f"latency_p{q}_ms"] = stats[f"total_p{q}_ms"]
+        return stats
+
+    def _rejected_curves(self) -> str:
+        return ",".join(
+            sorted(c for c in self.curves_now if any(c.startswith(f"{m}-") for m in self.rejected))
+        )
 
     def _roll_market(
         self, tick: CurveTick
@@ -67,9 +80,10 @@ class AggregatorCore:
                 current = BookOpen(day, sums.pv, sums.gamma, dict(sums.kr01), dict(quotes_now))
                 self.opens[book] = current
             pnl[book] = explain(sums.pv, quotes_now, current)
+        self.rejected.discard(tick.market)
         status: dict[str, str | int | float] = {
             **counters,
-            **self.latency.percentiles(),
+            **self._latency_fields(),
             "state": "running",
             "last_seq": tick.seq,
             "last_market": tick.market,
@@ -77,7 +91,9 @@ class AggregatorCore:
             "shards": len(partials),
             "instruments": sum(p.n_instruments for p in partials),
             "shard_compute_max_ms": round(max((p.compute_ms for p in partials), default=0.0), 3),
-            "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "updated_at": round(time.time(), 3),
+            "curves": ",".join(sorted(self.curves_now)),
+            "rejected_curves": self._rejected_curves(),
         }
         latency_ms = (time.time_ns() - tick.produced_at_ns) / 1e6
         update = TickUpdate(
@@ -102,8 +118,9 @@ class AggregatorCore:
             self.latency.add(TickTimings(tick.produced_at_ns, consumed_ns, fanned_ns, shards_ns, done))
         return {"written": written, "latency_ms": (done - tick.produced_at_ns) / 1e6, "seq": tick.seq}
 
-    def mark_stale(self, reason: str, counters: Mapping[str, int | float | str]) -> None:
+    def mark_stale(self, market: str, reason: str, counters: Mapping[str, int | float | str]) -> None:
         """A rejected tick: keep the last good risk, flag every book stale with the reason."""
+        self.rejected.add(market)
         client = self.writer.client
         books = client.smembers("risk:books") or {ALL_BOOKS}
         with client.pipeline(transaction=True) as pipe:
@@ -115,7 +132,7 @@ class AggregatorCore:
             pipe.execute()
 
     def status(self, counters: Mapping[str, int | float | str]) -> None:
-        self.writer.write_status({**counters, **self.latency.percentiles()})
+        self.writer.write_status({**counters, **self._latency_fields(), "updated_at": round(time.time(), 3)})
 
 
 @ray.remote(max_restarts=-1, max_task_retries=-1)
@@ -134,8 +151,8 @@ class Aggregator:
     ) -> WriteResult:
         return self.core.write(tick, partials, consumed_ns, fanned_ns, shards_ns, counters)
 
-    def mark_stale(self, reason: str, counters: Mapping[str, int | float | str]) -> None:
-        self.core.mark_stale(reason, counters)
+    def mark_stale(self, market: str, reason: str, counters: Mapping[str, int | float | str]) -> None:
+        self.core.mark_stale(market, reason, counters)
 
     def status(self, counters: Mapping[str, int | float | str]) -> None:
         self.core.status(counters)

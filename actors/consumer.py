@@ -95,7 +95,7 @@ class TickProcessor:
         if rejections:
             self.counters.ticks_rejected += 1
             self.counters.last_error = rejections[0]
-            ray.get(self.aggregator.mark_stale.remote(rejections[0], self.counters.as_status()))
+            ray.get(self.aggregator.mark_stale.remote(tick.market, rejections[0], self.counters.as_status()))
             return False
         partials = [results[k] for k in sorted(results)]
         self.counters.ticks_processed += 1

@@ -122,7 +122,7 @@ class RedisRiskWriter:
                     continue
 
     def _queue(self, pipe: redis.client.Pipeline, u: TickUpdate) -> None:
-        computed_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        computed_at = repr(round(time.time(), 3))
         for book, sums in u.books.items():
             pnl = u.pnl.get(book, PnlExplain(0.0, 0.0, 0.0))
             summary: dict[str, str] = {

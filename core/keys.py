@@ -3,7 +3,8 @@
 Risk factor keys are ``CURVE/TENOR`` (``EUR-EURIBOR-6M/10Y``); quote keys inside a curve are
 ``instrument/tenor`` (``swap/10Y``). The Redis layout (DESIGN.md section 6), written by the aggregator in
 one transaction per tick and read by the API and the dashboard; all numbers are decimal strings, money in
-the reporting currency (USD) unless a field names another currency:
+the reporting currency (USD) unless a field names another currency; times written by the engine
+(``computed_at``, ``updated_at``) are Unix seconds, market times ISO 8601:
 
 ``risk:books``                SET of book names (``ALL`` is the whole portfolio)
 ``risk:{book}:summary``       HASH pv, dv01, gamma, pnl_open, pnl_predicted, pnl_residual, n_ok, n_failed,
@@ -15,12 +16,15 @@ the reporting currency (USD) unless a field names another currency:
 ``risk:{book}:history``       STREAM (bounded) seq, market_time, pv, dv01, gamma, pnl_open, pnl_predicted,
                               pnl_residual
 ``risk:instr:{id}``           HASH id, book, type, currency, ok (0|1), error, pv, dv01, gamma, kr01 (JSON
-                              object), seq, market_time (instrument currency)
+                              object), seq, market_time (instrument currency); cashflows (JSON list of
+                              ``{"pay_date", "leg", "amount", "df", "pv"}``, projected on this tick)
 ``market:{curve}:{when}``     HASH ``instrument/tenor`` -> rate_pct, ``when`` in now | open | prev_close
 ``market:derived``            SET ``CURVE/instrument/tenor`` of quotes derived by rule in the latest ticks
 ``engine:status``             HASH state, last_seq, last_market_time, consumer_lag, ticks_processed,
                               ticks_conflated, ticks_rejected, ticks_dlq, latency_p50_ms, latency_p95_ms,
-                              latency_p99_ms, shards, instruments, updated_at, last_error
+                              latency_p99_ms, shards, instruments, updated_at, last_error; curves (the
+                              market's curve names, comma-separated), rejected_curves (comma-separated
+                              curves whose latest tick was rejected; empty when none)
 ``engine:shards``             HASH position id -> shard index (the durable shard assignment)
 ``risk.updates``              pub/sub channel: a JSON ``{"seq", "market", "market_time"}`` per written tick
 """

@@ -146,14 +146,14 @@ class DayTicks:
             dtype=np.float64,
         )
         path = brownian_bridge(start, end, vol, ticks_per_day, day_rng(seed, market, day))
-        self.rows: list[list[float]] = np.round(path, _INTRADAY_DECIMALS).tolist()
+        rounded = np.round(path, _INTRADAY_DECIMALS)
+        rounded[0], rounded[-1] = path[0], path[-1]  # the two closes stay exact
+        self.rows: list[list[float]] = rounded.tolist()
         self.fixings = source.fixings(market, day)
         self.derived = sorted(close.derived)
         self.stale = sorted(close.stale)
 
     def curves_at(self, k: int) -> dict[str, dict[str, float]]:
-        if k == self.ticks_per_day:  # the close itself, unrounded
-            return {curve: dict(quotes) for curve, quotes in self.close.curves.items()}
         curves: dict[str, dict[str, float]] = {}
         for (curve, key), value in zip(self.keys, self.rows[k], strict=True):
             curves.setdefault(curve, {})[key] = value

@@ -14,7 +14,13 @@ import QuantLib as ql
 from pricing.conventions import DAY_COUNTS, FREQUENCIES
 from pricing.specs import BondSpec
 
-__all__ = ["BondAnalytics", "analytics_at_yield", "analytics_on_curve", "yield_convention", "yield_from_price"]
+__all__ = [
+    "BondAnalytics",
+    "analytics_at_yield",
+    "analytics_on_curve",
+    "yield_convention",
+    "yield_from_price",
+]
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,9 @@ def yield_convention(spec: BondSpec) -> tuple[ql.DayCounter, int, int]:
 def yield_from_price(bond: ql.Bond, spec: BondSpec, clean_price: float, settlement: ql.Date) -> float:
     day_count, compounding, frequency = yield_convention(spec)
     price = ql.BondPrice(clean_price, ql.BondPrice.Clean)
-    return float(ql.BondFunctions.bondYield(bond, price, day_count, compounding, frequency, settlement, 1e-12))
+    return float(
+        ql.BondFunctions.bondYield(bond, price, day_count, compounding, frequency, settlement, 1e-12)
+    )
 
 
 def analytics_at_yield(

@@ -124,7 +124,9 @@ def generate_book(size: int, as_of: date, seed: int = 0) -> list[dict[str, Any]]
     return book
 
 
-def generate_fixings(market: Mapping[str, Any], days: int = FIXING_HISTORY_DAYS) -> dict[str, dict[str, float]]:
+def generate_fixings(
+    market: Mapping[str, Any], days: int = FIXING_HISTORY_DAYS
+) -> dict[str, dict[str, float]]:
     """Flat fixings (percent) for every weekday of the ``days`` before the snapshot date.
 
     Each index of a curve in the snapshot fixes at that curve's deposit quote (its first quote if it has

@@ -119,7 +119,9 @@ class _Builder:
         periods = len(spans)
         compound, position = 1.0, 0
         while position < periods and fixing_dates[position] < self.today:
-            compound *= 1.0 + _fixing(self.spec.id, name, fixing_dates[position], self.fixings) * spans[position]
+            compound *= (
+                1.0 + _fixing(self.spec.id, name, fixing_dates[position], self.fixings) * spans[position]
+            )
             position += 1
         if position < periods and fixing_dates[position] == self.today:
             today = _today_fixing(name, fixing_dates[position], self.fixings)
@@ -138,7 +140,9 @@ class _Builder:
         )
 
 
-def extract_rows(spec: InstrumentSpec, instrument: ql.Instrument, as_of: date, fixings: Fixings) -> CashflowRows:
+def extract_rows(
+    spec: InstrumentSpec, instrument: ql.Instrument, as_of: date, fixings: Fixings
+) -> CashflowRows:
     """The fast engine's rows of one position; raises ``FixingError`` for a missing past fixing."""
     builder = _Builder(spec, as_of, fixings)
     for sign, cashflows in legs(spec, instrument):

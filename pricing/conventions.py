@@ -9,7 +9,8 @@ scattered as literals. The security master validates instrument fields against t
   :func:`day_counter` to bind it to a bond schedule)
 - ``FREQUENCIES``: ``"annual"``, ``"semiannual"``, ``"quarterly"``, ``"monthly"``, ``"once"`` (zero coupon
   bonds and bills) -> ``ql.Frequency``
-- ``CALENDARS``: ``"TARGET"``, ``"US-GOVT"``, ``"US-SOFR"``, ``"US-SETTLEMENT"``, ``"NONE"`` -> ``ql.Calendar``
+- ``CALENDARS``: ``"TARGET"``, ``"US-GOVT"``, ``"US-SOFR"``, ``"US-SETTLEMENT"``, ``"NONE"``
+  -> ``ql.Calendar``
 - ``BUSINESS_DAY_RULES``: ``"following"``, ``"modified_following"``, ``"preceding"``, ``"unadjusted"``
 - ``INDICES``: ``"SOFR"``, ``"ESTR"``, ``"EURIBOR6M"`` -> :class:`IndexConvention`
 - ``CURVES``: ``"USD-UST"``, ``"USD-SOFR"``, ``"EUR-ESTR"``, ``"EUR-EURIBOR-6M"`` -> :class:`CurveConvention`
@@ -89,7 +90,8 @@ BUSINESS_DAY_RULES: Mapping[str, int] = MappingProxyType(
     }
 )
 
-#: ``linear_zero`` = ``PiecewiseLinearZero`` (default), ``loglinear_discount`` = ``PiecewiseLogLinearDiscount``.
+#: ``linear_zero`` = ``PiecewiseLinearZero`` (default),
+#: ``loglinear_discount`` = ``PiecewiseLogLinearDiscount``.
 #: The fast engine replicates both exactly.
 INTERPOLATIONS = ("linear_zero", "loglinear_discount")
 

@@ -44,7 +44,9 @@ from pricing.errors import EngineError, MarketDataError
 from pricing.indices import make_index
 from pricing.market import CurveQuotes, MarketSnapshot, Quote
 
-__all__ = ["CurveSet", "bill_price"]
+__all__ = ["BOOTSTRAP_ACCURACY", "CurveSet", "bill_price"]
+
+BOOTSTRAP_ACCURACY = 1e-15
 
 
 def bill_price(rate: float, days: int) -> float:
@@ -59,7 +61,9 @@ def _build_order(snapshot: MarketSnapshot) -> list[CurveQuotes]:
     ordered: list[CurveQuotes] = []
     pending = list(snapshot.curves)
     while pending:
-        ready = [c for c in pending if c.discount_curve is None or c.discount_curve in {o.name for o in ordered}]
+        ready = [
+            c for c in pending if c.discount_curve is None or c.discount_curve in {o.name for o in ordered}
+        ]
         if not ready:  # parse_market already rejects absent discount curves; only a cycle gets here
             raise MarketDataError(f"curves {[c.name for c in pending]}: circular discount curve dependency")
         ordered.extend(ready)
@@ -75,7 +79,9 @@ class CurveSet:
 
     def __init__(self, snapshot: MarketSnapshot, interpolation: str = "linear_zero") -> None:
         if interpolation not in INTERPOLATIONS:
-            raise EngineError(f"interpolation {interpolation!r} unknown (use one of {', '.join(INTERPOLATIONS)})")
+            raise EngineError(
+                f"interpolation {interpolation!r} unknown (use one of {', '.join(INTERPOLATIONS)})"
+            )
         self.snapshot = snapshot
         self.interpolation = interpolation
         self.as_of = snapshot.as_of
@@ -98,7 +104,9 @@ class CurveSet:
                 try:
                     helper = self._helper(curve, quote, ql.QuoteHandle(simple))
                 except RuntimeError as exc:
-                    raise MarketDataError(f"curve {curve.name} quote {quote.instrument}/{quote.tenor}: {exc}") from None
+                    raise MarketDataError(
+                        f"curve {curve.name} quote {quote.instrument}/{quote.tenor}: {exc}"
+                    ) from None
                 helpers.append(helper)
                 self.helpers[key] = helper
                 helper_quote.append((helper, f"{quote.instrument}/{quote.tenor}"))
@@ -112,13 +120,16 @@ class CurveSet:
         self._base_rates = {key: quote.value() for key, quote in self._quotes.items()}
         self.dependents = self._dependents(snapshot)
 
-    # -- construction -------------------------------------------------------------------------------------------
+    # -- construction ------------------------------------------------------------------------------
     def _piecewise(self, helpers: list[ql.RateHelper]) -> ql.YieldTermStructure:
         reference = to_ql_date(self.as_of)
         time_day_count = DAY_COUNTS[CURVE_TIME_DAY_COUNT]
+        # QuantLib's default solver accuracy (1e-12 on each quote) lets a re-bootstrap land up to ~1e-5 per
+        # 1M notional away from the previous one on 30Y trades; 1e-15 makes results independent of history.
+        bootstrap = ql.IterativeBootstrap(BOOTSTRAP_ACCURACY)
         if self.interpolation == "linear_zero":
-            return ql.PiecewiseLinearZero(reference, helpers, time_day_count)
-        return ql.PiecewiseLogLinearDiscount(reference, helpers, time_day_count)
+            return ql.PiecewiseLinearZero(reference, helpers, time_day_count, bootstrap)
+        return ql.PiecewiseLogLinearDiscount(reference, helpers, time_day_count, bootstrap)
 
     def _bootstrap(self, name: str, helper_quote: list[tuple[ql.RateHelper, str]]) -> None:
         try:
@@ -160,7 +171,9 @@ class CurveSet:
                 )
             return ql.FraRateHelper(rate, months_to_start, index)
         if quote.instrument == "swap":
-            discount = self.handles[curve.discount_curve] if curve.discount_curve else ql.YieldTermStructureHandle()
+            discount = (
+                self.handles[curve.discount_curve] if curve.discount_curve else ql.YieldTermStructureHandle()
+            )
             return ql.SwapRateHelper(
                 rate,
                 parse_tenor(quote.tenor),
@@ -211,11 +224,13 @@ class CurveSet:
         for curve in snapshot.curves:
             found = [curve.name]
             for name in found:
-                found.extend(c.name for c in snapshot.curves if c.discount_curve == name and c.name not in found)
+                found.extend(
+                    c.name for c in snapshot.curves if c.discount_curve == name and c.name not in found
+                )
             result[curve.name] = tuple(found)
         return result
 
-    # -- quotes and bumps ---------------------------------------------------------------------------------------
+    # -- quotes and bumps --------------------------------------------------------------------------
     @property
     def base_rates(self) -> Mapping[str, float]:
         return dict(self._base_rates)
@@ -244,7 +259,7 @@ class CurveSet:
         for name in self.curves:
             self._bootstrap(name, [])
 
-    # -- nodes for the fast engine ------------------------------------------------------------------------------
+    # -- nodes for the fast engine -----------------------------------------------------------------
     def node_times(self, name: str) -> np.ndarray:
         return np.asarray(self.curves[name].times(), dtype=float)
 

@@ -78,11 +78,13 @@ class PortfolioEngine:
         self.curves = CurveSet(snapshot, self.interpolation)
         self.scenarios: ScenarioSet = build_scenarios(self.curves.pillars, self.shift_bp)
         load_fixings(snapshot.fixings)
+        self._book: FastBook | None = None
         self._invalidate()
 
     def _invalidate(self) -> None:
-        self._book: FastBook | None = None
+        """Forget what depends on quote values (not the cashflow tables: they depend on dates and fixings)."""
         self._base_nodes: dict[str, np.ndarray] | None = None
+        self._base_pv: np.ndarray | None = None
 
     def _activate(self) -> None:
         """Make the process-wide QuantLib evaluation date this engine's valuation date."""
@@ -144,18 +146,25 @@ class PortfolioEngine:
             except RuntimeError as exc:  # QuantLib's own checks (schedules, dates)
                 self.failures[spec.id] = f"instrument {spec.id}: QuantLib rejected it: {exc}"
         self._book = None
+        self._base_pv = None
 
     def _build(self, spec: InstrumentSpec) -> None:
         absent = [name for name in spec.curves if name not in self.curves.curves]
         if absent:
-            raise PricingError(f"instrument {spec.id}: curve {', '.join(absent)} is not in the market snapshot")
+            raise PricingError(
+                f"instrument {spec.id}: curve {', '.join(absent)} is not in the market snapshot"
+            )
         as_of = self.snapshot.as_of
         if spec.maturity_date <= as_of:
-            raise PricingError(f"instrument {spec.id}: matured on {spec.maturity_date} (valuation date {as_of})")
+            raise PricingError(
+                f"instrument {spec.id}: matured on {spec.maturity_date} (valuation date {as_of})"
+            )
         handles = self.curves.handles if self.engine == "quantlib" else None
         instrument = build_instrument(spec, handles)
         if isinstance(spec, BondSpec) and instrument.settlementDate() >= to_ql_date(spec.maturity_date):
-            raise PricingError(f"instrument {spec.id}: matures on or before its settlement date, nothing to value")
+            raise PricingError(
+                f"instrument {spec.id}: matures on or before its settlement date, nothing to value"
+            )
         rows = extract_rows(spec, instrument, as_of, self.snapshot.fixings)  # also checks past fixings
         if self.engine == "fast":
             self._rows[spec.id] = rows
@@ -166,6 +175,7 @@ class PortfolioEngine:
             for store in (self._specs, self.failures, self._rows, self._instruments):
                 store.pop(ident, None)  # type: ignore[attr-defined]
         self._book = None
+        self._base_pv = None
 
     # -- valuation -------------------------------------------------------------------------------------------
     def pv_matrix(self, scenario_indices: Sequence[int] | None = None) -> np.ndarray:
@@ -193,13 +203,22 @@ class PortfolioEngine:
             finally:
                 self.curves.reset(bumps)
         return {
-            name: CurveNodes(self.curves.node_times(name), matrix, self.interpolation) for name, matrix in values.items()
+            name: CurveNodes(self.curves.node_times(name), matrix, self.interpolation)
+            for name, matrix in values.items()
         }
+
+    def _moved(self, index: int) -> frozenset[str] | None:
+        """Curves a scenario moves; ``None`` when it may move all of them (base, parallel)."""
+        bumps = self.scenarios.scenarios[index].bumps
+        return None if not bumps or len(bumps) > 1 else self.curves.affected_curves(bumps)
 
     def _fast(self, indices: Sequence[int]) -> np.ndarray:
         if self._book is None:
             self._book = FastBook([self._rows[ident] for ident in self.ids])
-        return self._book.value(self._nodes(indices), len(indices))
+        if self._base_pv is None:
+            self._base_pv = self._book.value(self._nodes([0]), 1)[:, 0]
+        moved = [self._moved(index) for index in indices]
+        return self._book.value(self._nodes(indices), len(indices), moved, self._base_pv)
 
     def _quantlib(self, indices: Sequence[int]) -> np.ndarray:
         ids = self.ids

@@ -57,7 +57,9 @@ def discount_factors(nodes: CurveNodes, times: np.ndarray) -> np.ndarray:
         logs = np.log(values)
         slopes = (logs[1:] - logs[:-1]) / dt
         return np.asarray(np.exp(logs[segment] + (times - node_times[segment])[:, None] * slopes[segment]))
-    raise EngineError(f"fast engine: interpolation {nodes.interpolation!r} is not replicated; use engine 'quantlib'")
+    raise EngineError(
+        f"fast engine: interpolation {nodes.interpolation!r} is not replicated; use engine 'quantlib'"
+    )
 
 
 class FastBook:
@@ -65,6 +67,8 @@ class FastBook:
 
     def __init__(self, rows: Sequence[CashflowRows]) -> None:
         self.size = len(rows)
+        self._tables = tuple(rows)
+        self._sub_books: dict[frozenset[str], tuple[np.ndarray, FastBook]] = {}
         points: dict[tuple[str, int], int] = {}
 
         def point(curve: str, day: int) -> int:
@@ -109,20 +113,66 @@ class FastBook:
     def curves(self) -> frozenset[str]:
         return frozenset(self._curve_points)
 
-    def value(self, nodes: Mapping[str, CurveNodes], n_scenarios: int, block: int = 16) -> np.ndarray:
-        """PV of every position in every scenario: ``[position, scenario]``."""
+    def _sub_book(self, moved: frozenset[str]) -> tuple[np.ndarray, FastBook]:
+        """The positions touching any curve in ``moved`` (their row indices here, and their own book)."""
+        if moved not in self._sub_books:
+            positions = np.asarray(
+                [
+                    i
+                    for i, table in enumerate(self._tables)
+                    if table.discount_curve in moved or table.forecast_curve in moved
+                ],
+                dtype=np.int64,
+            )
+            self._sub_books[moved] = (positions, FastBook([self._tables[i] for i in positions]))
+        return self._sub_books[moved]
+
+    def value(
+        self,
+        nodes: Mapping[str, CurveNodes],
+        n_scenarios: int,
+        moved: Sequence[frozenset[str] | None] | None = None,
+        base: np.ndarray | None = None,
+        block: int = 16,
+    ) -> np.ndarray:
+        """PV of every position in every scenario: ``[position, scenario]``.
+
+        With ``moved`` (per column: the curves that differ from the base, ``None`` for all) and the
+        ``base`` PVs, positions on unmoved curves are copied from ``base`` instead of being revalued.
+        """
         out = np.empty((self.size, n_scenarios))
         if self.size == 0:
             return out
-        for first in range(0, n_scenarios, block):
-            cols = slice(first, min(first + block, n_scenarios))
-            factors = np.empty((self.n_points, cols.stop - cols.start))
+        if moved is None or base is None:
+            self._value_columns(nodes, list(range(n_scenarios)), out, block)
+            return out
+        groups: dict[frozenset[str] | None, list[int]] = {}
+        for column, curves in enumerate(moved):
+            groups.setdefault(curves, []).append(column)
+        for curves, columns in groups.items():
+            if curves is None:
+                self._value_columns(nodes, columns, out, block)
+                continue
+            out[:, columns] = base[:, None]
+            positions, sub = self._sub_book(curves)
+            if sub.size:
+                partial = np.empty((sub.size, n_scenarios))
+                sub._value_columns(nodes, columns, partial, block)
+                out[np.ix_(positions, np.asarray(columns, dtype=np.int64))] = partial[:, columns]
+        return out
+
+    def _value_columns(
+        self, nodes: Mapping[str, CurveNodes], columns: list[int], out: np.ndarray, block: int
+    ) -> None:
+        for first in range(0, len(columns), block):
+            cols = columns[first : first + block]
+            factors = np.empty((self.n_points, len(cols)))
             for curve, (indices, times) in self._curve_points.items():
                 sub = CurveNodes(nodes[curve].times, nodes[curve].values[cols], nodes[curve].interpolation)
                 factors[indices] = discount_factors(sub, times)
-            amounts = np.repeat(self._fixed[:, None], factors.shape[1], axis=1)
+            discount = factors[self._pay]
+            values = discount * self._fixed[:, None]
             if len(self._float_rows):
-                amounts[self._float_rows] += self._floating[:, None] * factors[self._start] / factors[self._end]
-            amounts *= factors[self._pay]
-            out[:, cols] = np.add.reduceat(amounts, self._starts, axis=0)
-        return out
+                ratio = factors[self._start] / factors[self._end]
+                values[self._float_rows] += self._floating[:, None] * ratio * discount[self._float_rows]
+            out[:, cols] = np.add.reduceat(values, self._starts, axis=0)

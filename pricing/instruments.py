@@ -24,7 +24,9 @@ def _bond(spec: BondSpec) -> ql.Bond:
     calendar = CALENDARS[spec.calendar]
     issue, maturity = to_ql_date(spec.issue_date), to_ql_date(spec.maturity_date)
     if spec.frequency == "once":
-        return ql.ZeroCouponBond(spec.settlement_days, calendar, spec.face, maturity, ql.Following, 100.0, issue)
+        return ql.ZeroCouponBond(
+            spec.settlement_days, calendar, spec.face, maturity, ql.Following, 100.0, issue
+        )
     schedule = ql.Schedule(
         issue,
         maturity,

@@ -113,7 +113,9 @@ def _parse_curve(entry: object, position: int) -> CurveQuotes:
         raise MarketDataError(f"curves[{position}]: expected an object with name and quotes")
     name = entry.get("name")
     if not isinstance(name, str) or name not in CURVES:
-        raise MarketDataError(f"curves[{position}]: unknown curve {name!r} (known: {', '.join(sorted(CURVES))})")
+        raise MarketDataError(
+            f"curves[{position}]: unknown curve {name!r} (known: {', '.join(sorted(CURVES))})"
+        )
     convention = CURVES[name]
     for key, expected in (
         ("currency", convention.currency),
@@ -121,7 +123,9 @@ def _parse_curve(entry: object, position: int) -> CurveQuotes:
         ("discount_curve", convention.discount_curve),
     ):
         if key in entry and entry[key] != expected:
-            raise MarketDataError(f"curve {name}: {key} {entry[key]!r} disagrees with its convention {expected!r}")
+            raise MarketDataError(
+                f"curve {name}: {key} {entry[key]!r} disagrees with its convention {expected!r}"
+            )
     raw_quotes = entry.get("quotes")
     if not isinstance(raw_quotes, list) or not raw_quotes:
         raise MarketDataError(f"curve {name}: no quotes (expected a non-empty list)")
@@ -133,7 +137,8 @@ def _parse_curve(entry: object, position: int) -> CurveQuotes:
         instrument = raw.get("instrument")
         if instrument not in convention.quote_instruments:
             raise MarketDataError(
-                f"curve {name} quote {instrument}/{raw.get('tenor')}: unknown instrument {instrument!r} for this "
+                f"curve {name} quote {instrument}/{raw.get('tenor')}: unknown instrument {instrument!r} "
+                f"for this "
                 f"curve (allowed: {', '.join(sorted(convention.quote_instruments))})"
             )
         assert isinstance(instrument, str)
@@ -172,7 +177,7 @@ def _parse_fx(raw: object) -> Mapping[str, float]:
     if raw is None:
         return MappingProxyType({})
     if not isinstance(raw, Mapping):
-        raise MarketDataError("fx: expected an object such as {\"EURUSD\": 1.089}")
+        raise MarketDataError('fx: expected an object such as {"EURUSD": 1.089}')
     fx: dict[str, float] = {}
     for pair, spot in raw.items():
         if (
@@ -183,7 +188,9 @@ def _parse_fx(raw: object) -> Mapping[str, float]:
             or not math.isfinite(spot)
             or spot <= 0
         ):
-            raise MarketDataError(f"fx {pair!r}: spot {spot!r} must be a positive number for a pair like EURUSD")
+            raise MarketDataError(
+                f"fx {pair!r}: spot {spot!r} must be a positive number for a pair like EURUSD"
+            )
         fx[pair] = float(spot)
     return MappingProxyType(fx)
 

@@ -30,7 +30,7 @@ class InstrumentMeasures:
 
 @dataclass(frozen=True)
 class RiskArrays:
-    """Vectorised measures: ``pv``, ``dv01``, ``gamma`` ``[instrument]``, ``kr01`` ``[instrument, pillar]``."""
+    """Measures: ``pv``, ``dv01``, ``gamma`` ``[instrument]``; ``kr01`` ``[instrument, pillar]``."""
 
     pv: np.ndarray
     dv01: np.ndarray

@@ -53,6 +53,15 @@ def _accumulate(target: dict[str, Any], measures: InstrumentMeasures, factor: fl
         target["kr01"][key] = target["kr01"].get(key, 0.0) + value * factor
 
 
+def _to_reporting(currency: str, snapshot: MarketSnapshot) -> float | None:
+    """Units of the reporting currency per unit of ``currency`` (``EURUSD`` or the inverse of ``USDEUR``)."""
+    if currency == REPORTING_CURRENCY:
+        return 1.0
+    direct = snapshot.fx.get(f"{currency}{REPORTING_CURRENCY}")
+    inverse = snapshot.fx.get(f"{REPORTING_CURRENCY}{currency}")
+    return direct if direct else (1.0 / inverse if inverse else None)
+
+
 def totals(
     priced: list[tuple[str, InstrumentMeasures]], snapshot: MarketSnapshot, n_failed: int
 ) -> dict[str, Any]:
@@ -63,17 +72,14 @@ def totals(
     reporting = _empty_risk()
     missing = []
     for currency, measures in priced:
-        if currency == REPORTING_CURRENCY:
-            rate: float | None = 1.0
-        else:
-            pair = f"{currency}{REPORTING_CURRENCY}"
-            inverse = snapshot.fx.get(f"{REPORTING_CURRENCY}{currency}")
-            rate = snapshot.fx.get(pair) or (1.0 / inverse if inverse else None)
-            if rate is None:
-                missing.append(pair)
-                continue
+        rate = _to_reporting(currency, snapshot)
+        if rate is None:
+            missing.append(f"{currency}{REPORTING_CURRENCY}")
+            continue
         _accumulate(reporting, measures, rate)
-    usd: dict[str, Any] = reporting if not missing else {"pv": None, "dv01": None, "gamma": None, "kr01": None}
+    usd: dict[str, Any] = (
+        reporting if not missing else {"pv": None, "dv01": None, "gamma": None, "kr01": None}
+    )
     return {
         "currency": REPORTING_CURRENCY,
         **usd,

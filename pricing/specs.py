@@ -118,7 +118,9 @@ _TYPES: dict[str, type[BondSpec] | type[SwapSpec] | type[OisSwapSpec]] = {
     "ois": OisSwapSpec,
 }
 _DATE_FIELDS = frozenset({"issue_date", "maturity_date", "start_date"})
-_NUMBER_FIELDS = frozenset({"face", "coupon_pct", "notional", "fixed_rate_pct", "float_spread_bp", "quantity"})
+_NUMBER_FIELDS = frozenset(
+    {"face", "coupon_pct", "notional", "fixed_rate_pct", "float_spread_bp", "quantity"}
+)
 
 
 def _field(ident: str, name: str, value: Any) -> Any:
@@ -142,9 +144,13 @@ def _field(ident: str, name: str, value: Any) -> Any:
     return value
 
 
-def _check_choice(ident: str, name: str, value: object, allowed: Mapping[str, object] | frozenset[str]) -> None:
+def _check_choice(
+    ident: str, name: str, value: object, allowed: Mapping[str, object] | frozenset[str]
+) -> None:
     if value not in allowed:
-        raise SpecError(f"instrument {ident}: {name} {value!r} unknown (allowed: {', '.join(sorted(allowed))})")
+        raise SpecError(
+            f"instrument {ident}: {name} {value!r} unknown (allowed: {', '.join(sorted(allowed))})"
+        )
 
 
 def _validate(spec: InstrumentSpec) -> None:
@@ -152,7 +158,9 @@ def _validate(spec: InstrumentSpec) -> None:
     _check_choice(ident, "currency", spec.currency, CURRENCIES)
     _check_choice(ident, "discount_curve", spec.discount_curve, CURVES)
     if CURVES[spec.discount_curve].currency != spec.currency:
-        raise SpecError(f"instrument {ident}: discount_curve {spec.discount_curve} is not a {spec.currency} curve")
+        raise SpecError(
+            f"instrument {ident}: discount_curve {spec.discount_curve} is not a {spec.currency} curve"
+        )
     if spec.quantity == 0:
         raise SpecError(f"instrument {ident}: quantity must not be 0")
     if isinstance(spec, BondSpec):
@@ -162,9 +170,14 @@ def _validate(spec: InstrumentSpec) -> None:
         if spec.face <= 0:
             raise SpecError(f"instrument {ident}: face {spec.face} must be positive")
         if spec.maturity_date <= spec.issue_date:
-            raise SpecError(f"instrument {ident}: maturity_date {spec.maturity_date} is not after issue_date {spec.issue_date}")
+            raise SpecError(
+                f"instrument {ident}: maturity_date {spec.maturity_date} is not after "
+                f"issue_date {spec.issue_date}"
+            )
         if spec.frequency == "once" and spec.coupon_pct != 0:
-            raise SpecError(f"instrument {ident}: frequency 'once' is for zero coupon bonds (coupon_pct must be 0)")
+            raise SpecError(
+                f"instrument {ident}: frequency 'once' is for zero coupon bonds (coupon_pct must be 0)"
+            )
         return
     _check_choice(ident, "side", spec.side, frozenset(SIDES))
     _check_choice(ident, "float_index", spec.float_index, INDICES)
@@ -172,17 +185,25 @@ def _validate(spec: InstrumentSpec) -> None:
     _check_choice(ident, "fixed_day_count", spec.fixed_day_count, DAY_COUNTS)
     index = INDICES[spec.float_index]
     if spec.notional <= 0:
-        raise SpecError(f"instrument {ident}: notional {spec.notional} must be positive (use side for direction)")
+        raise SpecError(
+            f"instrument {ident}: notional {spec.notional} must be positive (use side for direction)"
+        )
     if spec.maturity_date <= spec.start_date:
-        raise SpecError(f"instrument {ident}: maturity_date {spec.maturity_date} is not after start_date {spec.start_date}")
+        raise SpecError(
+            f"instrument {ident}: maturity_date {spec.maturity_date} is not after "
+            f"start_date {spec.start_date}"
+        )
     if index.currency != spec.currency:
         raise SpecError(f"instrument {ident}: float_index {spec.float_index} is not a {spec.currency} index")
     if isinstance(spec, SwapSpec):
         if index.overnight:
-            raise SpecError(f"instrument {ident}: float_index {spec.float_index} is overnight; use type 'ois'")
+            raise SpecError(
+                f"instrument {ident}: float_index {spec.float_index} is overnight; use type 'ois'"
+            )
         if spec.forecast_curve != index.forecast_curve:
             raise SpecError(
-                f"instrument {ident}: forecast_curve {spec.forecast_curve} does not forecast {spec.float_index} "
+                f"instrument {ident}: forecast_curve {spec.forecast_curve} does not forecast "
+                f"{spec.float_index} "
                 f"(use {index.forecast_curve})"
             )
         if spec.float_frequency is not None:
@@ -190,7 +211,9 @@ def _validate(spec: InstrumentSpec) -> None:
         if spec.float_day_count is not None:
             _check_choice(ident, "float_day_count", spec.float_day_count, DAY_COUNTS)
     elif not index.overnight:
-        raise SpecError(f"instrument {ident}: float_index {spec.float_index} is not an overnight index (SOFR, ESTR)")
+        raise SpecError(
+            f"instrument {ident}: float_index {spec.float_index} is not an overnight index (SOFR, ESTR)"
+        )
 
 
 def spec_from_dict(data: Mapping[str, Any]) -> InstrumentSpec:
@@ -244,7 +267,9 @@ def spec_to_dict(spec: InstrumentSpec) -> dict[str, Any]:
 
 def cashflow_count(spec: InstrumentSpec) -> int:
     """Number of cashflows of the whole trade (all legs), from its terms alone: a load-balancing weight."""
-    months = (spec.maturity_date.year - _start(spec).year) * 12 + spec.maturity_date.month - _start(spec).month
+    months = (
+        (spec.maturity_date.year - _start(spec).year) * 12 + spec.maturity_date.month - _start(spec).month
+    )
     months = max(months, 1)
     if isinstance(spec, BondSpec):
         if spec.frequency == "once":

@@ -48,7 +48,9 @@ def parse_csv(body: bytes) -> list[Any]:
         raise BulkImportRejected([RowError(0, "body", f"CSV must be UTF-8: {error}")]) from error
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "type" not in reader.fieldnames:
-        raise BulkImportRejected([RowError(0, "type", "the CSV header must name the columns, including 'type'")])
+        raise BulkImportRejected(
+            [RowError(0, "type", "the CSV header must name the columns, including 'type'")]
+        )
     rows: list[Any] = []
     for record in reader:
         if None in record:
@@ -90,7 +92,9 @@ def import_instruments(session: Session, rows: Sequence[Any]) -> list[Instrument
         keys += [f"ISIN {data.isin}"] if isinstance(data, BondCreate) else []
         clashes = [f"{key} is also in row {seen[key]}" for key in keys if key in seen]
         if clashes:
-            errors.append(RowError(number, "isin" if "ISIN" in clashes[0] else "id", clashes[0], conflict=True))
+            errors.append(
+                RowError(number, "isin" if "ISIN" in clashes[0] else "id", clashes[0], conflict=True)
+            )
             continue
         seen.update(dict.fromkeys(keys, number))
         valid.append((number, data))
@@ -102,7 +106,11 @@ def import_instruments(session: Session, rows: Sequence[Any]) -> list[Instrument
         except RuleViolation as error:
             errors.append(RowError(number, error.field, str(error)))
         except SecmasterError as error:
-            errors.append(RowError(number, "isin" if "ISIN" in str(error) else "id", str(error), isinstance(error, Conflict)))
+            errors.append(
+                RowError(
+                    number, "isin" if "ISIN" in str(error) else "id", str(error), isinstance(error, Conflict)
+                )
+            )
     if errors:
         raise BulkImportRejected(sorted(errors, key=lambda item: item.row))
     return created

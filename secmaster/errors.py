@@ -1,15 +1,15 @@
 """The security master's error tree (each maps to one HTTP status in ``secmaster.api``).
 
-    RiskEngineError (core)
-    └── SecmasterError
-        ├── NotFound               unknown instrument, book or position                      -> 404
-        ├── Conflict               the write contradicts stored data                         -> 409
-        │   ├── DuplicateInstrument    an instrument with this id or ISIN already exists
-        │   └── InUse                  positions still refer to it; retry with force=true
-        ├── RuleViolation          a business rule checked against stored data (or by a
-        │                          database constraint) failed, naming the field             -> 422
-        └── BulkImportRejected     one or more rows of a bulk import failed; nothing was written;
-                                   carries the per-row report                              -> 422 / 409
+RiskEngineError (core)
+└── SecmasterError
+    ├── NotFound               unknown instrument, book or position                      -> 404
+    ├── Conflict               the write contradicts stored data                         -> 409
+    │   ├── DuplicateInstrument    an instrument with this id or ISIN already exists
+    │   └── InUse                  positions still refer to it; retry with force=true
+    ├── RuleViolation          a business rule checked against stored data (or by a
+    │                          database constraint) failed, naming the field             -> 422
+    └── BulkImportRejected     one or more rows of a bulk import failed; nothing was written;
+                               carries the per-row report                              -> 422 / 409
 """
 
 from __future__ import annotations

@@ -65,7 +65,9 @@ def validate_cusip(cusip: str) -> str:
         raise ValueError(f"CUSIP {cusip!r} must have 9 characters, got {len(cusip)}")
     expected = cusip_check_digit(cusip[:8])
     if cusip[8] != expected:
-        raise ValueError(f"CUSIP {cusip!r} has check digit {cusip[8]!r}; the check digit of {cusip[:8]} is {expected}")
+        raise ValueError(
+            f"CUSIP {cusip!r} has check digit {cusip[8]!r}; the check digit of {cusip[:8]} is {expected}"
+        )
     return cusip
 
 
@@ -75,7 +77,9 @@ def validate_isin(isin: str) -> str:
         raise ValueError(f"ISIN {isin!r} must have 12 characters, got {len(isin)}")
     expected = isin_check_digit(isin[:11])
     if isin[11] != expected:
-        raise ValueError(f"ISIN {isin!r} has check digit {isin[11]!r}; the check digit of {isin[:11]} is {expected}")
+        raise ValueError(
+            f"ISIN {isin!r} has check digit {isin[11]!r}; the check digit of {isin[:11]} is {expected}"
+        )
     if isin[:2] in {"US", "CA"}:
         validate_cusip(isin[2:11])
     return isin

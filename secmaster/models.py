@@ -10,7 +10,7 @@ date order for every type. ``positions`` say how many units of an instrument a b
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -54,7 +54,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON().with_variant(JSONB(), "postgresql")}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON().with_variant(JSONB(), "postgresql")
+    }
 
 
 class _Timestamps:
@@ -68,7 +70,7 @@ class Instrument(_Timestamps, Base):
     """Terms shared by every instrument; ``type`` selects the child table."""
 
     __tablename__ = "instruments"
-    __table_args__ = (
+    __table_args__: tuple[Any, ...] = (
         CheckConstraint("maturity_date > start_date", name="maturity_after_start"),
         CheckConstraint("type IN ('bond', 'swap', 'ois')", name="known_type"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="iso_currency"),
@@ -83,7 +85,7 @@ class Instrument(_Timestamps, Base):
 
     positions: Mapped[list[Position]] = relationship(back_populates="instrument", passive_deletes="all")
 
-    __mapper_args__ = {"polymorphic_on": "type", "polymorphic_abstract": True}
+    __mapper_args__ = {"polymorphic_on": "type", "polymorphic_abstract": True}  # noqa: RUF012 (SQLAlchemy types it as an instance attribute)
 
 
 class Bond(Instrument):
@@ -105,7 +107,7 @@ class Bond(Instrument):
     discount_curve: Mapped[str] = mapped_column(String(32))
     issue_date = synonym("start_date")
 
-    __mapper_args__ = {"polymorphic_identity": "bond"}
+    __mapper_args__ = {"polymorphic_identity": "bond"}  # noqa: RUF012 (SQLAlchemy types it as an instance attribute)
 
 
 class _SwapTerms:
@@ -136,7 +138,7 @@ class InterestRateSwap(_SwapTerms, Instrument):
     float_spread_bp: Mapped[float] = mapped_column(Double)
     forecast_curve: Mapped[str] = mapped_column(String(32))
 
-    __mapper_args__ = {"polymorphic_identity": "swap"}
+    __mapper_args__ = {"polymorphic_identity": "swap"}  # noqa: RUF012 (SQLAlchemy types it as an instance attribute)
 
 
 class OisSwap(_SwapTerms, Instrument):
@@ -147,7 +149,7 @@ class OisSwap(_SwapTerms, Instrument):
 
     id: Mapped[str] = mapped_column(ForeignKey("instruments.id", ondelete="CASCADE"), primary_key=True)
 
-    __mapper_args__ = {"polymorphic_identity": "ois"}
+    __mapper_args__ = {"polymorphic_identity": "ois"}  # noqa: RUF012 (SQLAlchemy types it as an instance attribute)
 
 
 class Book(_Timestamps, Base):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from confluent_kafka import KafkaError, Message, Producer
@@ -56,7 +57,9 @@ _RELAY_LOCK_ID = 0x5EC_0B0C
 _log = get_logger(__name__)
 
 
-def record_event(session: Session, entity: Entity, event_type: EventType, key: str, data: dict[str, Any]) -> None:
+def record_event(
+    session: Session, entity: Entity, event_type: EventType, key: str, data: dict[str, Any]
+) -> None:
     """Add the event row to the caller's transaction (nothing is sent until that transaction commits)."""
     session.add(OutboxEvent(aggregate_id=key, entity=entity, event_type=event_type, payload=data))
 
@@ -139,18 +142,20 @@ def relay_pending(
                     row.published_at = func.now()
         published += len(delivered)
         if failures:
-            raise ServiceError("kafka", f"{len(failures)} outbox event(s) not delivered to {topic}: {failures[0]}")
+            raise ServiceError(
+                "kafka", f"{len(failures)} outbox event(s) not delivered to {topic}: {failures[0]}"
+            )
         if len(rows) < batch_size:
             return published
 
 
 def _publish(
-    producer: Producer, topic: str, rows: list[OutboxEvent] | Any, timeout_s: float
+    producer: Producer, topic: str, rows: Sequence[OutboxEvent], timeout_s: float
 ) -> tuple[set[int], list[str]]:
     delivered: set[int] = set()
     failures: list[str] = []
 
-    def on_delivery(event_id: int) -> Any:
+    def on_delivery(event_id: int) -> Callable[[KafkaError | None, Message], None]:
         def callback(error: KafkaError | None, _message: Message) -> None:
             if error is None:
                 delivered.add(event_id)
@@ -175,10 +180,14 @@ def _publish(
 
 
 class OutboxRelay:
-    """A daemon thread that relays the outbox: after each local commit (``nudge``) and every ``interval_s``."""
+    """A daemon thread relaying the outbox after each local commit (``nudge``) and every ``interval_s``."""
 
     def __init__(
-        self, factory: SessionFactory, bootstrap: str, topic: str = TOPIC_SECMASTER_EVENTS, interval_s: float = 1.0
+        self,
+        factory: SessionFactory,
+        bootstrap: str,
+        topic: str = TOPIC_SECMASTER_EVENTS,
+        interval_s: float = 1.0,
     ) -> None:
         self._factory = factory
         self._bootstrap = bootstrap

@@ -72,7 +72,9 @@ def treasury_row(note: TreasuryNote) -> dict[str, Any]:
 def seed_rows(as_of: date, size: int) -> tuple[list[dict[str, Any]], int]:
     """Every seed row (book format with ``book`` and ``quantity``) and how many are Treasuries."""
     rng = random.Random(f"treasury-quantities:{as_of.isoformat()}")
-    treasuries = [treasury_row(note) | {"quantity": float(rng.randint(1, 25))} for note in outstanding_treasuries(as_of)]
+    treasuries = [
+        treasury_row(note) | {"quantity": float(rng.randint(1, 25))} for note in outstanding_treasuries(as_of)
+    ]
     swaps = [
         swap | {"book": "EUR-IRS" if swap["type"] == "swap" else "USD-OIS", "quantity": 1.0}
         for swap in generate_swaps(as_of, size)
@@ -87,7 +89,10 @@ def _chunks(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 
 def seed(
-    factory: SessionFactory, as_of: date = DEFAULT_AS_OF, size: int = 200, progress: Callable[[int], None] | None = None
+    factory: SessionFactory,
+    as_of: date = DEFAULT_AS_OF,
+    size: int = 200,
+    progress: Callable[[int], None] | None = None,
 ) -> SeedReport:
     """Create the seed books and instruments in chunks of 500 (one transaction each); ``progress`` is
     called with the number of rows handled after each chunk."""
@@ -109,10 +114,16 @@ def seed(
                 data = _ROW.validate_python(row)
                 instrument = new_instrument(data, row["id"])
                 session.add(instrument)
-                session.add(Position(book_name=row["book"], instrument_id=row["id"], quantity=row["quantity"]))
-                event = instrument_terms(instrument) | {"position": {"book": row["book"], "quantity": row["quantity"]}}
+                session.add(
+                    Position(book_name=row["book"], instrument_id=row["id"], quantity=row["quantity"])
+                )
+                event = instrument_terms(instrument) | {
+                    "position": {"book": row["book"], "quantity": row["quantity"]}
+                }
                 record_event(session, "instrument", "created", row["id"], event)
                 created += 1
         if progress is not None:
             progress(len(chunk))
-    return SeedReport(treasuries=treasuries, swaps=len(rows) - treasuries, created=created, skipped=len(rows) - created)
+    return SeedReport(
+        treasuries=treasuries, swaps=len(rows) - treasuries, created=created, skipped=len(rows) - created
+    )

@@ -43,7 +43,16 @@ AUCTIONS_FILE = DATA_DIR / "ust_notes_bonds_from_auctions.csv"
 PAR_CURVE_FILE = DATA_DIR / "ust_par_yield_curve_daily.csv"
 
 #: Par curve columns of note and bond maturities, in years.
-_PAR_TENORS = {"1 Yr": 1.0, "2 Yr": 2.0, "3 Yr": 3.0, "5 Yr": 5.0, "7 Yr": 7.0, "10 Yr": 10.0, "20 Yr": 20.0, "30 Yr": 30.0}
+_PAR_TENORS = {
+    "1 Yr": 1.0,
+    "2 Yr": 2.0,
+    "3 Yr": 3.0,
+    "5 Yr": 5.0,
+    "7 Yr": 7.0,
+    "10 Yr": 10.0,
+    "20 Yr": 20.0,
+    "30 Yr": 30.0,
+}
 _TERM = re.compile(r"^(?:(?P<years>\d+)-Year)?\s*(?:(?P<months>\d+)-Month)?$")
 _MIN_COUPON_PCT = 0.125
 

@@ -18,6 +18,8 @@ from ui.panels import CONTRIBUTOR_HEADERS, PANEL_CSS
 
 __all__ = ["build_dashboard"]
 
+_REFIT_CHARTS = "() => { setTimeout(() => window.dispatchEvent(new Event('resize')), 50); }"
+
 
 def _redis_where(url: str) -> str:
     """``host:port/db`` without any password the URL may carry."""
@@ -51,7 +53,7 @@ def build_dashboard(
             )
         headline = gr.HTML(elem_id="headline", css_template=PANEL_CSS)
         with gr.Tabs():
-            with gr.Tab("Risk", id="risk"):
+            with gr.Tab("Risk", id="risk") as risk_tab:
                 with gr.Row():
                     kr01 = gr.Plot(elem_id="kr01-chart", show_label=False, scale=3)
                     with gr.Column(scale=2):
@@ -61,7 +63,7 @@ def build_dashboard(
                     pnl = gr.Plot(elem_id="pnl-chart", show_label=False, scale=1)
                     with gr.Column(scale=1):
                         contributors = table(CONTRIBUTOR_HEADERS, "top-contributors", "Top 10 by |DV01|")
-            with gr.Tab("Curves", id="curves"):
+            with gr.Tab("Curves", id="curves") as curves_tab:
                 curves = gr.Plot(elem_id="curves-chart", show_label=False)
             with gr.Tab("Engine", id="engine"):
                 health = gr.HTML(elem_id="engine-health", css_template=PANEL_CSS)
@@ -91,5 +93,8 @@ def build_dashboard(
         book.input(**refresh)
         gr.Timer(refresh_seconds).tick(**refresh)
 
+        # Plotly sizes a chart when it is drawn; one redrawn in a hidden tab must re-fit once shown.
+        for tab in (risk_tab, curves_tab):
+            tab.select(None, js=_REFIT_CHARTS)
         created_id.change(lambda new_id: new_id, created_id, open_id).then(**drill_down)
     return blocks  # type: ignore[no-any-return]

@@ -205,11 +205,11 @@ class Catalog:
     def create(self, kind: str, payload: Mapping[str, Any], token: str) -> tuple[str, str]:
         """POST the form; returns the result banner and the new id (to open it), or "" on failure."""
         if not token.strip():
-            return message_html("down", "Type the API token first: writes need it."), ""
+            return message_html("down", "Type the API token first: writes need it.", "add-message"), ""
         try:
             created = self.api.create("bonds" if kind == "bond" else "swaps", payload, token.strip())
         except ApiError as error:
-            return message_html("down", f"Not created: {error}"), ""
+            return message_html("down", f"Not created: {error}", "add-message"), ""
         new_id = str(created.get("id", ""))
         text = f"Created {created.get('type', kind)} {new_id}. Its risk shows on the next tick."
-        return message_html("live", text), new_id
+        return message_html("live", text, "add-message"), new_id

@@ -36,9 +36,10 @@ CONTRIBUTOR_HEADERS = ["#", "Instrument", "Type", "Book", "Ccy", "DV01 (ccy/bp)"
 #: Scoped to each gr.HTML panel (``css_template``), so the look does not depend on how it is mounted.
 PANEL_CSS = """
 .cards { display: flex; flex-wrap: wrap; gap: 10px; }
-.card { flex: 1 1 150px; border: 1px solid #d0d7de; border-radius: 8px; padding: 8px 12px; background: #fff; }
+.card { flex: 1 1 170px; border: 1px solid #d0d7de; border-radius: 8px; padding: 8px 12px; background: #fff; }
 .card .label { font-size: 12px; color: #57606a; text-transform: uppercase; letter-spacing: .04em; }
-.card .value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; color: #1f2328; }
+.card .value { font-size: 20px; font-weight: 600; white-space: nowrap; color: #1f2328;
+  font-variant-numeric: tabular-nums; }
 .card .sub { font-size: 12px; color: #57606a; font-variant-numeric: tabular-nums; }
 .pos { color: #1a7f37 !important; } .neg { color: #cf222e !important; }
 .banner { border-radius: 8px; padding: 8px 12px; margin-bottom: 8px; font-weight: 600; }
@@ -48,6 +49,9 @@ PANEL_CSS = """
 .banner ul { margin: 4px 0 0 18px; font-weight: 400; }
 .error { color: #a40e26; }
 """
+
+
+_STATUS_ID = "status-banner"
 
 
 def _card(element_id: str, label: str, text: str, raw: float | str | None = None, sub: str = "") -> str:
@@ -62,17 +66,18 @@ def _card(element_id: str, label: str, text: str, raw: float | str | None = None
     )
 
 
-def message_html(kind: str, text: str) -> str:
+def message_html(kind: str, text: str, element_id: str | None = None) -> str:
     """A banner: ``kind`` is live, stale or down."""
-    return f'<div class="banner {kind}" id="status-banner" data-state="{kind}">{escape(text)}</div>'
+    id_attr = f' id="{element_id}"' if element_id else ""
+    return f'<div class="banner {kind}"{id_attr} data-state="{kind}">{escape(text)}</div>'
 
 
 def _banner(reasons: Sequence[str], seq: int | None) -> str:
     if not reasons:
-        return message_html("live", f"LIVE · tick {seq:,d}" if seq is not None else "LIVE")
+        return message_html("live", f"LIVE · tick {seq:,d}" if seq is not None else "LIVE", _STATUS_ID)
     items = "".join(f"<li>{escape(reason)}</li>" for reason in reasons)
     return (
-        '<div class="banner stale" id="status-banner" data-state="stale">STALE: do not trade on these numbers'
+        f'<div class="banner stale" id="{_STATUS_ID}" data-state="stale">STALE: do not trade on these numbers'
         f"<ul>{items}</ul></div>"
     )
 

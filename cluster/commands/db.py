@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from core.keys import TOPIC_SECMASTER_EVENTS
+
 __all__ = ["db_app", "register"]
 
 db_app = typer.Typer(
@@ -40,6 +42,26 @@ def current(url: str | None = URL) -> None:
     from secmaster import migrate
 
     typer.echo(migrate.current(url) or "base (empty: run `riskctl db upgrade`)")
+
+
+@db_app.command()
+def relay(
+    topic: str = typer.Option(TOPIC_SECMASTER_EVENTS, "--topic", help="Kafka topic of the change events."),
+    url: str | None = URL,
+) -> None:
+    """Publish the pending change events of the outbox to Kafka now (the Serve app does this by itself)."""
+    from core.config import get_settings
+    from secmaster.db import make_engine, make_session_factory
+    from secmaster.outbox import ensure_topic, make_producer, relay_pending
+
+    bootstrap = get_settings().kafka_bootstrap
+    engine = make_engine(url)
+    try:
+        ensure_topic(bootstrap, topic)
+        published = relay_pending(make_session_factory(engine), make_producer(bootstrap), topic)
+    finally:
+        engine.dispose()
+    typer.echo(f"published {published} change event(s) to {topic}")
 
 
 def register(app: typer.Typer) -> None:

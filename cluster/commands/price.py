@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ _ORE_FACTORS = {
 }
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     json = "json"
     table = "table"
     ore_csv = "ore-csv"
@@ -54,12 +54,14 @@ def format_table(result: dict[str, Any]) -> str:
             )
         else:
             lines.append(
-                f"{item['id']!s:<22} {item['currency']!s:<4} {'':>16} {'':>12} {'':>10}  FAILED: {item['error']}"
+                f"{item['id']!s:<22} {item['currency']!s:<4} {'':>16} {'':>12} {'':>10}  "
+                f"FAILED: {item['error']}"
             )
     totals = result["totals"]
     for currency, risk in sorted(totals["by_currency"].items()):
         lines.append(
-            f"{'TOTAL ' + currency:<22} {currency:<4} {risk['pv']:>16,.2f} {risk['dv01']:>12,.2f} {risk['gamma']:>10,.3f}"
+            f"{'TOTAL ' + currency:<22} {currency:<4} {risk['pv']:>16,.2f} {risk['dv01']:>12,.2f} "
+            f"{risk['gamma']:>10,.3f}"
         )
     if totals["pv"] is not None:
         lines.append(

@@ -57,12 +57,29 @@ def _source(csv_path: Path | None) -> QuoteSource:
     return source
 
 
+def _markets_with_data(source: QuoteSource, markets: list[Market]) -> list[Market]:
+    """The requested markets the source has data for (a user CSV may hold only one market)."""
+    from market_replay import NoMarketData
+
+    available = []
+    for market in markets:
+        try:
+            source.coverage(market)
+        except NoMarketData:
+            continue
+        available.append(market)
+    if not available:
+        raise NoMarketData(f"{source.name} has no quotes for {', '.join(markets)}")
+    return available
+
+
 def _progress(stats: ReplayStats) -> None:
+    """One live line on a terminal (rewritten in place), a plain line per call in a log file."""
     if sys.stderr.isatty():
         sys.stderr.write("\r" + stats.progress_line() + "   ")
-        sys.stderr.flush()
     else:
         sys.stderr.write(stats.progress_line() + "\n")
+    sys.stderr.flush()
 
 
 def replay(
@@ -94,8 +111,8 @@ def replay(
     configure_logging()
     try:
         pace = Pace.parse(speed, rate)
-        chosen = _markets(markets)
         source = _source(csv_path)
+        chosen = _markets_with_data(source, _markets(markets))
         first = max(source.coverage(m)[0] for m in chosen)
         last = min(source.coverage(m)[1] for m in chosen)
         day_from = date.fromisoformat(start) if start else first
@@ -123,6 +140,7 @@ def replay(
                 pace=pace,
                 stop=stop,
                 progress=_progress,
+                progress_every_s=0.5 if sys.stderr.isatty() else 10.0,
                 max_ticks=max_ticks,
             )
     except (MarketReplayError, ValueError) as exc:
@@ -150,11 +168,12 @@ def market_snapshot(
     try:
         as_of = date.fromisoformat(day)
         at_time: time | None = datetime.strptime(at, "%H:%M").time() if at else None
+        source = _source(csv_path)
         snapshot = build_snapshot(
             as_of,
             at_time,
-            markets=_markets(markets),
-            source=_source(csv_path),
+            markets=_markets_with_data(source, _markets(markets)),
+            source=source,
             seed=seed,
             ticks_per_day=ticks_per_day,
         )

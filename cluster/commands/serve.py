@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import time
+from typing import Any, cast
 
 import typer
 
@@ -13,7 +15,7 @@ def serve(
     replicas: int = typer.Option(1, "--replicas", min=1, help="Serve replicas of the API."),
     no_relay: bool = typer.Option(False, "--no-relay", help="Do not relay outbox events to Kafka."),
 ) -> None:
-    """Start Ray (or join RISK_RAY_ADDRESS), deploy the API and block until Ctrl-C."""
+    """Start Ray (or join RISK_RAY_ADDRESS), deploy the API and block until Ctrl-C or SIGTERM."""
     import ray
     from ray import serve as ray_serve
 
@@ -27,12 +29,19 @@ def serve(
     base = settings.serve_url
     typer.echo(f"API      {base}/api/v1/instruments\nOpenAPI  {base}/docs\nhealth   {base}/healthz")
     typer.echo(f"metrics  {base}/metrics\nCtrl-C to stop.")
+    signal.signal(signal.SIGTERM, _stop)
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        ray_serve.shutdown()
+        typer.echo("stopping")
+    finally:
+        cast(Any, ray_serve).shutdown()  # untyped in Ray's stubs
         ray.shutdown()
+
+
+def _stop(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def register(app: typer.Typer) -> None:

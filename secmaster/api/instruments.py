@@ -46,7 +46,9 @@ def create_instrument(context: Ctx, body: Annotated[InstrumentCreate, Body()]) -
     return read_model(instrument)
 
 
-@router.post("/bonds", status_code=status.HTTP_201_CREATED, response_model=InstrumentRead, dependencies=_writer)
+@router.post(
+    "/bonds", status_code=status.HTTP_201_CREATED, response_model=InstrumentRead, dependencies=_writer
+)
 def create_bond(context: Ctx, body: BondCreate) -> Any:
     """Create a fixed-rate or zero-coupon bond (duplicate ISIN: 409)."""
     with context.write() as session:
@@ -54,7 +56,9 @@ def create_bond(context: Ctx, body: BondCreate) -> Any:
     return read_model(instrument)
 
 
-@router.post("/swaps", status_code=status.HTTP_201_CREATED, response_model=InstrumentRead, dependencies=_writer)
+@router.post(
+    "/swaps", status_code=status.HTTP_201_CREATED, response_model=InstrumentRead, dependencies=_writer
+)
 def create_swap(context: Ctx, body: Annotated[SwapLikeCreate, Body()]) -> Any:
     """Create an IBOR swap (``type: swap``) or an overnight-index swap (``type: ois``)."""
     with context.write() as session:
@@ -66,7 +70,9 @@ _BULK_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"type": "object", "properties": {"instruments": {"type": "array"}}}},
+            "application/json": {
+                "schema": {"type": "object", "properties": {"instruments": {"type": "array"}}}
+            },
             "text/csv": {"schema": {"type": "string"}},
         },
     }
@@ -88,6 +94,7 @@ async def bulk_import(context: Ctx, request: Request) -> dict[str, Any]:
         rows = bulk.parse_json(body)
     else:
         raise BulkImportRejected([RowError(0, "content-type", "send application/json or text/csv")])
+
     def write() -> list[str]:
         with context.write() as session:
             return [instrument.id for instrument in bulk.import_instruments(session, rows)]
@@ -101,7 +108,12 @@ def list_instruments(context: Ctx, query: Annotated[InstrumentQuery, Query()]) -
     """Instruments matching the filters, one page at a time, with the total count (limit <= 1000)."""
     with context.read() as session:
         total, items = repository.list_instruments(session, query)
-        return {"total": total, "limit": query.limit, "offset": query.offset, "items": [read_model(i) for i in items]}
+        return {
+            "total": total,
+            "limit": query.limit,
+            "offset": query.offset,
+            "items": [read_model(i) for i in items],
+        }
 
 
 @router.get("/{instrument_id}", response_model=InstrumentRead)

@@ -32,7 +32,11 @@ def _book_data(book: Book) -> dict[str, str]:
 
 
 def _position_data(position: Position) -> dict[str, str | float]:
-    return {"book": position.book_name, "instrument_id": position.instrument_id, "quantity": position.quantity}
+    return {
+        "book": position.book_name,
+        "instrument_id": position.instrument_id,
+        "quantity": position.quantity,
+    }
 
 
 def get_book(session: Session, name: str) -> Book:
@@ -44,7 +48,9 @@ def get_book(session: Session, name: str) -> Book:
 
 def position_counts(session: Session, names: Sequence[str]) -> dict[str, int]:
     rows = session.execute(
-        select(Position.book_name, func.count()).where(Position.book_name.in_(names)).group_by(Position.book_name)
+        select(Position.book_name, func.count())
+        .where(Position.book_name.in_(names))
+        .group_by(Position.book_name)
     ).all()
     return {name: int(count) for name, count in rows}
 
@@ -94,7 +100,9 @@ def list_books(session: Session, page: PageQuery) -> tuple[int, Sequence[Book]]:
     return int(total), books
 
 
-def set_position(session: Session, book_name: str, instrument_id: str, quantity: float) -> tuple[Position, bool]:
+def set_position(
+    session: Session, book_name: str, instrument_id: str, quantity: float
+) -> tuple[Position, bool]:
     """Create or replace the position; returns it and whether it was created. Raises NotFound."""
     get_book(session, book_name)
     if session.get(Instrument, instrument_id) is None:
@@ -116,7 +124,9 @@ def set_position(session: Session, book_name: str, instrument_id: str, quantity:
     except IntegrityError as error:
         raise translate_integrity_error(error) from error
     session.refresh(position)
-    record_event(session, "position", "created" if created else "updated", instrument_id, _position_data(position))
+    record_event(
+        session, "position", "created" if created else "updated", instrument_id, _position_data(position)
+    )
     return position, created
 
 
@@ -132,10 +142,14 @@ def delete_position(session: Session, book_name: str, instrument_id: str) -> Non
     record_event(session, "position", "deleted", instrument_id, data)
 
 
-def list_positions(session: Session, book_name: str, page: PageQuery) -> tuple[int, Sequence[tuple[Position, str]]]:
+def list_positions(
+    session: Session, book_name: str, page: PageQuery
+) -> tuple[int, Sequence[tuple[Position, str]]]:
     """The book's positions (with each instrument's type), ordered by instrument id. Raises NotFound."""
     get_book(session, book_name)
-    total = session.scalar(select(func.count()).select_from(Position).where(Position.book_name == book_name)) or 0
+    total = (
+        session.scalar(select(func.count()).select_from(Position).where(Position.book_name == book_name)) or 0
+    )
     rows = session.execute(
         select(Position, Instrument.type)
         .join(Instrument, Instrument.id == Position.instrument_id)

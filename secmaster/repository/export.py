@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -16,8 +17,12 @@ from secmaster.schemas import ALL_BOOKS
 __all__ = ["export_book", "load_book"]
 
 
-def load_book(session: Session, book: str | None) -> list[dict[str, Any]]:
+def load_book(
+    session: Session, book: str | None, instrument_ids: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     """Every position of ``book`` (None or ``"ALL"``: every book) as a book-format instrument dict.
+
+    With ``instrument_ids``, only the positions in those instruments (what a change event touched).
 
     Each dict carries the instrument's terms with face (bonds) or notional (swaps) multiplied by the
     position's quantity, and ``book``. Ordered by book then instrument id. An instrument held in several
@@ -35,6 +40,8 @@ def load_book(session: Session, book: str | None) -> list[dict[str, Any]]:
     )
     if not whole:
         statement = statement.where(Position.book_name == book)
+    if instrument_ids is not None:
+        statement = statement.where(Position.instrument_id.in_(list(instrument_ids)))
     rows = session.execute(statement).all()
     held_in = Counter(instrument.id for _, _, instrument in rows)
     result = []

@@ -80,7 +80,9 @@ def create_instrument(session: Session, data: BondCreate | SwapCreate | OisCreat
             session.add(instrument)
             session.flush()
             if data.book is not None:
-                session.add(Position(book_name=data.book, instrument_id=instrument_id, quantity=data.quantity))
+                session.add(
+                    Position(book_name=data.book, instrument_id=instrument_id, quantity=data.quantity)
+                )
                 session.flush()
     except IntegrityError as error:
         raise translate_integrity_error(error) from error
@@ -103,7 +105,9 @@ def update_instrument(session: Session, instrument_id: str, changes: dict[str, A
     data = _CREATE_MODELS[instrument.type].model_validate(merged)
     isin = getattr(data, "isin", None)
     if isin is not None and isin != getattr(instrument, "isin", None):
-        clash = session.scalar(select(Instrument.id).where(Instrument.isin == isin, Instrument.id != instrument_id))
+        clash = session.scalar(
+            select(Instrument.id).where(Instrument.isin == isin, Instrument.id != instrument_id)
+        )
         if clash is not None:
             raise DuplicateInstrument(f"instrument {clash!r} already has ISIN {isin}")
     changed = apply_terms(instrument, data)
@@ -114,7 +118,13 @@ def update_instrument(session: Session, instrument_id: str, changes: dict[str, A
         except IntegrityError as error:
             raise translate_integrity_error(error) from error
         session.refresh(instrument)
-        record_event(session, "instrument", "updated", instrument_id, instrument_terms(instrument) | {"changed": changed})
+        record_event(
+            session,
+            "instrument",
+            "updated",
+            instrument_id,
+            instrument_terms(instrument) | {"changed": changed},
+        )
     return instrument
 
 

@@ -18,8 +18,8 @@ __all__ = [
     "BookName",
     "CouponPct",
     "Currency",
-    "Cusip",
     "CurveName",
+    "Cusip",
     "DayCount",
     "Frequency",
     "IndexName",
@@ -104,7 +104,9 @@ Currency = Annotated[
     Field(description="ISO 4217 code of a currency with curves", json_schema_extra=_enum_schema(CURRENCIES)),
 ]
 DayCount = Annotated[
-    str, _one_of("day count", frozenset(DAY_COUNTS)), Field(json_schema_extra=_enum_schema(frozenset(DAY_COUNTS)))
+    str,
+    _one_of("day count", frozenset(DAY_COUNTS)),
+    Field(json_schema_extra=_enum_schema(frozenset(DAY_COUNTS))),
 ]
 Frequency = Annotated[
     str,
@@ -121,6 +123,8 @@ Notional = Annotated[float, Field(gt=0, le=1e12, description="Positive amount in
 CouponPct = Annotated[float, Field(ge=0, le=20, description="Annual coupon in percent (0 for zero coupon)")]
 SwapRatePct = Annotated[float, Field(ge=-5, le=20, description="Fixed rate in percent")]
 SpreadBp = Annotated[float, Field(ge=-1000, le=1000, description="Spread over the index in basis points")]
+
+
 def _nonzero(value: float) -> float:
     if value == 0:
         raise ValueError("quantity must not be 0; delete the position instead")

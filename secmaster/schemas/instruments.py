@@ -19,8 +19,8 @@ from secmaster.schemas.common import (
     BookName,
     CouponPct,
     Currency,
-    Cusip,
     CurveName,
+    Cusip,
     DayCount,
     Frequency,
     IndexName,
@@ -46,9 +46,9 @@ __all__ = [
     "OisUpdate",
     "Side",
     "SwapCreate",
+    "SwapLikeCreate",
     "SwapRead",
     "SwapUpdate",
-    "SwapLikeCreate",
 ]
 
 InstrumentType = Literal["bond", "swap", "ois"]
@@ -58,7 +58,9 @@ Side = Literal["pay_fixed", "receive_fixed"]
 def _curve_in_currency(curve: str, info: ValidationInfo) -> str:
     currency = info.data.get("currency")
     if currency is not None and CURVES[curve].currency != currency:
-        raise ValueError(f"curve {curve} is a {CURVES[curve].currency} curve; the instrument is in {currency}")
+        raise ValueError(
+            f"curve {curve} is a {CURVES[curve].currency} curve; the instrument is in {currency}"
+        )
     return curve
 
 
@@ -204,7 +206,9 @@ class OisCreate(_SwapCommon):
     def _own_curve(cls, curve: str, info: ValidationInfo) -> str:
         index = _index_for(info, overnight=True)
         if index is not None and INDICES[index].forecast_curve != curve:
-            raise ValueError(f"an OIS on {index} is discounted on {INDICES[index].forecast_curve}, not {curve}")
+            raise ValueError(
+                f"an OIS on {index} is discounted on {INDICES[index].forecast_curve}, not {curve}"
+            )
         return curve
 
 

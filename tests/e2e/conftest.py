@@ -87,7 +87,9 @@ def base_url(settings: Settings, e2e_redis_url: str) -> Iterator[str]:
 
     port = _free_port(settings.host)
     url = f"http://{settings.host}:{port}"
-    owner = RiskApi(AppArgs(database_url=_scratch_database_url(settings), redis_url=e2e_redis_url, relay=False))
+    owner = RiskApi(
+        AppArgs(database_url=_scratch_database_url(settings), redis_url=e2e_redis_url, relay=False)
+    )
     app = mount_dashboard(create_app(owner), redis_url=e2e_redis_url, api_url=url)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="e2e-uvicorn", daemon=True)

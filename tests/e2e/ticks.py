@@ -71,7 +71,9 @@ def _scaled(position: Position, seq: int) -> tuple[float, float, float]:
 def _kr01(position: Position, dv01: float) -> dict[str, float]:
     tenors = [key.rpartition("/")[2] for key in CURVES[position.curve]]
     weights = [0.1, 0.2, 0.3, 0.4]
-    return {risk_factor_key(position.curve, tenor): dv01 * w for tenor, w in zip(tenors, weights, strict=True)}
+    return {
+        risk_factor_key(position.curve, tenor): dv01 * w for tenor, w in zip(tenors, weights, strict=True)
+    }
 
 
 def write_tick(
@@ -148,8 +150,12 @@ def write_tick(
         pipe.delete(book_kr01_key(name), book_by_type_key(name))
         pipe.hset(book_kr01_key(name), mapping={k: repr(v) for k, v in kr01[name].items()})
         pipe.hset(book_by_type_key(name), mapping={k: repr(v) for k, v in by_type[name].items()})
-        history = {k: summary[k] for k in ("pv", "dv01", "gamma", "pnl_open", "pnl_predicted", "pnl_residual")}
-        pipe.xadd(book_history_key(name), {"seq": str(seq), "market_time": market_time, **history}, maxlen=5000)
+        history = {
+            k: summary[k] for k in ("pv", "dv01", "gamma", "pnl_open", "pnl_predicted", "pnl_residual")
+        }
+        pipe.xadd(
+            book_history_key(name), {"seq": str(seq), "market_time": market_time, **history}, maxlen=5000
+        )
     for curve, quotes in CURVES.items():
         for when, shift in (("now", 0.005 * seq), ("open", 0.0), ("prev_close", -0.03)):
             pipe.hset(market_curve_key(curve, when), mapping={k: repr(v + shift) for k, v in quotes.items()})

@@ -76,7 +76,9 @@ def upgrade() -> None:
         sa.Column("discount_curve", sa.String(32), nullable=False),
         sa.CheckConstraint("face > 0", name="ck_bonds_positive_face"),
         sa.CheckConstraint("coupon_pct >= 0 AND coupon_pct <= 20", name="ck_bonds_coupon_bounds"),
-        sa.ForeignKeyConstraint(["id"], ["instruments.id"], name="fk_bonds_id_instruments", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["id"], ["instruments.id"], name="fk_bonds_id_instruments", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_bonds"),
         sa.UniqueConstraint("cusip", name="uq_bonds_cusip"),
     )
@@ -132,7 +134,9 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "event_type IN ('created', 'updated', 'deleted')", name="ck_outbox_events_known_event_type"
         ),
-        sa.CheckConstraint("entity IN ('instrument', 'book', 'position')", name="ck_outbox_events_known_entity"),
+        sa.CheckConstraint(
+            "entity IN ('instrument', 'book', 'position')", name="ck_outbox_events_known_entity"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_outbox_events"),
     )
     op.create_index(

@@ -77,15 +77,27 @@ def serve_url(settings: Settings, database_url: str, events_topic: str) -> Itera
 
     from serve_app import build_app
 
-    env = {"PYTHONPATH": str(PROJECT_ROOT), "RISK_API_TOKEN": settings.api_token.get_secret_value()}
-    ray.init(address="local", num_cpus=2, include_dashboard=False, runtime_env={"env_vars": env})
-    port = _free_port()
-    serve.start(http_options={"host": "127.0.0.1", "port": port})
-    args = {"database_url": database_url, "events_topic": events_topic, "kafka_bootstrap": settings.kafka_bootstrap}
-    serve.run(build_app(args), name="secmaster-test", route_prefix="/")
-    yield f"http://127.0.0.1:{port}"
-    serve.shutdown()
-    ray.shutdown()
+    from ray.serve.context import _get_global_client
+
+    # Another package's session fixture may already run Ray and Serve in this process: share them, under
+    # a route prefix of our own, and leave them running.
+    started_ray = not ray.is_initialized()
+    if started_ray:
+        env = {"PYTHONPATH": str(PROJECT_ROOT), "RISK_API_TOKEN": settings.api_token.get_secret_value()}
+        ray.init(address="local", num_cpus=2, include_dashboard=False, runtime_env={"env_vars": env})
+    serve.start(http_options={"host": "127.0.0.1", "port": _free_port()})
+    port = _get_global_client().http_config.port  # the existing proxy's port when Serve was already up
+    args = {
+        "database_url": database_url,
+        "events_topic": events_topic,
+        "kafka_bootstrap": settings.kafka_bootstrap,
+    }
+    serve.run(build_app(args), name="secmaster-test", route_prefix="/secmaster-test")
+    yield f"http://127.0.0.1:{port}/secmaster-test"
+    serve.delete("secmaster-test")
+    if started_ray:
+        serve.shutdown()
+        ray.shutdown()
 
 
 @pytest.fixture(scope="session")
@@ -113,8 +125,11 @@ class EventTap:
         self._sessions = sessions
         self._topic = topic
         self._consumer = Consumer(
-            {"bootstrap.servers": settings.kafka_bootstrap, "group.id": f"test-{uuid.uuid4().hex}",
-             "enable.auto.commit": False}  # fmt: skip
+            {
+                "bootstrap.servers": settings.kafka_bootstrap,
+                "group.id": f"test-{uuid.uuid4().hex}",
+                "enable.auto.commit": False,
+            }
         )
         self._start = self._consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
 
@@ -174,9 +189,10 @@ def swap_payload(**overrides: Any) -> dict[str, Any]:
 
 def ois_payload(**overrides: Any) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        "type": "ois", "currency": "USD", "notional": 5_000_000, "side": "receive_fixed", "fixed_rate_pct": 3.8,
-        "start_date": "2026-03-02", "maturity_date": "2031-03-02", "fixed_frequency": "annual",
-        "fixed_day_count": "ACT/360", "float_index": "SOFR", "discount_curve": "USD-SOFR",
+        "type": "ois", "currency": "USD", "notional": 5_000_000, "side": "receive_fixed",
+        "fixed_rate_pct": 3.8, "start_date": "2026-03-02", "maturity_date": "2031-03-02",
+        "fixed_frequency": "annual", "fixed_day_count": "ACT/360", "float_index": "SOFR",
+        "discount_curve": "USD-SOFR",
     }  # fmt: skip
     return payload | overrides
 

@@ -32,7 +32,9 @@ def test_positions_lifecycle_and_export(client: httpx.Client, payloads: dict[str
     page = client.get(f"/api/v1/books/{book}/positions").json()
     assert page["total"] == 1 and page["items"][0]["quantity"] == 5
     exported = client.get(f"/api/v1/books/{book}/export").json()["instruments"]
-    assert exported[0]["face"] == 5_000_000 and exported[0]["book"] == book and exported[0]["id"] == bond["id"]
+    assert (
+        exported[0]["face"] == 5_000_000 and exported[0]["book"] == book and exported[0]["id"] == bond["id"]
+    )
     whole = client.get("/api/v1/books/ALL/export").json()["instruments"]
     assert any(item["id"] == bond["id"] and item["book"] == book for item in whole)
 
@@ -47,7 +49,9 @@ def test_position_needs_existing_book_and_instrument(client: httpx.Client, book:
     assert client.put("/api/v1/books/NO-SUCH-BOOK/positions/X", json={"quantity": 1}).status_code == 404
 
 
-def test_deleting_a_book_with_positions_needs_force(client: httpx.Client, payloads: dict[str, Any], book: str) -> None:
+def test_deleting_a_book_with_positions_needs_force(
+    client: httpx.Client, payloads: dict[str, Any], book: str
+) -> None:
     instrument = client.post("/api/v1/instruments/swaps", json=payloads["ois"](book=book)).json()
     assert client.delete(f"/api/v1/books/{book}").status_code == 409
     assert client.delete(f"/api/v1/books/{book}", params={"force": "true"}).status_code == 204

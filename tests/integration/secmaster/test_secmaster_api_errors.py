@@ -51,7 +51,9 @@ OIS = {
         ("swaps", {k: v for k, v in OIS.items() if k != "side"}, "side"),
     ],
 )
-def test_bad_input_is_422_naming_the_field(client: httpx.Client, path: str, payload: dict[str, Any], field: str) -> None:
+def test_bad_input_is_422_naming_the_field(
+    client: httpx.Client, path: str, payload: dict[str, Any], field: str
+) -> None:
     response = client.post(f"/api/v1/instruments/{path}", json=payload)
     assert response.status_code == 422, response.text
     fields = {str(error["loc"][-1]) for error in response.json()["detail"]}
@@ -61,8 +63,8 @@ def test_bad_input_is_422_naming_the_field(client: httpx.Client, path: str, payl
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": 1001}, {"limit": 0}, {"offset": -1}, {"sort": "colour"}, {"type": "future"}, {"currency": "usd"},
-     {"maturity_from": "2030-01-01", "maturity_to": "2020-01-01"}, {"book": "bad name"}],
+    [{"limit": 1001}, {"limit": 0}, {"offset": -1}, {"sort": "colour"}, {"type": "future"},
+     {"currency": "usd"}, {"maturity_from": "2030-01-01", "maturity_to": "2020-01-01"}, {"book": "bad name"}],
 )  # fmt: skip
 def test_bad_query_is_422(anonymous: httpx.Client, params: dict[str, Any]) -> None:
     response = anonymous.get("/api/v1/instruments", params=params)
@@ -71,13 +73,17 @@ def test_bad_query_is_422(anonymous: httpx.Client, params: dict[str, Any]) -> No
 
 
 def test_malformed_json_is_422(client: httpx.Client) -> None:
-    response = client.post("/api/v1/instruments/bonds", content=b"{not json", headers={"Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/instruments/bonds", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 422
 
 
 def test_writes_need_the_token(anonymous: httpx.Client, serve_url: str) -> None:
     assert anonymous.post("/api/v1/books", json={"name": "NOAUTH"}).status_code == 401
-    wrong = anonymous.post("/api/v1/books", json={"name": "NOAUTH"}, headers={"Authorization": "Bearer wrong"})
+    wrong = anonymous.post(
+        "/api/v1/books", json={"name": "NOAUTH"}, headers={"Authorization": "Bearer wrong"}
+    )
     assert wrong.status_code == 403
     assert anonymous.delete("/api/v1/instruments/X").status_code == 401
     assert anonymous.get("/api/v1/books", params={"limit": 1}).status_code == 200  # reads are open
@@ -113,7 +119,9 @@ def test_update_rules_apply_to_the_merged_terms(client: httpx.Client, payloads: 
     assert clash.status_code == 409
 
 
-def test_deleting_a_held_instrument_needs_force(client: httpx.Client, payloads: dict[str, Any], book: str) -> None:
+def test_deleting_a_held_instrument_needs_force(
+    client: httpx.Client, payloads: dict[str, Any], book: str
+) -> None:
     bond = client.post("/api/v1/instruments/bonds", json=payloads["bond"](book=book)).json()
     refused = client.delete(f"/api/v1/instruments/{bond['id']}")
     assert refused.status_code == 409 and book in refused.json()["detail"]

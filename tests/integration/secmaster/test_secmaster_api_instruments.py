@@ -9,7 +9,11 @@ import pytest
 
 pytestmark = [pytest.mark.postgres, pytest.mark.ray]
 
-ENDPOINT = {"bond": "/api/v1/instruments/bonds", "swap": "/api/v1/instruments/swaps", "ois": "/api/v1/instruments/swaps"}
+ENDPOINT = {
+    "bond": "/api/v1/instruments/bonds",
+    "swap": "/api/v1/instruments/swaps",
+    "ois": "/api/v1/instruments/swaps",
+}
 CHANGE = {"bond": {"coupon_pct": 4.5}, "swap": {"fixed_rate_pct": 2.9}, "ois": {"notional": 7_000_000}}
 
 
@@ -36,12 +40,18 @@ def test_lifecycle_of_every_type(client: httpx.Client, payloads: dict[str, Any],
     assert client.get(f"/api/v1/instruments/{instrument_id}").status_code == 404
 
 
-def test_generic_create_with_explicit_id_and_book(client: httpx.Client, payloads: dict[str, Any], book: str) -> None:
-    response = client.post("/api/v1/instruments", json=payloads["swap"](id="IRS-GENERIC-1", book=book, quantity=-2))
+def test_generic_create_with_explicit_id_and_book(
+    client: httpx.Client, payloads: dict[str, Any], book: str
+) -> None:
+    response = client.post(
+        "/api/v1/instruments", json=payloads["swap"](id="IRS-GENERIC-1", book=book, quantity=-2)
+    )
     assert response.status_code == 201, response.text
     exported = client.get(f"/api/v1/books/{book}/export").json()["instruments"]
     assert exported == [
-        payloads["swap"](id="IRS-GENERIC-1", book=book, notional=20_000_000.0, side="receive_fixed", float_spread_bp=0.0)
+        payloads["swap"](
+            id="IRS-GENERIC-1", book=book, notional=20_000_000.0, side="receive_fixed", float_spread_bp=0.0
+        )
         | {"fixed_rate_pct": 3.1}
     ]
 
@@ -55,13 +65,22 @@ def test_filters_sort_and_pagination(client: httpx.Client, payloads: dict[str, A
     ois = client.post(ENDPOINT["swap"], json=payloads["ois"](book=book)).json()  # matures 2031-03-02
 
     bonds_in_book = {"book": book, "type": "bond", "currency": "USD"}
-    first = client.get("/api/v1/instruments", params=bonds_in_book | {"limit": 2, "sort": "-maturity_date"}).json()
+    first = client.get(
+        "/api/v1/instruments", params=bonds_in_book | {"limit": 2, "sort": "-maturity_date"}
+    ).json()
     assert first["total"] == 5 and first["limit"] == 2 and first["offset"] == 0
     assert [item["maturity_date"] for item in first["items"]] == ["2034-05-15", "2033-05-15"]
-    last = client.get("/api/v1/instruments", params=bonds_in_book | {"limit": 2, "offset": 4, "sort": "-maturity_date"})
+    last = client.get(
+        "/api/v1/instruments", params=bonds_in_book | {"limit": 2, "offset": 4, "sort": "-maturity_date"}
+    )
     assert [item["id"] for item in last.json()["items"]] == [ids[0]]
 
-    window = {"book": book, "maturity_from": "2031-01-01", "maturity_to": "2033-12-31", "sort": "maturity_date"}
+    window = {
+        "book": book,
+        "maturity_from": "2031-01-01",
+        "maturity_to": "2033-12-31",
+        "sort": "maturity_date",
+    }
     ranged = client.get("/api/v1/instruments", params=window).json()
     assert [item["id"] for item in ranged["items"]] == [ois["id"], ids[1], ids[2], ids[3]]
     assert ranged["total"] == 4
@@ -70,7 +89,9 @@ def test_filters_sort_and_pagination(client: httpx.Client, payloads: dict[str, A
 
 
 def test_zero_coupon_bond(client: httpx.Client, payloads: dict[str, Any]) -> None:
-    bill = payloads["bond"](coupon_pct=0, frequency="once", issue_date="2026-01-02", maturity_date="2026-07-02")
+    bill = payloads["bond"](
+        coupon_pct=0, frequency="once", issue_date="2026-01-02", maturity_date="2026-07-02"
+    )
     response = client.post(ENDPOINT["bond"], json=bill)
     assert response.status_code == 201 and response.json()["frequency"] == "once"
 
@@ -82,7 +103,9 @@ def test_bulk_import_json_and_csv(client: httpx.Client, payloads: dict[str, Any]
     assert response.json()["created"] == 3
 
     bond, other = payloads["bond"](), payloads["bond"]()
-    header = "type,isin,currency,face,coupon_pct,frequency,day_count,issue_date,maturity_date,discount_curve,book"
+    header = (
+        "type,isin,currency,face,coupon_pct,frequency,day_count,issue_date,maturity_date,discount_curve,book"
+    )
     lines = [header] + [
         f"bond,{row['isin']},USD,1000000,4.25,semiannual,ACT/ACT-ICMA,2025-02-15,2035-02-15,USD-UST,{book}"
         for row in (bond, other)
@@ -94,7 +117,9 @@ def test_bulk_import_json_and_csv(client: httpx.Client, payloads: dict[str, Any]
     assert client.get(f"/api/v1/books/{book}").json()["positions"] == 4
 
 
-def test_bulk_import_is_all_or_nothing_with_a_row_report(client: httpx.Client, payloads: dict[str, Any]) -> None:
+def test_bulk_import_is_all_or_nothing_with_a_row_report(
+    client: httpx.Client, payloads: dict[str, Any]
+) -> None:
     good = payloads["bond"]()
     rows = [good, payloads["bond"](isin="US91282CJZ58"), payloads["swap"](notional=-1), good]
     response = client.post("/api/v1/instruments/bulk", json={"instruments": rows})

@@ -44,9 +44,13 @@ def test_each_committed_http_write_gives_exactly_one_event(
     client.put(f"/api/v1/books/{book}/positions/{bond['id']}", json={"quantity": 2})
     client.delete(f"/api/v1/instruments/{swap['id']}", params={"force": True})
     # refused writes roll back and publish nothing
-    assert client.post("/api/v1/instruments/bonds", json=payloads["bond"](isin=bond["isin"])).status_code == 409
+    assert (
+        client.post("/api/v1/instruments/bonds", json=payloads["bond"](isin=bond["isin"])).status_code == 409
+    )
     assert client.delete(f"/api/v1/instruments/{bond['id']}").status_code == 409
-    rejected = client.post("/api/v1/instruments/bulk", json=[payloads["bond"](id="ROLLED-BACK"), {"type": "bond"}])
+    rejected = client.post(
+        "/api/v1/instruments/bulk", json=[payloads["bond"](id="ROLLED-BACK"), {"type": "bond"}]
+    )
     assert rejected.status_code == 422
 
     events = event_tap.events()
@@ -60,7 +64,10 @@ def test_each_committed_http_write_gives_exactly_one_event(
         }
     )
     created = next(e for e in events if e["key"] == swap["id"] and e["type"] == "created")
-    assert created["schema"] == EVENT_SCHEMA and created["data"]["position"] == {"book": book, "quantity": 1.0}
+    assert created["schema"] == EVENT_SCHEMA and created["data"]["position"] == {
+        "book": book,
+        "quantity": 1.0,
+    }
     assert created["data"]["forecast_curve"] == "EUR-EURIBOR-6M"
 
 
@@ -74,7 +81,9 @@ def test_rolled_back_repository_write_sends_nothing(
         repository.create_instrument(session, CREATE.validate_python(payloads["ois"](id="OIS-COMMITTED")))
     relay_pending(sessions, producer, events_topic)
     events = event_tap.events()
-    assert _by_key(events, {"OIS-ROLLBACK", "OIS-COMMITTED"}) == Counter({("OIS-COMMITTED", "instrument", "created"): 1})
+    assert _by_key(events, {"OIS-ROLLBACK", "OIS-COMMITTED"}) == Counter(
+        {("OIS-COMMITTED", "instrument", "created"): 1}
+    )
 
 
 def test_relay_marks_published_and_does_not_resend(

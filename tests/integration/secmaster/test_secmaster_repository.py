@@ -48,18 +48,22 @@ def test_load_book_scales_positions(sessions: SessionFactory, payloads: dict[str
     with transaction(sessions) as session:
         repository.create_book(session, BookCreate(name="LOADA"))
         repository.create_book(session, BookCreate(name="LOADB"))
-        bond = repository.create_instrument(session, CREATE.validate_python(payloads["bond"](book="LOADA", quantity=3)))
+        bond = repository.create_instrument(
+            session, CREATE.validate_python(payloads["bond"](book="LOADA", quantity=3))
+        )
         swap = repository.create_instrument(session, CREATE.validate_python(payloads["swap"](book="LOADA")))
         repository.set_position(session, "LOADB", swap.id, -2)
     with sessions() as session:
         book_a = repository.load_book(session, "LOADA")
         whole = repository.load_book(session, None)
+        only_swap = repository.load_book(session, "ALL", instrument_ids=[swap.id])
     assert {item["id"]: item["book"] for item in book_a} == {bond.id: "LOADA", swap.id: "LOADA"}
     assert next(item for item in book_a if item["id"] == bond.id)["face"] == 3_000_000
     short = next(item for item in whole if item["id"] == f"{swap.id}@LOADB")
     assert short["side"] == "receive_fixed" and short["notional"] == 20_000_000
     assert f"{swap.id}@LOADA" in {item["id"] for item in whole}
     assert len({item["id"] for item in whole}) == len(whole)
+    assert sorted(item["id"] for item in only_swap) == [f"{swap.id}@LOADA", f"{swap.id}@LOADB"]
 
 
 def test_seeded_treasury_book(sessions: SessionFactory) -> None:

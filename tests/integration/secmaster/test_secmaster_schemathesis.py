@@ -23,11 +23,16 @@ def _server_errors(operation: Any, mode: GenerationMode, base_url: str, token: s
     found: list[str] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES_PER_MODE, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_MODE, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def probe(case: Any) -> None:
         response = case.call(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
         if response.status_code >= 500:
-            found.append(f"{case.method} {case.formatted_path} {case.query} {case.body!r:.300} -> {response.status_code}")
+            found.append(
+                f"{case.method} {case.formatted_path} {case.query} {case.body!r:.300} -> "
+                f"{response.status_code}"
+            )
 
     try:
         probe()

@@ -18,7 +18,8 @@ AS_OF = date(2024, 3, 15)
 
 @pytest.fixture(scope="session")
 def sample_market_data() -> dict[str, Any]:
-    return json.loads((SAMPLES / "market_2024-03-15.json").read_text())
+    data: dict[str, Any] = json.loads((SAMPLES / "market_2024-03-15.json").read_text())
+    return data
 
 
 @pytest.fixture
@@ -29,7 +30,8 @@ def market(sample_market_data: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def sample_book() -> dict[str, Any]:
-    return json.loads((SAMPLES / "book.json").read_text())
+    data: dict[str, Any] = json.loads((SAMPLES / "book.json").read_text())
+    return data
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ Sources:
 - Hull, *Options, Futures, and Other Derivatives* (ch. 4, "Duration", Table 4.6): a 3-year 10% semiannual
   coupon bond at a 12% continuously compounded yield is worth 94.213 with duration 2.653 years.
 - Zero coupon bond (any fixed income text, e.g. Fabozzi ch. 4): with yield ``y`` compounded semiannually
-  and ``n`` years, Macaulay duration ``n``, modified ``n / (1 + y/2)``, convexity ``n (2n + 1) / 2 / (1 + y/2)^2``.
+  and ``n`` years, Macaulay duration ``n``, modified ``n / (1 + y/2)``,
+  convexity ``n (2n + 1) / 2 / (1 + y/2)^2``.
 """
 
 from __future__ import annotations
@@ -24,9 +25,19 @@ from pricing.instruments import build_instrument
 
 def _bond(coupon_pct: float, years: int, frequency: str = "semiannual") -> tuple[BondSpec, ql.Bond, ql.Date]:
     issue = date(2020, 1, 15)
-    spec = BondSpec("T", "USD", 100.0, coupon_pct, frequency, "ACT/ACT-ICMA", issue,
-                    issue.replace(year=issue.year + years), "USD-UST", settlement_days=0,
-                    calendar="NONE")  # textbooks pay on unadjusted dates
+    spec = BondSpec(
+        "T",
+        "USD",
+        100.0,
+        coupon_pct,
+        frequency,
+        "ACT/ACT-ICMA",
+        issue,
+        issue.replace(year=issue.year + years),
+        "USD-UST",
+        settlement_days=0,
+        calendar="NONE",
+    )  # textbooks pay on unadjusted dates
     ql.Settings.instance().evaluationDate = to_ql_date(issue)
     return spec, build_instrument(spec), to_ql_date(issue)
 

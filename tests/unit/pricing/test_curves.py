@@ -50,13 +50,35 @@ def test_independent_par_instruments_reprice(sample_market_data: dict[str, Any])
     start = from_ql_date(target.advance(to_ql_date(AS_OF), 2, ql.Days))
     end = start.replace(year=start.year + 10)  # unadjusted, as the helper's schedule rolls from it
     rate = next(q.rate for q in snapshot.curve("EUR-EURIBOR-6M").quotes if q.tenor == "10Y")
-    swap = SwapSpec("par-10y", "EUR", 1e6, "pay_fixed", rate * 100, start, end, "annual", "30/360",
-                    "EURIBOR6M", 0.0, "EUR-ESTR", "EUR-EURIBOR-6M")
+    swap = SwapSpec(
+        "par-10y",
+        "EUR",
+        1e6,
+        "pay_fixed",
+        rate * 100,
+        start,
+        end,
+        "annual",
+        "30/360",
+        "EURIBOR6M",
+        0.0,
+        "EUR-ESTR",
+        "EUR-EURIBOR-6M",
+    )
     settle = from_ql_date(CALENDARS["US-GOVT"].advance(to_ql_date(AS_OF), 1, ql.Days))
     coupon = next(q.rate for q in snapshot.curve("USD-UST").quotes if q.tenor == "7Y")
-    bond = BondSpec("par-7y", "USD", 100.0, coupon * 100, "semiannual", "ACT/ACT-ICMA", settle,
-                    settle.replace(year=settle.year + 7), "USD-UST",
-                    calendar="NONE")  # par yields are street convention: unadjusted coupon dates
+    bond = BondSpec(
+        "par-7y",
+        "USD",
+        100.0,
+        coupon * 100,
+        "semiannual",
+        "ACT/ACT-ICMA",
+        settle,
+        settle.replace(year=settle.year + 7),
+        "USD-UST",
+        calendar="NONE",
+    )  # par yields are street convention: unadjusted coupon dates
     engine = PortfolioEngine([swap, bond], snapshot, engine="quantlib")
     pv = engine.pv_matrix([0])[:, 0]
     dv01 = -np.diff(engine.pv_matrix([2, 1]), axis=1)[:, 0] / 2.0
@@ -78,4 +100,6 @@ def test_estr_bump_moves_euribor_forwards(curve_sets: dict[str, CurveSet]) -> No
     assert np.abs(bumped - base).max() > 1e-7
     assert np.array_equal(usd, curves.node_values("USD-UST"))
     assert curves.affected_curves(["EUR-ESTR/10Y"]) == {"EUR-ESTR", "EUR-EURIBOR-6M"}
-    np.testing.assert_allclose(curves.node_values("EUR-EURIBOR-6M"), base, rtol=0, atol=1e-11)  # solver accuracy
+    np.testing.assert_allclose(
+        curves.node_values("EUR-EURIBOR-6M"), base, rtol=0, atol=1e-11
+    )  # solver accuracy

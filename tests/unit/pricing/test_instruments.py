@@ -47,7 +47,9 @@ def test_bad_instrument_fails_alone(
         spec_from_dict(book["instruments"][4])
 
 
-def test_missing_past_fixing_names_the_date(sample_book: dict[str, Any], sample_market_data: dict[str, Any]) -> None:
+def test_missing_past_fixing_names_the_date(
+    sample_book: dict[str, Any], sample_market_data: dict[str, Any]
+) -> None:
     market = copy.deepcopy(sample_market_data)
     del market["fixings"]["EURIBOR6M"]["2023-12-18"]  # IRS-1's current coupon fixed on 2023-12-18
     del market["fixings"]["SOFR"]["2024-01-02"]

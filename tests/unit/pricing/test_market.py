@@ -19,7 +19,7 @@ def test_conventions_cover_the_standard_market() -> None:
     assert set(INDICES) == {"SOFR", "ESTR", "EURIBOR6M"}
     assert {"ACT/360", "ACT/365F", "ACT/ACT-ICMA", "ACT/ACT-ISDA", "30/360", "30E/360"} <= set(DAY_COUNTS)
     assert set(FREQUENCIES) == {"annual", "semiannual", "quarterly", "monthly", "once"}
-    assert CURRENCIES == frozenset({"USD", "EUR"})
+    assert frozenset({"USD", "EUR"}) == CURRENCIES
     assert CURVES["EUR-EURIBOR-6M"].discount_curve == "EUR-ESTR"
     assert INDICES["EURIBOR6M"].forecast_curve == "EUR-EURIBOR-6M"
 
@@ -36,21 +36,31 @@ def test_sample_snapshot_parses_with_defaults(market: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda m: _curve(m, "USD-SOFR")["quotes"][3].pop("tenor"), "curve USD-SOFR quote ois: missing tenor"),
         (
-            lambda m: _curve(m, "EUR-ESTR")["quotes"].append({"instrument": "ois", "tenor": "10Y", "rate_pct": 2.6}),
+            lambda m: _curve(m, "USD-SOFR")["quotes"][3].pop("tenor"),
+            "curve USD-SOFR quote ois: missing tenor",
+        ),
+        (
+            lambda m: _curve(m, "EUR-ESTR")["quotes"].append(
+                {"instrument": "ois", "tenor": "10Y", "rate_pct": 2.6}
+            ),
             "curve EUR-ESTR quote ois/10Y: duplicate tenor 10Y",
         ),
         (lambda m: m["curves"].append({"name": "GBP-SONIA", "quotes": []}), "unknown curve 'GBP-SONIA'"),
         (
-            lambda m: _curve(m, "USD-UST")["quotes"].append({"instrument": "swap", "tenor": "15Y", "rate_pct": 4.4}),
+            lambda m: _curve(m, "USD-UST")["quotes"].append(
+                {"instrument": "swap", "tenor": "15Y", "rate_pct": 4.4}
+            ),
             "curve USD-UST quote swap/15Y: unknown instrument 'swap'",
         ),
         (
             lambda m: _curve(m, "EUR-EURIBOR-6M")["quotes"][4].update(rate_pct="2.9"),
             "curve EUR-EURIBOR-6M quote swap/3Y: rate_pct '2.9' is not a number",
         ),
-        (lambda m: _curve(m, "USD-UST")["quotes"][8].update(rate_pct=431.0), "curve USD-UST quote par_bond/5Y: rate_pct 431.0 is absurd"),
+        (
+            lambda m: _curve(m, "USD-UST")["quotes"][8].update(rate_pct=431.0),
+            "curve USD-UST quote par_bond/5Y: rate_pct 431.0 is absurd",
+        ),
         (
             lambda m: m["curves"].remove(_curve(m, "EUR-ESTR")),
             "curve EUR-EURIBOR-6M: its discount curve EUR-ESTR is absent",

@@ -11,7 +11,7 @@ from pricing import BondSpec, PortfolioEngine, spec_from_dict
 
 
 def _size(spec: Any) -> float:
-    return abs((spec.face if isinstance(spec, BondSpec) else spec.notional) * spec.quantity)
+    return float(abs((spec.face if isinstance(spec, BondSpec) else spec.notional) * spec.quantity))
 
 
 @pytest.mark.parametrize(("interpolation", "count"), [("linear_zero", 500), ("loglinear_discount", 150)])

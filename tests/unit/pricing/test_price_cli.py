@@ -24,19 +24,31 @@ def test_price_json() -> None:
 
 
 def test_price_table_and_quantlib_engine() -> None:
-    result = runner.invoke(app, ["price", "--book", BOOK, "--market", MARKET, "--engine", "quantlib", "--format", "table"])
+    result = runner.invoke(
+        app, ["price", "--book", BOOK, "--market", MARKET, "--engine", "quantlib", "--format", "table"]
+    )
     assert result.exit_code == 0, result.output
-    assert "UST-91282CJZ5" in result.stdout and "TOTAL in USD" in result.stdout and "8 priced, 0 failed" in result.stdout
+    assert (
+        "UST-91282CJZ5" in result.stdout
+        and "TOTAL in USD" in result.stdout
+        and "8 priced, 0 failed" in result.stdout
+    )
 
 
 def test_price_ore_csv(tmp_path: Path) -> None:
     target = tmp_path / "sensitivity.csv"
-    result = runner.invoke(app, ["price", "--book", BOOK, "--market", MARKET, "--format", "ore-csv", "-o", str(target)])
+    result = runner.invoke(
+        app, ["price", "--book", BOOK, "--market", MARKET, "--format", "ore-csv", "-o", str(target)]
+    )
     assert result.exit_code == 0, result.output
     lines = target.read_text().splitlines()
-    assert lines[0] == "#TradeId,IsPar,Factor_1,ShiftSize_1,Factor_2,ShiftSize_2,Currency,Base NPV,Delta,Gamma"
+    assert (
+        lines[0] == "#TradeId,IsPar,Factor_1,ShiftSize_1,Factor_2,ShiftSize_2,Currency,Base NPV,Delta,Gamma"
+    )
     assert any(line.startswith("IRS-1,true,IndexCurve/EUR-EURIBOR-6M/") for line in lines)
-    assert any(line.startswith("UST-91282CJZ5,true,YieldCurve/USD-UST/10/10Y,") for line in lines)  # 11th UST pillar
+    assert any(
+        line.startswith("UST-91282CJZ5,true,YieldCurve/USD-UST/10/10Y,") for line in lines
+    )  # 11th UST pillar
 
 
 def test_missing_file_and_bad_json(tmp_path: Path) -> None:

@@ -31,19 +31,28 @@ def test_sum_of_kr01_matches_dv01(book_500: list[dict[str, Any]], sample_market_
 
 def _bumped(market: dict[str, Any], curve: str, tenor: str, shift_pct: float) -> dict[str, Any]:
     bumped = copy.deepcopy(market)
-    quote = next(q for c in bumped["curves"] if c["name"] == curve for q in c["quotes"] if q["tenor"] == tenor)
+    quote = next(
+        q for c in bumped["curves"] if c["name"] == curve for q in c["quotes"] if q["tenor"] == tenor
+    )
     quote["rate_pct"] += shift_pct
     return bumped
 
 
 @pytest.mark.parametrize(
     ("ident", "pillar"),
-    [("IRS-1", "EUR-ESTR/10Y"), ("IRS-1", "EUR-EURIBOR-6M/10Y"), ("UST-91282CJZ5", "USD-UST/10Y"),
-     ("OIS-SOFR-1", "USD-SOFR/2Y")],
+    [
+        ("IRS-1", "EUR-ESTR/10Y"),
+        ("IRS-1", "EUR-EURIBOR-6M/10Y"),
+        ("UST-91282CJZ5", "USD-UST/10Y"),
+        ("OIS-SOFR-1", "USD-SOFR/2Y"),
+    ],
 )
 def test_kr01_equals_brute_force_rebootstrap(
-    sample_book: dict[str, Any], sample_market_data: dict[str, Any], sample_result: dict[str, Any],
-    ident: str, pillar: str,
+    sample_book: dict[str, Any],
+    sample_market_data: dict[str, Any],
+    sample_result: dict[str, Any],
+    ident: str,
+    pillar: str,
 ) -> None:
     curve, tenor = pillar.rsplit("/", 1)
     entry = next(i for i in sample_book["instruments"] if i["id"] == ident)
@@ -73,7 +82,9 @@ def test_dual_curve_estr_moves_eur_swaps_and_usd_bond_has_no_eur_risk(sample_res
         assert by_id[bond]["kr01"] and all(k.startswith("USD-UST/") for k in by_id[bond]["kr01"])
 
 
-def test_totals_per_currency_and_in_usd(sample_result: dict[str, Any], sample_market_data: dict[str, Any]) -> None:
+def test_totals_per_currency_and_in_usd(
+    sample_result: dict[str, Any], sample_market_data: dict[str, Any]
+) -> None:
     totals = sample_result["totals"]
     eur, usd = totals["by_currency"]["EUR"], totals["by_currency"]["USD"]
     fx = sample_market_data["fx"]["EURUSD"]

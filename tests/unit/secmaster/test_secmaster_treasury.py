@@ -35,7 +35,9 @@ def test_par_yield_lookup_uses_the_curve_of_the_auction_date() -> None:
     assert curves.yield_at(date(2020, 1, 2), 10) == 1.88  # DGS10 on that date
     assert curves.yield_at(date(2020, 1, 4), 10) == curves.yield_at(date(2020, 1, 3), 10)  # a Saturday
     four_year = curves.yield_at(date(2020, 1, 2), 4)
-    assert four_year is not None and min(curves.yield_at(date(2020, 1, 2), t) or 0 for t in (3, 5)) <= four_year
+    assert (
+        four_year is not None and min(curves.yield_at(date(2020, 1, 2), t) or 0 for t in (3, 5)) <= four_year
+    )
     assert curves.yield_at(date(1989, 12, 29), 10) is None
 
 

@@ -1,0 +1,152 @@
+"""The dashboard in headless Chromium: it shows Redis's numbers, follows new ticks, marks stale data, and
+adds a bond through the real HTTP API whose risk then shows in the next tick's totals."""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+import pytest
+import redis
+from playwright.sync_api import Page, expect
+
+from core.config import PROJECT_ROOT, Settings
+from core.keys import ALL_BOOKS, ENGINE_STATUS, book_summary_key
+from secmaster.identifiers import cusip_check_digit, isin_from_cusip
+from tests.e2e.ticks import STANDARD_BOOK, Position, write_tick
+from ui.format import format_age, format_count, format_millis, format_money, format_signed_money
+
+pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
+
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+#: Long enough for a loaded two-core machine; the page refreshes every two seconds.
+UPDATE_TIMEOUT_MS = 20_000
+
+
+def _open(page: Page, dashboard_url: str) -> None:
+    page.goto(dashboard_url)
+    expect(page.locator("#status-banner")).to_be_visible()
+
+
+def _expect_headline(page: Page, client: redis.Redis, book: str = ALL_BOOKS) -> dict[str, str]:
+    summary = client.hgetall(book_summary_key(book))
+    expected = {
+        "#hl-pv": format_money(float(summary["pv"])),
+        "#hl-dv01": format_money(float(summary["dv01"])),
+        "#hl-gamma": format_money(float(summary["gamma"]), decimals=2),
+        "#hl-pnl": format_signed_money(float(summary["pnl_open"])),
+        "#hl-p95": format_millis(float(client.hget(ENGINE_STATUS, "latency_p95_ms") or "nan")),
+    }
+    for selector, text in expected.items():
+        expect(page.locator(selector)).to_have_text(text, timeout=UPDATE_TIMEOUT_MS)
+    expect(page.locator("#hl-market-time")).to_have_attribute("data-value", summary["market_time"])
+    return summary
+
+
+def _fill(page: Page, elem_id: str, value: str) -> None:
+    page.locator(f"#{elem_id} textarea, #{elem_id} input").first.fill(value)
+
+
+def test_numbers_equal_redis_and_follow_new_ticks(
+    page: Page, dashboard_url: str, redis_client: redis.Redis
+) -> None:
+    write_tick(redis_client, seq=41)
+    _open(page, dashboard_url)
+    first = _expect_headline(page, redis_client)
+    expect(page.locator("#status-banner")).to_have_text("LIVE · tick 41")
+    top = page.locator("#top-contributors")
+    expect(top).to_contain_text("UST-10Y")
+    biggest = redis_client.zrevrange("risk:ALL:dv01_rank", 0, 0, withscores=True)[0]
+    expect(top).to_contain_text(format_money(biggest[1]))
+    page.get_by_role("tab", name="Engine").click()
+    status = redis_client.hgetall(ENGINE_STATUS)
+    expect(page.locator("#eh-ticks-processed")).to_have_text(format_count(float(status["ticks_processed"])))
+    expect(page.locator("#eh-ticks-dlq")).to_have_text(status["ticks_dlq"])
+    expect(page.locator("#eh-consumer-lag")).to_have_text(status["consumer_lag"])
+
+    write_tick(redis_client, seq=42)
+    expect(page.locator("#status-banner")).to_have_text("LIVE · tick 42", timeout=UPDATE_TIMEOUT_MS)
+    second = _expect_headline(page, redis_client)
+    assert second["pv"] != first["pv"]
+    expect(page.locator("#eh-ticks-processed")).to_have_text(
+        format_count(float(status["ticks_processed"]) + 1)
+    )
+    page.get_by_role("tab", name="Risk").click()
+
+
+def test_stale_tick_rejected_curve_and_derived_quotes_are_marked(
+    page: Page, dashboard_url: str, redis_client: redis.Redis
+) -> None:
+    write_tick(redis_client, seq=7, computed_at=1_000.0, rejected_curves="EUR-ESTR")
+    _open(page, dashboard_url)
+    banner = page.locator("#status-banner")
+    expect(banner).to_have_attribute("data-state", "stale")
+    expect(banner).to_contain_text("no tick for")
+    expect(banner).to_contain_text("curve EUR-ESTR rejected")
+    page.screenshot(path=str(ARTIFACTS / "stale-banner.png"))
+    page.get_by_role("tab", name="Curves").click()
+    curves = page.locator("#curves-chart")
+    expect(curves).to_contain_text("EUR-ESTR  ⚠ REJECTED")
+    expect(curves).to_contain_text("derived quote")
+
+    write_tick(redis_client, seq=8)
+    expect(banner).to_have_attribute("data-state", "live", timeout=UPDATE_TIMEOUT_MS)
+    age = float(page.locator("#hl-age").get_attribute("data-value") or "nan")
+    assert 0 <= age < 30, f"a fresh tick shows an age of {format_age(age)}"
+
+
+def test_bond_added_through_the_form_shows_in_the_browser_and_next_tick(
+    page: Page, dashboard_url: str, base_url: str, redis_client: redis.Redis, settings: Settings
+) -> None:
+    token = settings.api_token.get_secret_value()
+    book = f"UI{secrets.token_hex(3).upper()}"
+    created = httpx.post(
+        f"{base_url}/api/v1/books", json={"name": book}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert created.status_code == 201, created.text
+    write_tick(redis_client, seq=100)
+    _open(page, dashboard_url)
+    _expect_headline(page, redis_client)
+
+    page.get_by_role("tab", name="Add instrument").click()
+    cusip_body = "".join(secrets.choice("0123456789") for _ in range(8))
+    isin = isin_from_cusip(cusip_body + cusip_check_digit(cusip_body))
+    bond_id = f"E2E-{isin}"
+    for elem_id, value in [
+        ("bond-id", bond_id),
+        ("bond-isin", isin),
+        ("bond-face", "25000000"),
+        ("bond-coupon", "4.125"),
+        ("bond-issue", "2024-02-15"),
+        ("bond-maturity", "2034-02-15"),
+        ("bond-book", book),
+    ]:
+        _fill(page, elem_id, value)
+    page.locator("#add-bond").click()
+    result = page.locator("#add-result")
+    expect(result).to_contain_text("Type the API token first")
+    _fill(page, "api-token", "not-the-token")
+    page.locator("#add-bond").click()
+    expect(result).to_contain_text("403")
+    _fill(page, "api-token", token)
+    page.locator("#add-bond").click()
+    expect(result).to_contain_text(f"Created bond {bond_id}")
+
+    page.get_by_role("tab", name="Instruments").click()
+    expect(page.locator("#instrument-terms")).to_contain_text(isin)
+    expect(page.locator("#instrument-risk")).to_contain_text("shows on the next tick")
+    _fill(page, "search-text", isin[2:8])
+    page.locator("#search-button").click()
+    expect(page.locator("#instrument-table")).to_contain_text(bond_id)
+
+    new_bond = Position(bond_id, "bond", book, "USD", 24_950_000.0, 21_500.0, "USD-UST")
+    totals = write_tick(redis_client, seq=101, book=(*STANDARD_BOOK, new_bond))
+    expect(page.locator("#status-banner")).to_have_text("LIVE · tick 101", timeout=UPDATE_TIMEOUT_MS)
+    summary = _expect_headline(page, redis_client)
+    assert float(summary["pv"]) == pytest.approx(totals[ALL_BOOKS]["pv"])
+    page.locator("#open-button").click()
+    expect(page.locator("#ir-dv01")).to_have_text(
+        format_money(float(redis_client.hget(f"risk:instr:{bond_id}", "dv01") or "nan"))
+    )
+    page.get_by_role("tab", name="Risk").click()
+    expect(page.locator("#dv01-book-chart")).to_contain_text(book)

@@ -1,0 +1,57 @@
+"""Ad-hoc pricing of an exported book and the live-risk reads from Redis."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from core.config import PROJECT_ROOT, Settings
+from core.keys import book_kr01_key, book_summary_key, instrument_risk_key
+
+pytestmark = [pytest.mark.postgres, pytest.mark.ray]
+
+MARKET = json.loads((PROJECT_ROOT / "pricing" / "samples" / "market_2024-03-15.json").read_text())
+
+
+def test_exported_book_prices(client: httpx.Client, payloads: dict[str, Any], book: str) -> None:
+    client.post("/api/v1/instruments/bonds", json=payloads["bond"](book=book, quantity=2))
+    client.post("/api/v1/instruments/swaps", json=payloads["swap"](book=book))
+    exported = client.get(f"/api/v1/books/{book}/export").json()
+    response = client.post("/api/v1/price", json={"book": exported, "market": MARKET, "engine": "fast"})
+    assert response.status_code == 200, response.text
+    results = response.json()["instruments"]
+    assert len(results) == 2 and all(result["ok"] for result in results), results
+
+
+def test_broken_market_is_422(client: httpx.Client) -> None:
+    broken = MARKET | {"curves": [{"name": "USD-UST", "quotes": []}]}
+    response = client.post("/api/v1/price", json={"book": {"instruments": []}, "market": broken})
+    assert response.status_code == 422 and response.json()["detail"]
+
+
+@pytest.fixture
+def risk_keys(settings: Settings) -> Iterator[tuple[redis.Redis, str]]:
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    name = f"TEST{uuid.uuid4().hex[:8].upper()}"
+    yield client, name
+    client.delete(book_summary_key(name), book_kr01_key(name), instrument_risk_key(name))
+    client.close()
+
+
+@pytest.mark.redis
+def test_risk_reads_redis(anonymous: httpx.Client, risk_keys: tuple[redis.Redis, str]) -> None:
+    client, name = risk_keys
+    assert anonymous.get(f"/api/v1/risk/books/{name}").status_code == 404
+    client.hset(book_summary_key(name), mapping={"pv": "1250.5", "dv01": "-3.2", "market_time": "2024-03-15T16:00"})
+    client.hset(book_kr01_key(name), mapping={"USD-UST/10Y": "-2.5"})
+    client.hset(instrument_risk_key(name), mapping={"pv": "10.0"})
+    body = anonymous.get(f"/api/v1/risk/books/{name}").json()
+    assert body["summary"]["pv"] == 1250.5 and body["summary"]["market_time"] == "2024-03-15T16:00"
+    assert body["kr01"] == {"USD-UST/10Y": -2.5}
+    assert anonymous.get(f"/api/v1/risk/instruments/{name}").json()["risk"] == {"pv": 10.0}
