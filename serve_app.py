@@ -38,9 +38,12 @@ from sqlalchemy import text
 from core.config import get_settings
 from core.keys import TOPIC_SECMASTER_EVENTS, book_kr01_key, book_summary_key, instrument_risk_key
 from core.logging import get_logger
+from pricing import price_portfolio
+from pricing.errors import PricingError
 from secmaster import api as secmaster_api
 from secmaster.db import make_engine, make_session_factory
 from secmaster.outbox import OutboxRelay, pending_count
+from secmaster.schemas import BOOK_PATTERN
 
 __all__ = ["DASHBOARD_PATH", "AppArgs", "PriceRequest", "RiskApi", "build_app", "create_app"]
 
@@ -185,7 +188,7 @@ def _install_ops_routes(app: FastAPI, owner: RiskApi) -> None:
         return Response(generate_latest(owner.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-_BookPath = Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")]
+_BookPath = Annotated[str, Path(pattern=BOOK_PATTERN)]
 _InstrumentPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,97}$")]
 
 
@@ -214,13 +217,10 @@ def _install_price_route(app: FastAPI) -> None:
     @app.post("/api/v1/price", tags=["risk"])
     def price(body: PriceRequest) -> dict[str, Any]:
         """Value a book on a market snapshot (DESIGN.md section 5); a broken market is a 422 saying why."""
-        pricing = importlib.import_module("pricing")
-        errors = importlib.import_module("pricing.errors")
         try:
-            result: dict[str, Any] = pricing.price_portfolio(body.book, body.market, engine=body.engine)
-        except errors.PricingError as error:
+            return price_portfolio(body.book, body.market, engine=body.engine)
+        except PricingError as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
-        return result
 
 
 def _mount_dashboard(app: FastAPI, target: str) -> FastAPI:

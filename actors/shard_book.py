@@ -19,7 +19,9 @@ import numpy as np
 
 from actors.partials import BookSums, InstrumentRisk, ShardPartial
 from core.messages import CurveTick
+from market_replay.fixings import market_fixing_history
 from pricing import PortfolioEngine, PricingError, cashflow_count, risk_arrays, spec_from_dict
+from pricing.measures import RiskArrays
 from pricing.specs import InstrumentSpec
 
 __all__ = ["MARKETS", "ShardBook", "TickRejected", "position_key"]
@@ -41,8 +43,12 @@ def position_key(entry: Mapping[str, Any]) -> str:
 class _MarketState:
     engine: PortfolioEngine | None = None
     tick: CurveTick | None = None
+    fixings_day: str = ""
+    fixing_history: dict[str, dict[str, float]] = field(default_factory=dict)
     sums: dict[str, BookSums] = field(default_factory=dict)  # in the market's currency
-    results: dict[str, InstrumentRisk] = field(default_factory=dict)
+    ids: tuple[str, ...] = ()
+    arrays: RiskArrays | None = None
+    failures: dict[str, str] = field(default_factory=dict)
 
 
 def _type_of(spec: InstrumentSpec) -> str:
@@ -50,15 +56,24 @@ def _type_of(spec: InstrumentSpec) -> str:
 
 
 class ShardBook:
-    def __init__(self, shard: int, entries: Iterable[Mapping[str, Any]], engine: str = "fast") -> None:
+    def __init__(
+        self,
+        shard: int,
+        entries: Iterable[Mapping[str, Any]],
+        engine: str = "fast",
+        publish_every_s: float = 1.0,
+    ) -> None:
         self.shard = shard
         self.engine_kind = engine
+        self.publish_every_s = publish_every_s
+        self._published_at: dict[str, float] = {}
         self.specs: dict[str, InstrumentSpec] = {}
         self.invalid: dict[str, tuple[str, str]] = {}  # id -> (book, reason): never priceable
         self.markets: dict[str, _MarketState] = {m: _MarketState() for m in MARKETS}
         self.fx: dict[str, float] = {}
         self._pending_changes: dict[str, InstrumentRisk] = {}
         self._pending_removed: list[tuple[str, str]] = []
+        self._published_ids: set[str] = set()
         self.add(entries)
 
     # -- book changes ------------------------------------------------------------------------------------
@@ -92,9 +107,9 @@ class ShardBook:
         for ident in ids:
             spec = self.specs.pop(ident, None)
             invalid = self.invalid.pop(ident, None)
+            self._published_ids.discard(ident)
             if spec is not None:
                 state = self.markets[spec.currency]
-                state.results.pop(ident, None)
                 if state.engine is not None:
                     state.engine.remove_instruments([ident])
                     touched.add(spec.currency)
@@ -126,6 +141,15 @@ class ShardBook:
     def _apply_market(self, tick: CurveTick) -> None:
         state = self.markets[tick.market]
         snapshot = tick.to_market_snapshot()
+        day = tick.as_of.isoformat()
+        if state.fixings_day != day:
+            # ticks carry recent fixings only; seasoned trades need the whole history before as_of
+            state.fixing_history = market_fixing_history(tick.market, tick.as_of)  # type: ignore[arg-type]
+            state.fixings_day = day
+        merged = {index: dict(series) for index, series in state.fixing_history.items()}
+        for index, series in snapshot["fixings"].items():
+            merged.setdefault(index, {}).update(series)
+        snapshot["fixings"] = merged
         self.fx.update(tick.fx)
         try:
             if state.engine is None:
@@ -138,62 +162,73 @@ class ShardBook:
         state.tick = tick
         self._revalue(tick.market)
 
-    def _revalue(self, market: str) -> None:
+    def _revalue(self, market: str, force_publish: bool = False) -> None:
+        """Value the market's positions in every scenario; book sums in numpy, per-instrument rows only
+        when they are due for publication (every ``publish_every_s``, and at once when new)."""
         state = self.markets[market]
         engine, tick = state.engine, state.tick
         if engine is None or tick is None:
             return
-        seq, when = tick.seq, tick.market_time.isoformat()
         ids = engine.ids
         arrays = risk_arrays(engine.pv_matrix(), engine.scenarios) if ids else None
-        results: dict[str, InstrumentRisk] = {}
         sums: dict[str, BookSums] = defaultdict(BookSums)
-        fx = self._fx_to_usd(market)
-        for row, ident in enumerate(ids):
-            assert arrays is not None
-            spec = self.specs[ident]
-            book = spec.book or UNBOOKED
-            kr01 = {p: float(v) for p, v in zip(arrays.pillars, arrays.kr01[row], strict=True) if v != 0.0}
-            pv, dv01, gamma = float(arrays.pv[row]), float(arrays.dv01[row]), float(arrays.gamma[row])
-            results[ident] = InstrumentRisk(
-                ident,
-                book,
-                _type_of(spec),
-                spec.currency,
-                True,
-                "",
-                pv,
-                dv01,
-                gamma,
-                kr01,
-                seq,
-                when,
-                dv01 * fx,
-            )
-            target = sums[book]
-            target.pv += pv
-            target.dv01 += dv01
-            target.gamma += gamma
-            target.n_ok += 1
-            kind = _type_of(spec)
-            for measure, value in (("pv", pv), ("dv01", dv01), ("gamma", gamma)):
-                target.by_type[f"{kind}:{measure}"] = target.by_type.get(f"{kind}:{measure}", 0.0) + value
-        if arrays is not None and ids:
-            books = [self.specs[i].book or UNBOOKED for i in ids]
-            for book in set(books):
-                rows = np.fromiter((b == book for b in books), dtype=bool, count=len(books))
+        if arrays is not None:
+            books = np.asarray([self.specs[i].book or UNBOOKED for i in ids])
+            kinds = np.asarray([_type_of(self.specs[i]) for i in ids])
+            for book in np.unique(books):
+                rows = books == book
+                target = sums[str(book)]
+                target.pv, target.dv01, target.gamma = (
+                    float(arrays.pv[rows].sum()),
+                    float(arrays.dv01[rows].sum()),
+                    float(arrays.gamma[rows].sum()),
+                )
+                target.n_ok = int(rows.sum())
                 column_sums = arrays.kr01[rows].sum(axis=0)
-                sums[book].kr01.update(
+                target.kr01.update(
                     {p: float(v) for p, v in zip(arrays.pillars, column_sums, strict=True) if v != 0.0}
                 )
-        for ident, reason in engine.failures.items():
+                for kind in np.unique(kinds[rows]):
+                    both = rows & (kinds == kind)
+                    target.by_type[f"{kind}:pv"] = float(arrays.pv[both].sum())
+                    target.by_type[f"{kind}:dv01"] = float(arrays.dv01[both].sum())
+                    target.by_type[f"{kind}:gamma"] = float(arrays.gamma[both].sum())
+        for ident in engine.failures:
+            sums[self.specs[ident].book or UNBOOKED].n_failed += 1
+        state.ids, state.arrays, state.failures, state.sums = ids, arrays, dict(engine.failures), dict(sums)
+        self._queue_publication(market, force_publish)
+
+    def _queue_publication(self, market: str, force: bool) -> None:
+        state = self.markets[market]
+        tick = state.tick
+        if tick is None:
+            return
+        now = time.monotonic()
+        due = force or now - self._published_at.get(market, -1e18) >= self.publish_every_s
+        seq, when = tick.seq, tick.market_time.isoformat()
+        fx = self._fx_to_usd(market)
+        arrays = state.arrays
+        for row, ident in enumerate(state.ids):
+            if not due and ident in self._published_ids:
+                continue
+            assert arrays is not None
             spec = self.specs[ident]
-            book = spec.book or UNBOOKED
-            results[ident] = self._failed(ident, book, _type_of(spec), spec.currency, reason, seq, when)
-            sums[book].n_failed += 1
-        state.results = results
-        state.sums = dict(sums)
-        self._pending_changes.update(results)
+            kr01 = {p: float(v) for p, v in zip(arrays.pillars, arrays.kr01[row], strict=True) if v != 0.0}
+            dv01 = float(arrays.dv01[row])
+            self._pending_changes[ident] = InstrumentRisk(
+                ident, spec.book or UNBOOKED, _type_of(spec), spec.currency, True, "", float(arrays.pv[row]),
+                dv01, float(arrays.gamma[row]), kr01, seq, when, dv01 * fx,
+            )  # fmt: skip
+            self._published_ids.add(ident)
+        for ident, reason in state.failures.items():
+            if due or ident not in self._published_ids:
+                spec = self.specs[ident]
+                self._pending_changes[ident] = self._failed(
+                    ident, spec.book or UNBOOKED, _type_of(spec), spec.currency, reason, seq, when
+                )
+                self._published_ids.add(ident)
+        if due:
+            self._published_at[market] = now
 
     def _failed(
         self, ident: str, book: str, kind: str, currency: str, reason: str, seq: int = -1, when: str = ""

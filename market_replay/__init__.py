@@ -14,7 +14,7 @@ from market_replay.errors import (
     ReplayConfigError,
     UserCsvError,
 )
-from market_replay.fixings import fixing_history, recent_fixings
+from market_replay.fixings import fixing_history, market_fixing_history, recent_fixings
 from market_replay.generator import DEFAULT_TICKS_PER_DAY, ScheduledTick, generate_ticks
 from market_replay.recipes import DayQuotes, coverage, day_quotes, is_market_open
 from market_replay.schedule import Pace, send_offset
@@ -42,6 +42,7 @@ __all__ = [
     "generate_ticks",
     "is_market_open",
     "load_user_csv",
+    "market_fixing_history",
     "market_snapshot",
     "recent_fixings",
     "send_offset",

@@ -28,7 +28,14 @@ from market_replay.rules import (
 )
 from market_replay.series import ObservedTable, estr_table, sofr_table
 
-__all__ = ["DERIVED_INDICES", "INDICES", "MARKET_INDICES", "fixing_history", "recent_fixings"]
+__all__ = [
+    "DERIVED_INDICES",
+    "INDICES",
+    "MARKET_INDICES",
+    "fixing_history",
+    "market_fixing_history",
+    "recent_fixings",
+]
 
 MARKET_INDICES: dict[Market, tuple[str, ...]] = {"USD": ("SOFR",), "EUR": ("ESTR", "EURIBOR6M")}
 INDICES = tuple(index for market in MARKETS for index in MARKET_INDICES[market])
@@ -41,6 +48,18 @@ def fixing_history(index: str, before: date) -> dict[date, float]:
     dates, values = _series(index)
     end = bisect_left(dates, before)
     return dict(zip(dates[:end], values[:end], strict=True))
+
+
+def market_fixing_history(market: Market, before: date) -> dict[str, dict[str, float]]:
+    """Snapshot-ready full history of every index of ``market``: ``{index: {"YYYY-MM-DD": rate_pct}}``.
+
+    A consumer of ticks merges this into ``CurveTick.to_market_snapshot()["fixings"]`` (once per
+    ``as_of``) so that seasoned trades find every past fixing they need.
+    """
+    return {
+        index: {day.isoformat(): rate for day, rate in fixing_history(index, before).items()}
+        for index in MARKET_INDICES[market]
+    }
 
 
 def recent_fixings(index: str, before: date, count: int = FIXINGS_PER_TICK) -> dict[date, float]:

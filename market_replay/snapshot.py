@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from core.messages import CurveTick
-from market_replay.fixings import MARKET_INDICES, fixing_history
+from market_replay.fixings import market_fixing_history
 from market_replay.generator import DEFAULT_TICKS_PER_DAY, DayTicks
 from market_replay.intraday import SESSION_OPEN, SESSION_SECONDS, tick_time
 from market_replay.rules import CURVE_INFO, MARKETS, Market
@@ -80,9 +80,7 @@ def market_snapshot(
         snapshot["fx"].update(part["fx"])
         for curve in part["curves"]:
             snapshot["curves"].append({"name": curve["name"], **CURVE_INFO.get(curve["name"], {}), **curve})
-        for index in MARKET_INDICES[market]:
-            history = fixing_history(index, day)
-            snapshot["fixings"][index] = {d.isoformat(): rate for d, rate in history.items()}
+        snapshot["fixings"].update(market_fixing_history(market, day))
         snapshot["derived"] += part["derived"]
         snapshot["stale"] += part["stale"]
         snapshot["market_times"][market] = tick.market_time.isoformat()

@@ -266,7 +266,3 @@ class CurveSet:
     def node_values(self, name: str) -> np.ndarray:
         """Zero rates (linear_zero) or discount factors (loglinear_discount) at the curve nodes."""
         return np.asarray(self.curves[name].data(), dtype=float)
-
-    def time(self, day: ql.Date) -> float:
-        """Curve time of ``day`` (ACT/365F from the valuation date)."""
-        return float(DAY_COUNTS[CURVE_TIME_DAY_COUNT].yearFraction(to_ql_date(self.as_of), day))

@@ -47,6 +47,7 @@ class BondSpec:
     maturity_date: date
     discount_curve: str
     isin: str | None = None
+    cusip: str | None = None
     book: str | None = None
     quantity: float = 1.0
     settlement_days: int = 1

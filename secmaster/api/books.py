@@ -12,6 +12,7 @@ from secmaster.api.instruments import InstrumentIdPath
 from secmaster.models import Book
 from secmaster.schemas import (
     ALL_BOOKS,
+    BOOK_PATTERN,
     BookCreate,
     BookRead,
     BookUpdate,
@@ -24,7 +25,9 @@ from secmaster.schemas import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/books", tags=["books and positions"])
-BookPath = Annotated[str, Path(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", description="Book name")]
+BookPath = Annotated[
+    str, Path(pattern=BOOK_PATTERN, description="Book name; ALL for the export of every book")
+]
 _writer = [Depends(require_writer)]
 
 

@@ -13,21 +13,19 @@ from secmaster.api.context import Ctx, require_writer
 from secmaster.errors import BulkImportRejected, RowError
 from secmaster.models import Instrument
 from secmaster.schemas import (
+    ID_PATTERN,
     BondCreate,
-    BondUpdate,
     InstrumentCreate,
     InstrumentQuery,
     InstrumentRead,
-    OisUpdate,
+    InstrumentUpdate,
     Page,
     SwapLikeCreate,
-    SwapUpdate,
 )
 
-__all__ = ["INSTRUMENT_ID_PATTERN", "router"]
+__all__ = ["InstrumentIdPath", "router"]
 
-INSTRUMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-InstrumentIdPath = Annotated[str, Path(pattern=INSTRUMENT_ID_PATTERN, description="Instrument id")]
+InstrumentIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="Instrument id")]
 
 router = APIRouter(prefix="/api/v1/instruments", tags=["instruments"])
 _read = TypeAdapter[Any](InstrumentRead)
@@ -126,7 +124,7 @@ def get_instrument(context: Ctx, instrument_id: InstrumentIdPath) -> Any:
 def update_instrument(
     context: Ctx,
     instrument_id: InstrumentIdPath,
-    body: Annotated[BondUpdate | SwapUpdate | OisUpdate, Body()],
+    body: Annotated[InstrumentUpdate, Body()],
 ) -> Any:
     """Change some terms (type and currency never change); the merged terms must pass every rule."""
     changes = body.model_dump(exclude_unset=True)

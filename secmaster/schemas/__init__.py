@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from secmaster.schemas.books import BookCreate, BookRead, BookUpdate, PositionRead, PositionSet
-from secmaster.schemas.common import ALL_BOOKS, MAX_LIMIT
+from secmaster.schemas.common import ALL_BOOKS, BOOK_PATTERN, ID_PATTERN, MAX_LIMIT
 from secmaster.schemas.instruments import (
     BondCreate,
     BondRead,
@@ -24,6 +24,8 @@ from secmaster.schemas.queries import InstrumentQuery, Page, PageQuery
 
 __all__ = [
     "ALL_BOOKS",
+    "BOOK_PATTERN",
+    "ID_PATTERN",
     "MAX_LIMIT",
     "BondCreate",
     "BondRead",

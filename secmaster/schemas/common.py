@@ -7,11 +7,14 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
+from core.keys import ALL_BOOKS
 from pricing.conventions import CURRENCIES, CURVES, DAY_COUNTS, FREQUENCIES, INDICES
 from secmaster.identifiers import validate_cusip, validate_isin
 
 __all__ = [
     "ALL_BOOKS",
+    "BOOK_PATTERN",
+    "ID_PATTERN",
     "INPUT_CONFIG",
     "MAX_LIMIT",
     "MAX_TENOR_YEARS",
@@ -32,8 +35,6 @@ __all__ = [
     "check_dates",
 ]
 
-#: Book name meaning the whole portfolio (the same word the risk engine uses in Redis keys).
-ALL_BOOKS = "ALL"
 MAX_LIMIT = 1000
 #: No instrument in this market runs longer than this (100-year bonds exist; nothing longer does).
 MAX_TENOR_YEARS = 100
@@ -65,8 +66,9 @@ def _currency(value: str) -> str:
     return value
 
 
-_id_pattern = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-_book_pattern = r"^[A-Z0-9][A-Z0-9_-]{0,31}$"
+#: Instrument ids and book names are safe in URL paths, Redis keys and CSV cells.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+BOOK_PATTERN = r"^[A-Z0-9][A-Z0-9_-]{0,31}$"
 
 
 def _not_all(value: str) -> str:
@@ -77,12 +79,12 @@ def _not_all(value: str) -> str:
 
 InstrumentId = Annotated[
     str,
-    StringConstraints(pattern=_id_pattern),
+    StringConstraints(pattern=ID_PATTERN),
     Field(description="Letters, digits and . _ : - (at most 64 characters)", examples=["UST-91282CJZ5"]),
 ]
 BookName = Annotated[
     str,
-    StringConstraints(pattern=_book_pattern),
+    StringConstraints(pattern=BOOK_PATTERN),
     AfterValidator(_not_all),
     Field(description="Upper-case letters, digits, _ and - (at most 32); ALL is reserved", examples=["GOVT"]),
 ]

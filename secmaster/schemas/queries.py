@@ -10,10 +10,9 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from secmaster.schemas.common import INPUT_CONFIG, MAX_LIMIT, BookName, Currency
 from secmaster.schemas.instruments import InstrumentType
 
-__all__ = ["INSTRUMENT_SORT_KEYS", "InstrumentQuery", "Page", "PageQuery"]
+__all__ = ["InstrumentQuery", "Page", "PageQuery"]
 
 #: Sort keys of ``GET /api/v1/instruments``; prefix with '-' for descending. Ties break on id.
-INSTRUMENT_SORT_KEYS = ("id", "type", "currency", "maturity_date", "start_date", "created_at", "updated_at")
 InstrumentSort = Literal[
     "id", "-id", "type", "-type", "currency", "-currency", "maturity_date", "-maturity_date",
     "start_date", "-start_date", "created_at", "-created_at", "updated_at", "-updated_at",

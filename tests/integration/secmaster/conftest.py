@@ -60,7 +60,9 @@ def events_topic(settings: Settings) -> Iterator[str]:
     topic = f"secmaster.events.test-{uuid.uuid4().hex[:8]}"
     ensure_topic(settings.kafka_bootstrap, topic, partitions=1)
     yield topic
-    AdminClient({"bootstrap.servers": settings.kafka_bootstrap}).delete_topics([topic])
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    for deletion in admin.delete_topics([topic]).values():
+        deletion.result(timeout=30)
 
 
 def _free_port() -> int:
@@ -74,10 +76,9 @@ def serve_url(settings: Settings, database_url: str, events_topic: str) -> Itera
     """The Serve app on a free loopback port, relaying its outbox to ``events_topic``."""
     import ray
     from ray import serve
+    from ray.serve.context import _get_global_client
 
     from serve_app import build_app
-
-    from ray.serve.context import _get_global_client
 
     # Another package's session fixture may already run Ray and Serve in this process: share them, under
     # a route prefix of our own, and leave them running.

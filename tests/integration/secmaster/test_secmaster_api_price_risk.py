@@ -48,7 +48,8 @@ def risk_keys(settings: Settings) -> Iterator[tuple[redis.Redis, str]]:
 def test_risk_reads_redis(anonymous: httpx.Client, risk_keys: tuple[redis.Redis, str]) -> None:
     client, name = risk_keys
     assert anonymous.get(f"/api/v1/risk/books/{name}").status_code == 404
-    client.hset(book_summary_key(name), mapping={"pv": "1250.5", "dv01": "-3.2", "market_time": "2024-03-15T16:00"})
+    summary = {"pv": "1250.5", "dv01": "-3.2", "market_time": "2024-03-15T16:00"}
+    client.hset(book_summary_key(name), mapping=summary)
     client.hset(book_kr01_key(name), mapping={"USD-UST/10Y": "-2.5"})
     client.hset(instrument_risk_key(name), mapping={"pv": "10.0"})
     body = anonymous.get(f"/api/v1/risk/books/{name}").json()

@@ -9,9 +9,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from pydantic import TypeAdapter
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from core.config import Settings
 from secmaster import migrate, repository
 from secmaster.db import SessionFactory, transaction
 from secmaster.identifiers import validate_isin
@@ -24,12 +26,35 @@ pytestmark = [pytest.mark.postgres]
 CREATE: TypeAdapter[BondCreate | SwapCreate | OisCreate] = TypeAdapter(InstrumentCreate)
 
 
-def test_migrations_match_the_models_and_downgrade(database_url: str, settings: Any) -> None:
+def test_migrations_match_the_models(database_url: str) -> None:
     engine = create_engine(database_url)
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
     assert migrate.current(database_url) == "0001"
+
+
+def test_migrations_downgrade_and_upgrade_again(settings: Settings) -> None:
+    scratch = "risk_test_secmaster_migrations"
+    admin = create_engine(settings.database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {scratch}"))
+    url = make_url(settings.database_url).set(database=scratch).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        migrate.downgrade(url, "base")
+        assert migrate.current(url) is None
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            assert inspect(connection).get_table_names() == ["alembic_version"]
+        engine.dispose()
+        migrate.upgrade(url)
+        assert migrate.current(url) == "0001"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
+        admin.dispose()
 
 
 def test_database_constraints_mirror_the_rules(sessions: SessionFactory) -> None:

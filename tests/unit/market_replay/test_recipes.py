@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from market_replay import NoMarketData, coverage, day_quotes, fixing_history, is_market_open, recent_fixings
+from market_replay import (
+    NoMarketData,
+    coverage,
+    day_quotes,
+    fixing_history,
+    generate_ticks,
+    is_market_open,
+    market_fixing_history,
+    recent_fixings,
+)
 from market_replay.rules import OIS_TENORS, SWAP_TENORS
 from market_replay.series import ecb_aaa_table, estr_table, sofr_table, ust_table
 
@@ -130,3 +139,20 @@ def test_fixings_tail_in_ticks_and_full_history_for_snapshots() -> None:
     assert all(-1.0 < rate < 5.0 for rate in euribor.values())
     with pytest.raises(NoMarketData, match="known indices"):
         fixing_history("LIBOR", day)
+
+
+def test_a_tick_plus_the_market_fixing_history_prices_seasoned_trades() -> None:
+    from pricing import price_portfolio
+
+    seasoned_ois = {
+        "id": "OIS-SOFR", "type": "ois", "currency": "USD", "notional": 50000000, "side": "receive_fixed",
+        "fixed_rate_pct": 4.8, "start_date": "2023-09-15", "maturity_date": "2026-09-15",
+        "fixed_frequency": "annual", "fixed_day_count": "ACT/360", "float_index": "SOFR",
+        "discount_curve": "USD-SOFR", "book": "SWAPS",
+    }  # fmt: skip
+    tick = next(s.tick for s in generate_ticks(date(2024, 3, 15), date(2024, 3, 15), markets=["USD"]))
+    snapshot = tick.to_market_snapshot()
+    assert len(snapshot["fixings"]["SOFR"]) == 10  # a tick carries only the recent tail
+    snapshot["fixings"].update(market_fixing_history("USD", tick.as_of))
+    result = price_portfolio({"instruments": [seasoned_ois]}, snapshot)
+    assert result["instruments"][0]["ok"], result["instruments"][0]["error"]
