@@ -34,6 +34,7 @@ from prometheus_client import (
 from pydantic import BaseModel, ConfigDict, Field
 from ray import serve
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.config import get_settings
 from core.keys import TOPIC_SECMASTER_EVENTS, book_kr01_key, book_summary_key, instrument_risk_key
@@ -128,7 +129,7 @@ class RiskApi:
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except Exception:  # any failure to reach the database means "not healthy"
+        except SQLAlchemyError:
             return False
         return True
 

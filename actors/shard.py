@@ -32,13 +32,15 @@ def shard_name(index: int) -> str:
 
 @ray.remote(max_restarts=-1, max_task_retries=0)
 class ShardActor:
-    def __init__(self, index: int, settings: Settings, engine: str = "fast") -> None:
+    def __init__(
+        self, index: int, settings: Settings, engine: str = "fast", publish_every_s: float = 1.0
+    ) -> None:
         self.index = index
         self.settings = settings
         client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
         mine = assigned_ids(client, index)
         entries = [e for e in load_positions(settings) if str(e["id"]) in mine] if mine else []
-        self.book = ShardBook(index, entries, engine=engine)
+        self.book = ShardBook(index, entries, engine=engine, publish_every_s=publish_every_s)
         self.restarts = int(ray.get_runtime_context().was_current_actor_reconstructed)
         _log.info(
             "shard ready", shard=index, positions=len(entries), pid=os.getpid(), restarted=self.restarts

@@ -74,6 +74,7 @@ def start_engine(
     detached: bool = False,
     progress: Callable[[str], None] = lambda _: None,
     topics: EngineTopics = EngineTopics(),
+    publish_every_s: float = 1.0,
 ) -> EngineHandles:
     """Create the actors; returns once every actor answers and the consumer is running."""
     if n_shards < 1:
@@ -89,7 +90,7 @@ def start_engine(
     progress(f"starting {n_shards} shard actor(s) for {len(entries)} positions")
     shards = [
         ShardActor.options(**_options(shard_name(k), detached), scheduling_strategy="SPREAD").remote(  # type: ignore[attr-defined]
-            k, settings, engine
+            k, settings, engine, publish_every_s
         )
         for k in range(n_shards)
     ]

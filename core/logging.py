@@ -10,6 +10,10 @@ import structlog
 __all__ = ["configure_logging", "get_logger"]
 
 
+def _stderr_logger(*_args: object) -> structlog.PrintLogger:
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
     """Configure structlog once per process (CLI entry points and actors call this)."""
     logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")
@@ -24,7 +28,8 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # resolve sys.stderr at each call: test runners swap it, and a captured one may be closed later
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
 

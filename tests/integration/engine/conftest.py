@@ -1,0 +1,40 @@
+"""An isolated real-time engine per test module: its own Kafka topics and consumer group, its own Redis
+database, the security master's test database and Serve app (shared with the secmaster tests)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient
+from engine_support import ENGINE_REDIS_DB, Engine
+from sqlalchemy.engine import make_url
+
+from actors.kafka_io import EngineTopics
+from cluster.supervisor import connect_ray, start_engine, stop_engine
+from core.config import Settings
+
+
+@pytest.fixture(scope="module")
+def engine(settings: Settings, database_url: str, events_topic: str, serve_url: str) -> Iterator[Engine]:
+    run = uuid.uuid4().hex[:8]
+    topics = EngineTopics(
+        curves=f"market.curves.test-{run}",
+        dlq=f"market.curves.dlq.test-{run}",
+        events=events_topic,
+        group=f"risk-engine-test-{run}",
+    )
+    db_name = make_url(database_url).database
+    engine_settings = settings.model_copy(update={"postgres_db": db_name, "redis_db": ENGINE_REDIS_DB})
+    client = redis.Redis.from_url(engine_settings.redis_url, decode_responses=True)
+    client.flushdb()
+    connect_ray(engine_settings)
+    start_engine(engine_settings, n_shards=2, topics=topics, publish_every_s=0.0)
+    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True})
+    yield Engine(engine_settings, topics, client, producer)
+    stop_engine(engine_settings)
+    client.flushdb()
+    AdminClient({"bootstrap.servers": settings.kafka_bootstrap}).delete_topics([topics.curves, topics.dlq])

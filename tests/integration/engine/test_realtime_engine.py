@@ -1,0 +1,262 @@
+"""The real-time engine end to end: Kafka ticks -> Ray shard actors -> aggregator -> Redis, with the
+security master served over HTTP, against real PostgreSQL, Redis, Kafka and Ray."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+import ray
+from confluent_kafka import Consumer, TopicPartition
+from engine_support import Engine, combined_snapshot, day_ticks, retick
+
+from actors.shard import shard_name
+from core.messages import CurveTick
+from pricing import price_portfolio
+from secmaster.db import SessionFactory
+from secmaster.outbox import pending_count
+from secmaster.repository.export import load_book
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.kafka,
+    pytest.mark.ray,
+    pytest.mark.slow,
+]
+
+RELATIVE = 1e-9
+
+
+def _close(actual: float, expected: float, what: str) -> None:
+    assert math.isclose(actual, expected, rel_tol=RELATIVE, abs_tol=1e-7), f"{what}: {actual} != {expected}"
+
+
+def _book(sessions: SessionFactory) -> dict[str, Any]:
+    with sessions() as session:
+        return {"instruments": load_book(session, None)}
+
+
+def _wait_relayed(sessions: SessionFactory, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while pending_count(sessions) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert pending_count(sessions) == 0, "the outbox relay did not publish the change events"
+
+
+def _create_position_book(client: httpx.Client, name: str) -> None:
+    response = client.post("/api/v1/books", json={"name": name, "description": "engine test"})
+    assert response.status_code in (201, 409), response.text
+
+
+def _seed(client: httpx.Client, sessions: SessionFactory) -> None:
+    """A small mixed book through the HTTP API (bonds, EUR IRS, SOFR and ESTR OIS)."""
+    _create_position_book(client, "ENG-GOVT")
+    _create_position_book(client, "ENG-SWAPS")
+    run = uuid.uuid4().hex[:6]
+    bodies = [
+        ("bonds", {"id": f"ENG-UST10-{run}", "type": "bond", "currency": "USD", "face": 1_000_000,
+                   "coupon_pct": 4.0, "frequency": "semiannual", "day_count": "ACT/ACT-ICMA",
+                   "issue_date": "2024-02-15", "maturity_date": "2034-02-15", "discount_curve": "USD-UST",
+                   "book": "ENG-GOVT", "quantity": 3}),
+        ("bonds", {"id": f"ENG-UST30-{run}", "type": "bond", "currency": "USD", "face": 2_000_000,
+                   "coupon_pct": 4.75, "frequency": "semiannual", "day_count": "ACT/ACT-ICMA",
+                   "issue_date": "2023-11-15", "maturity_date": "2053-11-15", "discount_curve": "USD-UST",
+                   "book": "ENG-GOVT", "quantity": 1}),
+        ("swaps", {"id": f"ENG-IRS-{run}", "type": "swap", "currency": "EUR", "notional": 10_000_000,
+                   "side": "pay_fixed", "fixed_rate_pct": 3.1, "start_date": "2023-06-20",
+                   "maturity_date": "2033-06-20", "fixed_frequency": "annual", "fixed_day_count": "30/360",
+                   "float_index": "EURIBOR6M", "float_spread_bp": 0, "discount_curve": "EUR-ESTR",
+                   "forecast_curve": "EUR-EURIBOR-6M", "book": "ENG-SWAPS", "quantity": 1}),
+        ("swaps", {"id": f"ENG-SOFR-{run}", "type": "ois", "currency": "USD", "notional": 50_000_000,
+                   "side": "receive_fixed", "fixed_rate_pct": 4.8, "start_date": "2025-09-15",
+                   "maturity_date": "2028-09-15", "fixed_frequency": "annual", "fixed_day_count": "ACT/360",
+                   "float_index": "SOFR", "discount_curve": "USD-SOFR", "book": "ENG-SWAPS", "quantity": 1}),
+        ("swaps", {"id": f"ENG-ESTR-{run}", "type": "ois", "currency": "EUR", "notional": 20_000_000,
+                   "side": "pay_fixed", "fixed_rate_pct": 2.0, "start_date": "2025-12-19",
+                   "maturity_date": "2027-12-19", "float_index": "ESTR", "discount_curve": "EUR-ESTR",
+                   "book": "ENG-SWAPS", "quantity": 1}),
+    ]  # fmt: skip
+    for kind, body in bodies:
+        response = client.post(f"/api/v1/instruments/{kind}", json=body)
+        assert response.status_code == 201, response.text
+    _wait_relayed(sessions)
+
+
+class TestRealtimeEngine:
+    seq = 10_000
+
+    @classmethod
+    def next_seq(cls) -> int:
+        cls.seq += 100
+        return cls.seq
+
+    def test_tick_results_equal_riskctl_price(
+        self, engine: Engine, client: httpx.Client, sessions: SessionFactory
+    ) -> None:
+        _seed(client, sessions)
+        usd, eur = day_ticks(self.next_seq(), ticks_per_day=1)
+        engine.send(usd)
+        engine.send(eur)
+        summary = engine.wait_seq(eur.seq)
+        reference = price_portfolio(_book(sessions), combined_snapshot(usd, eur), engine="fast")
+        assert reference["totals"]["n_ok"] == int(summary["n_ok"]) > 0
+        assert int(summary["n_failed"]) == reference["totals"]["n_failed"]
+        _close(float(summary["pv"]), reference["totals"]["pv"], "ALL pv")
+        _close(float(summary["dv01"]), reference["totals"]["dv01"], "ALL dv01")
+        _close(float(summary["gamma"]), reference["totals"]["gamma"], "ALL gamma")
+        kr01 = engine.redis.hgetall("risk:ALL:kr01")
+        assert set(kr01) == {k for k, v in reference["totals"]["kr01"].items() if v != 0.0}
+        for key, value in reference["totals"]["kr01"].items():
+            if value != 0.0:
+                _close(float(kr01[key]), value, f"ALL kr01 {key}")
+        for item in reference["instruments"]:
+            stored = engine.redis.hgetall(f"risk:instr:{item['id']}")
+            assert stored["ok"] == ("1" if item["ok"] else "0"), item
+            if item["ok"]:
+                for measure in ("pv", "dv01", "gamma"):
+                    _close(float(stored[measure]), item[measure], f"{item['id']} {measure}")
+                stored_kr01 = json.loads(stored["kr01"])
+                assert set(stored_kr01) == {k for k, v in item["kr01"].items() if v != 0.0}
+                for key, value in stored_kr01.items():
+                    _close(value, item["kr01"][key], f"{item['id']} kr01 {key}")
+
+    def test_added_trade_changes_next_tick_by_its_risk_and_deleted_one_leaves(
+        self, engine: Engine, client: httpx.Client, sessions: SessionFactory
+    ) -> None:
+        usd, eur = day_ticks(self.next_seq(), ticks_per_day=1)
+        engine.send(usd)
+        engine.send(eur)
+        before = engine.wait_seq(eur.seq)
+        trade_id = f"ENG-NEW-{uuid.uuid4().hex[:6]}"
+        body = {"id": trade_id, "type": "bond", "currency": "USD", "face": 7_000_000, "coupon_pct": 3.5,
+                "frequency": "semiannual", "day_count": "ACT/ACT-ICMA", "issue_date": "2022-05-15",
+                "maturity_date": "2032-05-15", "discount_curve": "USD-UST", "book": "ENG-GOVT",
+                "quantity": 1}  # fmt: skip
+        assert client.post("/api/v1/instruments/bonds", json=body).status_code == 201
+        _wait_relayed(sessions)
+        tick = retick(usd, eur.seq + 1)
+        engine.send(tick)
+        after = engine.wait_seq(tick.seq)
+        alone = price_portfolio(
+            {"instruments": [{k: v for k, v in body.items() if k != "quantity"}]},
+            combined_snapshot(usd, eur),
+        )
+        assert alone["instruments"][0]["ok"], alone["instruments"][0]["error"]
+        for measure in ("pv", "dv01", "gamma"):
+            _close(
+                float(after[measure]) - float(before[measure]), alone["totals"][measure], f"added {measure}"
+            )
+        assert int(after["n_ok"]) == int(before["n_ok"]) + 1
+        assert float(engine.redis.hget(f"risk:instr:{trade_id}", "pv") or "nan") == pytest.approx(
+            alone["instruments"][0]["pv"], rel=RELATIVE
+        )
+
+        assert client.delete(f"/api/v1/instruments/{trade_id}", params={"force": "true"}).status_code == 204
+        _wait_relayed(sessions)
+        tick = retick(usd, tick.seq + 1)
+        engine.send(tick)
+        gone = engine.wait_seq(tick.seq)
+        for measure in ("pv", "dv01", "gamma"):
+            _close(float(gone[measure]), float(before[measure]), f"after delete {measure}")
+        assert int(gone["n_ok"]) == int(before["n_ok"])
+        assert not engine.redis.exists(f"risk:instr:{trade_id}")
+
+    def test_malformed_records_go_to_the_dlq_and_a_redelivered_tick_does_not_double_count(
+        self, engine: Engine
+    ) -> None:
+        usd, eur = day_ticks(self.next_seq(), ticks_per_day=1)
+        good = json.loads(usd.to_json())
+        bad: list[tuple[bytes | None, bytes]] = [
+            (b"USD", b"this is not json"),
+            (b"USD", b'{"schema": "curve-tick/1", "seq": 1'),  # truncated
+            (b"USD", json.dumps({**good, "schema": "curve-tick/9"}).encode()),  # unknown schema version
+            (b"USD", json.dumps({**good, "seq": "many"}).encode()),  # wrong type
+            (b"USD", json.dumps({k: v for k, v in good.items() if k != "curves"}).encode()),  # missing
+            (b"USD", json.dumps({**good, "curves": {"USD-UST": {"par_bond/2Y": 1e9}}}).encode()),  # absurd
+            (b"USD", json.dumps(good).replace('"par_bond/2Y":', '"par_bond/2Y": NaN, "x/1Y":').encode()),
+            (b"EUR", usd.to_json()),  # key does not match the market
+        ]
+        before = engine.status()
+        dlq_before = int(before.get("ticks_dlq", 0))
+        for key, value in bad[:4]:
+            engine.send(value, key=key)
+        engine.send(usd)
+        for key, value in bad[4:]:
+            engine.send(value, key=key)
+        engine.send(eur)
+        summary = engine.wait_seq(eur.seq)
+        status = engine.wait_status("ticks_dlq", dlq_before + len(bad))
+        assert int(status["ticks_dlq"]) == dlq_before + len(bad)
+        reasons = _dlq_reasons(engine, expected=dlq_before + len(bad))
+        assert len(reasons) == dlq_before + len(bad)
+        recent = reasons[-len(bad) :]
+        assert any("JSON" in r or "json" in r for r in recent)
+        assert any("schema" in r for r in recent)
+        assert any("curves" in r for r in recent)
+        assert any("does not match" in r for r in recent)
+        history = engine.redis.xlen("risk:ALL:history")
+        duplicates = int(status.get("ticks_duplicate", 0))
+        engine.send(eur)  # redelivered: same seq
+        engine.wait_status("ticks_duplicate", duplicates + 1)
+        assert engine.summary()["pv"] == summary["pv"]
+        assert engine.redis.xlen("risk:ALL:history") == history
+
+    def test_killing_a_shard_mid_stream_loses_no_tick(self, engine: Engine, sessions: SessionFactory) -> None:
+        ticks = day_ticks(self.next_seq(), ticks_per_day=15)
+        before = engine.status()
+        processed, conflated = int(before.get("ticks_processed", 0)), int(before.get("ticks_conflated", 0))
+
+        def stream() -> None:
+            for tick in ticks:
+                engine.send(retick(tick, tick.seq))
+                time.sleep(0.1)  # 10 ticks/s
+
+        sender = threading.Thread(target=stream)
+        sender.start()
+        time.sleep(1.0)
+        ray.kill(ray.get_actor(shard_name(0)), no_restart=False)
+        time.sleep(1.0)
+        ray.kill(ray.get_actor(shard_name(1)), no_restart=False)
+        sender.join()
+        last = ticks[-1]
+        engine.wait_seq(last.seq, timeout_s=180)
+        status = engine.wait_status("ticks_processed", 1)
+        handled = int(status["ticks_processed"]) - processed + int(status["ticks_conflated"]) - conflated
+        assert handled == len(ticks)
+        latest_usd = next(t for t in reversed(ticks) if t.market == "USD")
+        latest_eur = next(t for t in reversed(ticks) if t.market == "EUR")
+        reference = price_portfolio(_book(sessions), combined_snapshot(latest_usd, latest_eur))
+        summary = engine.summary()
+        _close(float(summary["pv"]), reference["totals"]["pv"], "pv after shard restarts")
+        _close(float(summary["dv01"]), reference["totals"]["dv01"], "dv01 after shard restarts")
+
+
+def _dlq_reasons(engine: Engine, expected: int, timeout_s: float = 30.0) -> list[str]:
+    consumer = Consumer(
+        {"bootstrap.servers": engine.settings.kafka_bootstrap, "group.id": f"dlq-{uuid.uuid4().hex}"}
+    )
+    consumer.assign([TopicPartition(engine.topics.dlq, 0, 0)])
+    reasons: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(reasons) < expected and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None or message.error() is not None:
+                continue
+            headers = dict(message.headers() or [])
+            reasons.append((headers.get("reason") or b"").decode())
+    finally:
+        consumer.close()
+    return reasons
+
+
+def test_curve_tick_round_trips() -> None:
+    tick = day_ticks(1, ticks_per_day=1)[0]
+    assert CurveTick.from_json(tick.to_json()) == tick
