@@ -35,6 +35,9 @@ AGGREGATOR = "risk-aggregator"
 WATCHER = "risk-book-watcher"
 CONSUMER = "risk-tick-consumer"
 _log = get_logger(__name__)
+# Ray destroys a non-detached actor, named or not, when its creator drops the last handle: the
+# supervisor keeps the handles of the engine it started until stop_engine.
+_running: list[EngineHandles] = []
 
 
 def connect_ray(settings: Settings, address: str | None = None) -> None:
@@ -105,7 +108,9 @@ def start_engine(
     ray.get(consumer.ping.remote())
     client.hset(ENGINE_STATUS, mapping={"state": "running"})
     _log.info("engine started", shards=n_shards, positions=len(entries), engine=engine)
-    return EngineHandles(shards, aggregator, watcher, consumer, len(entries))
+    handles = EngineHandles(shards, aggregator, watcher, consumer, len(entries))
+    _running.append(handles)
+    return handles
 
 
 def _named(name: str) -> Any | None:
@@ -133,6 +138,7 @@ def stop_engine(settings: Settings, max_shards: int = 256) -> bool:
         elif name.startswith("risk-shard-"):
             break
     redis.Redis.from_url(settings.redis_url).hset(ENGINE_STATUS, mapping={"state": "stopped"})
+    _running.clear()
     return found
 
 

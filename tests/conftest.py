@@ -6,6 +6,7 @@ that service is not reachable (start them with ``make services-up``); it is neve
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from functools import cache
@@ -13,6 +14,9 @@ from functools import cache
 import pytest
 
 from core.config import Settings, get_settings
+
+# Ray on one machine stays on loopback (else it binds the machine's address; see cluster/services/ray_head.py)
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 
 @pytest.fixture(scope="session")

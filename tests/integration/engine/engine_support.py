@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -83,3 +84,11 @@ def combined_snapshot(*ticks: CurveTick) -> dict[str, Any]:
         for index, series in part["fixings"].items():
             snapshot["fixings"].setdefault(index, {}).update(series)
     return snapshot
+
+
+def unique_isin() -> str:
+    """A valid ISIN (check digits right) that no other test uses."""
+    from secmaster.identifiers import cusip_check_digit, isin_from_cusip
+
+    body = "E" + uuid.uuid4().hex[:7].upper()
+    return isin_from_cusip(body + cusip_check_digit(body))

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import ray
 from confluent_kafka import Consumer, TopicPartition
-from engine_support import Engine, combined_snapshot, day_ticks, retick
+from engine_support import Engine, combined_snapshot, day_ticks, retick, unique_isin
 
 from actors.shard import shard_name
 from core.messages import CurveTick
@@ -61,11 +61,11 @@ def _seed(client: httpx.Client, sessions: SessionFactory) -> None:
     _create_position_book(client, "ENG-SWAPS")
     run = uuid.uuid4().hex[:6]
     bodies = [
-        ("bonds", {"id": f"ENG-UST10-{run}", "type": "bond", "currency": "USD", "face": 1_000_000,
+        ("bonds", {"id": f"ENG-UST10-{run}", "type": "bond", "isin": unique_isin(), "currency": "USD", "face": 1_000_000,
                    "coupon_pct": 4.0, "frequency": "semiannual", "day_count": "ACT/ACT-ICMA",
                    "issue_date": "2024-02-15", "maturity_date": "2034-02-15", "discount_curve": "USD-UST",
                    "book": "ENG-GOVT", "quantity": 3}),
-        ("bonds", {"id": f"ENG-UST30-{run}", "type": "bond", "currency": "USD", "face": 2_000_000,
+        ("bonds", {"id": f"ENG-UST30-{run}", "type": "bond", "isin": unique_isin(), "currency": "USD", "face": 2_000_000,
                    "coupon_pct": 4.75, "frequency": "semiannual", "day_count": "ACT/ACT-ICMA",
                    "issue_date": "2023-11-15", "maturity_date": "2053-11-15", "discount_curve": "USD-UST",
                    "book": "ENG-GOVT", "quantity": 1}),
@@ -80,7 +80,8 @@ def _seed(client: httpx.Client, sessions: SessionFactory) -> None:
                    "float_index": "SOFR", "discount_curve": "USD-SOFR", "book": "ENG-SWAPS", "quantity": 1}),
         ("swaps", {"id": f"ENG-ESTR-{run}", "type": "ois", "currency": "EUR", "notional": 20_000_000,
                    "side": "pay_fixed", "fixed_rate_pct": 2.0, "start_date": "2025-12-19",
-                   "maturity_date": "2027-12-19", "float_index": "ESTR", "discount_curve": "EUR-ESTR",
+                   "maturity_date": "2027-12-19", "fixed_frequency": "annual",
+                   "fixed_day_count": "ACT/360", "float_index": "ESTR", "discount_curve": "EUR-ESTR",
                    "book": "ENG-SWAPS", "quantity": 1}),
     ]  # fmt: skip
     for kind, body in bodies:
@@ -135,7 +136,7 @@ class TestRealtimeEngine:
         engine.send(eur)
         before = engine.wait_seq(eur.seq)
         trade_id = f"ENG-NEW-{uuid.uuid4().hex[:6]}"
-        body = {"id": trade_id, "type": "bond", "currency": "USD", "face": 7_000_000, "coupon_pct": 3.5,
+        body = {"id": trade_id, "type": "bond", "isin": unique_isin(), "currency": "USD", "face": 7_000_000, "coupon_pct": 3.5,
                 "frequency": "semiannual", "day_count": "ACT/ACT-ICMA", "issue_date": "2022-05-15",
                 "maturity_date": "2032-05-15", "discount_curve": "USD-UST", "book": "ENG-GOVT",
                 "quantity": 1}  # fmt: skip

@@ -1,4 +1,4 @@
-"""Fixtures of the security master's integration tests.
+"""Fixtures shared by the integration tests of the security master and the real-time engine.
 
 The schema is built by the Alembic migrations in a dedicated database (``risk_test_secmaster``,
 recreated per session) so that tests never touch the demo's data; change events go to a topic of
