@@ -61,12 +61,14 @@ def _seed(client: httpx.Client, sessions: SessionFactory) -> None:
     _create_position_book(client, "ENG-SWAPS")
     run = uuid.uuid4().hex[:6]
     bodies = [
-        ("bonds", {"id": f"ENG-UST10-{run}", "type": "bond", "isin": unique_isin(), "currency": "USD", "face": 1_000_000,
-                   "coupon_pct": 4.0, "frequency": "semiannual", "day_count": "ACT/ACT-ICMA",
+        ("bonds", {"id": f"ENG-UST10-{run}", "type": "bond", "isin": unique_isin(), "currency": "USD",
+                   "face": 1_000_000, "coupon_pct": 4.0, "frequency": "semiannual",
+                   "day_count": "ACT/ACT-ICMA",
                    "issue_date": "2024-02-15", "maturity_date": "2034-02-15", "discount_curve": "USD-UST",
                    "book": "ENG-GOVT", "quantity": 3}),
-        ("bonds", {"id": f"ENG-UST30-{run}", "type": "bond", "isin": unique_isin(), "currency": "USD", "face": 2_000_000,
-                   "coupon_pct": 4.75, "frequency": "semiannual", "day_count": "ACT/ACT-ICMA",
+        ("bonds", {"id": f"ENG-UST30-{run}", "type": "bond", "isin": unique_isin(), "currency": "USD",
+                   "face": 2_000_000, "coupon_pct": 4.75, "frequency": "semiannual",
+                   "day_count": "ACT/ACT-ICMA",
                    "issue_date": "2023-11-15", "maturity_date": "2053-11-15", "discount_curve": "USD-UST",
                    "book": "ENG-GOVT", "quantity": 1}),
         ("swaps", {"id": f"ENG-IRS-{run}", "type": "swap", "currency": "EUR", "notional": 10_000_000,
@@ -136,8 +138,9 @@ class TestRealtimeEngine:
         engine.send(eur)
         before = engine.wait_seq(eur.seq)
         trade_id = f"ENG-NEW-{uuid.uuid4().hex[:6]}"
-        body = {"id": trade_id, "type": "bond", "isin": unique_isin(), "currency": "USD", "face": 7_000_000, "coupon_pct": 3.5,
-                "frequency": "semiannual", "day_count": "ACT/ACT-ICMA", "issue_date": "2022-05-15",
+        body = {"id": trade_id, "type": "bond", "isin": unique_isin(), "currency": "USD", "face": 7_000_000,
+                "coupon_pct": 3.5, "frequency": "semiannual", "day_count": "ACT/ACT-ICMA",
+                "issue_date": "2022-05-15",
                 "maturity_date": "2032-05-15", "discount_curve": "USD-UST", "book": "ENG-GOVT",
                 "quantity": 1}  # fmt: skip
         assert client.post("/api/v1/instruments/bonds", json=body).status_code == 201
