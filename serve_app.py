@@ -15,6 +15,7 @@ arguments in the replica and must return a ``gradio.Blocks``, which is mounted a
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import time
 from collections.abc import Awaitable, Callable
@@ -37,7 +38,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.config import get_settings
-from core.keys import TOPIC_SECMASTER_EVENTS, book_kr01_key, book_summary_key, instrument_risk_key
+from core.keys import (
+    ENGINE_STATUS,
+    TOPIC_SECMASTER_EVENTS,
+    book_kr01_key,
+    book_summary_key,
+    instrument_risk_key,
+)
 from core.logging import get_logger
 from pricing import price_portfolio
 from pricing.errors import PricingError
@@ -90,6 +97,34 @@ class _Metrics:
         self.outbox_pending = Gauge(
             "risk_secmaster_outbox_pending", "Change events not yet published", registry=self.registry
         )
+        self.engine_latency = Gauge(
+            "risk_engine_tick_latency_ms",
+            "Tick latency, produced -> results in Redis, over the engine's recent window",
+            ["quantile", "stage"],
+            registry=self.registry,
+        )
+        self.engine_ticks = Gauge(
+            "risk_engine_ticks",
+            "Ticks seen by the real-time engine since it started",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.engine_lag = Gauge(
+            "risk_engine_consumer_lag", "Kafka records not yet consumed", registry=self.registry
+        )
+
+    def export_engine_status(self, status: dict[str, str]) -> None:
+        """Copy ``engine:status`` (written by the aggregator) into gauges at scrape time."""
+        for key, value in status.items():
+            parts = key.split("_")
+            # e.g. total_p95_ms, shards_p50_ms: stage, quantile, unit
+            if len(parts) == 3 and parts[1].startswith("p") and parts[2] == "ms" and parts[0] != "latency":
+                self.engine_latency.labels(f"0.{parts[1][1:]}", parts[0]).set(float(value))
+        for outcome in ("received", "processed", "conflated", "rejected", "dlq", "duplicate"):
+            if f"ticks_{outcome}" in status:
+                self.engine_ticks.labels(outcome).set(float(status[f"ticks_{outcome}"]))
+        if status.get("consumer_lag"):
+            self.engine_lag.set(float(status["consumer_lag"]))
 
 
 def _numbers(fields: dict[str, str]) -> dict[str, float | str]:
@@ -186,6 +221,8 @@ def _install_ops_routes(app: FastAPI, owner: RiskApi) -> None:
         """Prometheus text format."""
         if owner.database_ok():
             owner.metrics.outbox_pending.set(pending_count(owner.sessions))
+        with contextlib.suppress(redis.RedisError):
+            owner.metrics.export_engine_status(cast(dict[str, str], owner.redis.hgetall(ENGINE_STATUS)))
         return Response(generate_latest(owner.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 

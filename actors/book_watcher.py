@@ -16,7 +16,7 @@ from typing import Any
 
 import ray
 import redis
-from confluent_kafka import OFFSET_END, Consumer, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 
 from actors.book_source import load_positions, save_assignment
 from actors.kafka_io import EngineTopics, ensure_topics, topic_partitions
@@ -26,19 +26,24 @@ from core.keys import ENGINE_SHARDS
 from core.logging import get_logger
 from pricing import PricingError, cashflow_count, spec_from_dict
 
-__all__ = ["BookWatcher", "BookWatcherCore", "affected_instrument", "entry_weight"]
+__all__ = ["BookWatcher", "BookWatcherCore", "affected_instruments", "entry_weight"]
 
 _log = get_logger(__name__)
 
 
-def affected_instrument(event: Mapping[str, Any]) -> str | None:
-    """The instrument whose positions an event changes (None for events that change no position)."""
+def affected_instruments(event: Mapping[str, Any]) -> list[str]:
+    """The instruments whose positions an event changes (none for events that change no position)."""
     entity, data = event.get("entity"), event.get("data") or {}
+    if not isinstance(data, Mapping):
+        return []
     if entity == "instrument":
-        return str(event.get("key"))
-    if entity == "position" and isinstance(data, Mapping) and data.get("instrument_id"):
-        return str(data["instrument_id"])
-    return None
+        return [str(event.get("key"))]
+    if entity == "position" and data.get("instrument_id"):
+        return [str(data["instrument_id"])]
+    if entity == "book":  # a forced book delete takes its positions with it
+        removed = data.get("removed_positions") or []
+        return [str(p["instrument_id"]) for p in removed if isinstance(p, Mapping) and p.get("instrument_id")]
+    return []
 
 
 def entry_weight(entry: Mapping[str, Any]) -> int:
@@ -77,34 +82,49 @@ class BookWatcherCore:
                 "group.id": topics.book_group,
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
+                # watermark queries queue behind the fetcher's long poll on the same connection:
+                # keep that poll short so "caught up?" answers in milliseconds, not half a second
+                "fetch.wait.max.ms": 10,
             }
         )
-        partitions = topic_partitions(self.consumer, topic)
-        if start_at_end:
-            self.assigned = [TopicPartition(topic, p, OFFSET_END) for p in partitions]
-        else:
-            self.assigned = self.consumer.committed(
-                [TopicPartition(topic, p) for p in partitions], timeout=10
+        partitions = [TopicPartition(topic, p) for p in topic_partitions(self.consumer, topic)]
+        committed = [] if start_at_end else self.consumer.committed(partitions, timeout=10)
+        # concrete offsets, so that "caught up" is a plain comparison with the high watermark: the end
+        # of the topic on a fresh start (the book was just loaded from PostgreSQL), else the committed
+        # offset (a restarted watcher replays what it missed; applying an event twice is harmless)
+        self.assigned = []
+        for k, partition in enumerate(partitions):
+            low, high = self.consumer.get_watermark_offsets(partition, timeout=10, cached=False)
+            offset = (
+                committed[k].offset
+                if committed and committed[k].offset >= 0
+                else (high if start_at_end else low)
             )
+            self.assigned.append(TopicPartition(topic, partition.partition, offset))
         self.consumer.assign(self.assigned)
 
     def _caught_up(self) -> bool:
-        for position in self.consumer.position(self.assigned):
-            _low, high = self.consumer.get_watermark_offsets(position, timeout=5.0, cached=False)
-            if position.offset < 0:
-                # OFFSET_END/unset before the first fetch: nothing consumed yet on this partition
-                if high > 0 and position.offset != OFFSET_END:
-                    return False
-                continue
-            if position.offset < high:
+        for assigned, position in zip(self.assigned, self.consumer.position(self.assigned), strict=True):
+            offset = position.offset if position.offset >= 0 else assigned.offset  # nothing fetched yet
+            # the fetcher refreshes the cached high watermark every poll (<= fetch.wait.max.ms)
+            _low, high = self.consumer.get_watermark_offsets(position, cached=True)
+            if high < 0:
+                _low, high = self.consumer.get_watermark_offsets(position, timeout=5.0, cached=False)
+            if offset < high:
                 return False
         return True
 
     def sync(self, max_wait_s: float = 5.0) -> int:
         """Apply every event published so far; returns how many instruments changed."""
+        if self.assignment and not self.redis.exists(ENGINE_SHARDS):
+            # Redis restarted without persistence: a shard rebuilt now would find no positions
+            save_assignment(self.redis, self.assignment)
+            _log.warning("shard assignment restored to Redis", positions=len(self.assignment))
         deadline = time.monotonic() + max_wait_s
         instruments: set[str] = set()
         while True:
+            if self._caught_up():
+                break
             messages = self.consumer.consume(num_messages=500, timeout=0.05)
             for message in messages:
                 if message.error() is not None:
@@ -114,10 +134,8 @@ class BookWatcherCore:
                 except ValueError:
                     _log.warning("unreadable secmaster event skipped", offset=message.offset())
                     continue
-                instrument = affected_instrument(event)
-                if instrument:
-                    instruments.add(instrument)
-            if not messages and (self._caught_up() or time.monotonic() > deadline):
+                instruments.update(affected_instruments(event))
+            if not messages and time.monotonic() > deadline:
                 break
         if instruments:
             self.apply(sorted(instruments))

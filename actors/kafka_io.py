@@ -53,7 +53,8 @@ def lag(consumer: Consumer, assignment: list[TopicPartition]) -> int:
     """Messages between the consumer's positions and the partitions' ends."""
     total = 0
     for position in consumer.position(assignment):
-        _low, high = consumer.get_watermark_offsets(position, timeout=2.0, cached=False)
+        # the fetcher keeps the cached high watermark fresh; an uncached query would wait behind its poll
+        _low, high = consumer.get_watermark_offsets(position, cached=True)
         if position.offset >= 0:
             total += max(0, high - position.offset)
     return total

@@ -8,8 +8,12 @@ inside the commands).
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
+
+from cluster.ray_env import prepare_ray_environment
+from core.config import get_settings
 
 __all__ = ["app", "main"]
 
@@ -22,6 +26,7 @@ COMMAND_MODULES = [
     "cluster.commands.db",
     "cluster.commands.seed",
     "cluster.commands.serve",
+    "cluster.commands.batch",
 ]
 
 app = typer.Typer(
@@ -40,5 +45,16 @@ for _module_name in COMMAND_MODULES:
     importlib.import_module(_module_name).register(app)
 
 
+def _address_argument(argv: list[str]) -> str | None:
+    for k, arg in enumerate(argv):
+        if arg == "--address" and k + 1 < len(argv):
+            return argv[k + 1]
+        if arg.startswith("--address="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def main() -> None:
+    # before any command imports Ray (see cluster/ray_env.py)
+    prepare_ray_environment(_address_argument(sys.argv) or get_settings().ray_address)
     app()

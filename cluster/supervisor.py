@@ -8,7 +8,6 @@ durable sources (PostgreSQL, Redis, Kafka offsets).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from actors.consumer import TickConsumer
 from actors.kafka_io import EngineTopics
 from actors.shard import ShardActor, shard_name
 from actors.sharding import assign_shards
+from cluster.ray_env import prepare_ray_environment
 from core.config import Settings
 from core.keys import ENGINE_STATUS
 from core.logging import get_logger
@@ -45,9 +45,7 @@ def connect_ray(settings: Settings, address: str | None = None) -> None:
     if ray.is_initialized():
         return
     target = address or settings.ray_address
-    if target is None or target.startswith(("127.", "localhost")):
-        # a single-machine Ray stays on loopback (see cluster/services/ray_head.py)
-        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    prepare_ray_environment(target)  # effective only if Ray was not imported yet (the CLI does it first)
     if target:
         ray.init(address=target, namespace=NAMESPACE, log_to_driver=False)
     else:

@@ -5,6 +5,7 @@ joined-table children hold the rest: ``bonds``, ``interest_rate_swaps`` (IBOR sw
 A bond's issue date is stored as ``instruments.start_date`` so that one check constraint enforces the
 date order for every type. ``positions`` say how many units of an instrument a book holds; the
 ``outbox_events`` table is the transactional outbox relayed to Kafka (see :mod:`secmaster.outbox`).
+``batch_runs`` and ``batch_results`` hold the batch jobs of :mod:`cluster.batch_reval` (revision 0002).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     func,
     text,
@@ -33,6 +35,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship,
 
 __all__ = [
     "Base",
+    "BatchResult",
+    "BatchRun",
     "Bond",
     "Book",
     "Instrument",
@@ -199,3 +203,41 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BatchRun(Base):
+    """One batch job (``eod``, ``var``, ``attribution``): its parameters, state and, once failed, why.
+
+    A run's results are written in one transaction with the ``succeeded`` state: a failed run has none.
+    """
+
+    __tablename__ = "batch_runs"
+    __table_args__ = (
+        CheckConstraint("kind IN ('eod', 'var', 'attribution')", name="known_kind"),
+        CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="known_status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    params: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict[str, Any] | None]
+
+
+class BatchResult(Base):
+    """One number of a batch run: ``measure`` (and ``key``, e.g. a ``CURVE/TENOR`` pillar or a confidence)
+    of ``book`` (``ALL``: the whole portfolio) on ``as_of``; money in USD."""
+
+    __tablename__ = "batch_results"
+    __table_args__ = (UniqueConstraint("run_id", "as_of", "book", "measure", "key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("batch_runs.id", ondelete="CASCADE"))
+    as_of: Mapped[date] = mapped_column(Date)
+    book: Mapped[str] = mapped_column(String(32))
+    measure: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Double)

@@ -6,17 +6,17 @@ that service is not reachable (start them with ``make services-up``); it is neve
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from functools import cache
 
 import pytest
 
+from cluster.ray_env import prepare_ray_environment
 from core.config import Settings, get_settings
 
-# Ray on one machine stays on loopback (else it binds the machine's address; see cluster/services/ray_head.py)
-os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+# Ray on one machine stays on loopback and uses its token (see cluster/ray_env.py); before Ray is imported
+prepare_ray_environment(None)
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,13 @@ from cluster.services.postgres import PostgresService
 from cluster.services.process import ManagedProcess
 from cluster.services.ray_head import RayHeadService
 from cluster.services.redis_server import RedisService
+from cluster.services.replay_feed import ReplayFeed
 from core.config import Settings, get_settings
 
 __all__ = ["ServiceManager", "ServiceStatus", "services_down", "services_status", "services_up"]
 
 
-#: What `up` starts by default; the Ray head is started by `riskctl demo` (or `up ray`).
+#: What `up` starts by default; the Ray head and the replay feed are started by `riskctl demo`.
 BACKING_SERVICES = ("postgresql", "redis", "kafka")
 
 
@@ -45,6 +46,7 @@ class ServiceManager:
             "redis": RedisService(self.settings),
             "kafka": KafkaService(self.settings),
             "ray": RayHeadService(self.settings),
+            "replay": ReplayFeed(self.settings),
         }
 
     def select(self, names: list[str] | None, default: tuple[str, ...] = BACKING_SERVICES) -> list[Service]:

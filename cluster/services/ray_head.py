@@ -81,7 +81,7 @@ class RayHeadService:
         ]  # fmt: skip
         # Ray turns 127.0.0.1 into the machine's address unless clusters are "disabled": this keeps
         # every Ray component of the local demo head on loopback (a multi-node head uses ray_cluster.yaml)
-        env = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+        env = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token"}
         with self.process.open_log() as log:
             result = subprocess.run(
                 argv, stdout=log, stderr=subprocess.STDOUT, env=env, check=False, timeout=180

@@ -87,3 +87,23 @@ def test_reduce_partials_sums_books_and_builds_all() -> None:
     assert books["ALL"].pv == 16.0
     assert books["ALL"].n_ok == 3 and books["ALL"].n_failed == 1
     assert books["ALL"].by_type == {"swap:pv": 1.0}
+
+
+def test_book_events_name_the_instruments_whose_positions_change() -> None:
+    from actors.book_watcher import affected_instruments
+
+    assert affected_instruments({"entity": "instrument", "key": "UST-1", "data": {}}) == ["UST-1"]
+    assert affected_instruments({"entity": "position", "key": "X", "data": {"instrument_id": "IRS-9"}}) == [
+        "IRS-9"
+    ]
+    deleted_book = {
+        "entity": "book",
+        "type": "deleted",
+        "key": "GOVT",
+        "data": {"name": "GOVT", "removed_positions": [{"instrument_id": "A"}, {"instrument_id": "B"}]},
+    }
+    assert affected_instruments(deleted_book) == ["A", "B"]
+    assert (
+        affected_instruments({"entity": "book", "type": "created", "key": "NEW", "data": {"name": "NEW"}})
+        == []
+    )

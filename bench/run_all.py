@@ -1,0 +1,231 @@
+"""``make bench``: run every benchmark of ``bench/`` (one process each), then write
+``bench/results/summary.json``: one entry per budget row of DESIGN.md section 8,
+``{"name", "value", "unit", "budget", "baseline", "machine", "within_budget", "note"}`` where ``baseline`` is
+the comparison measured in the same run. A row whose benchmark did not run (or failed) says so in
+``note`` with ``value`` null; nothing is carried over silently from an older run of another benchmark.
+
+Run: ``python bench/run_all.py`` (all), ``--only realtime,api_load``, or ``--summary-only`` to rebuild
+the summary from the JSON files already in ``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from stack import RESULTS, ROOT, machine
+
+BENCH = ROOT / "bench"
+#: name -> (script, arguments, result file); var_bench.py belongs to another issue and runs if present
+BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
+    "pricing": ("pricing_bench.py", ["--size", "10000"], "pricing.json"),
+    "replay": ("replay_bench.py", ["--ticks", "50000"], "replay.json"),
+    "var": ("var_bench.py", [], "var.json"),
+    "realtime": ("realtime_bench.py", ["--sizes", "10000"], "realtime.json"),
+    "api_load": ("api_load_bench.py", [], "api_load.json"),
+}
+
+
+def run_benchmarks(names: list[str]) -> dict[str, dict[str, Any]]:
+    runs: dict[str, dict[str, Any]] = {}
+    for name in names:
+        script, arguments, _result = BENCHMARKS[name]
+        if not (BENCH / script).exists():
+            runs[name] = {"status": "absent", "script": script}
+            print(f"[bench] {name}: {script} not present, skipped", flush=True)
+            continue
+        print(f"[bench] {name}: python bench/{script} {' '.join(arguments)}", flush=True)
+        started = time.monotonic()
+        completed = subprocess.run([sys.executable, str(BENCH / script), *arguments], cwd=ROOT, check=False)
+        seconds = round(time.monotonic() - started, 1)
+        status = "ok" if completed.returncode == 0 else f"failed (exit {completed.returncode})"
+        runs[name] = {"status": status, "script": script, "seconds": seconds}
+        print(f"[bench] {name}: {status} in {seconds} s", flush=True)
+    return runs
+
+
+def _load(file: str) -> dict[str, Any] | None:
+    path = RESULTS / file
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _row(name: str, unit: str, budget: str, **fields: Any) -> dict[str, Any]:
+    row = {"name": name, "value": None, "unit": unit, "budget": budget, "baseline": None, "machine": None}
+    row.update({"within_budget": None, "note": ""} | fields)
+    return row
+
+
+def _realtime_row(realtime: dict[str, Any] | None, size: int, budget_ms: float) -> dict[str, Any]:
+    name = f"tick -> Redis latency p95, {size:,} instruments, full risk set, 10 ticks/s"
+    run = (realtime or {}).get("runs", {}).get(str(size))
+    if run is None:
+        why = "not measured: the 100,000 book was not run (load + engine build take many minutes on 2 cores;"
+        why += " run `python bench/realtime_bench.py --sizes 100000`)" if size > 10_000 else ""
+        return _row(
+            name, "ms", f"<= {budget_ms:g} ms", note=why or "not measured: realtime bench did not run"
+        )
+    latency = run["rate"]["latency_ms"]
+    return _row(
+        name,
+        "ms",
+        f"<= {budget_ms:g} ms",
+        value=latency["p95"],
+        baseline={
+            "naive_single_process_ms_per_tick": round(run["naive"]["seconds_per_tick_extrapolated"] * 1000),
+            "naive_extrapolated_from_instruments": run["naive"]["instruments_measured"],
+        },
+        machine=realtime["machine"] if realtime else None,
+        within_budget=latency["p95"] <= budget_ms,
+        note=f"p50 {latency['p50']} ms, p99 {latency['p99']} ms over {latency['count']} computed ticks; "
+        f"conflated {run['rate']['counts']['ticks_conflated']} of {run['rate']['ticks_sent']}; "
+        f"engine:status stages p50 (ms): "
+        + ", ".join(
+            f"{stage} {run['rate']['engine_status_window'].get(f'{stage}_p50_ms')}"
+            for stage in ("consume", "fanout", "shards", "redis")
+        ),
+    )
+
+
+def summary_rows() -> list[dict[str, Any]]:
+    realtime, api, replay, var = (
+        _load(f) for f in ("realtime.json", "api_load.json", "replay.json", "var.json")
+    )
+    rows = [_realtime_row(realtime, 10_000, 100.0), _realtime_row(realtime, 100_000, 1000.0)]
+
+    speed = _row("speed-up vs naive single-process QuantLib bump-and-reprice loop, same book", "x", ">= 50x")
+    run = (realtime or {}).get("runs", {}).get("10000")
+    if run:
+        speed.update(
+            value=run["speedup_vs_naive"],
+            baseline={"naive_s_per_tick": run["naive"]["seconds_per_tick_extrapolated"]},
+            machine=realtime["machine"] if realtime else None,
+            within_budget=run["speedup_vs_naive"] >= 50,
+            note="naive seconds per tick (extrapolated linearly from "
+            f"{run['naive']['instruments_measured']} instruments) / engine tick -> Redis p50 at 10 ticks/s",
+        )
+    else:
+        speed["note"] = "not measured: realtime bench did not run"
+    rows.append(speed)
+
+    var_row = _row(
+        "historical VaR, 500 one-day scenarios, full revaluation, 10,000 instruments", "s", "<= 10 s"
+    )
+    if var is None:
+        var_row["note"] = (
+            "not measured: bench/var_bench.py (another issue) absent or wrote no results/var.json"
+        )
+    else:
+        value = next((var[k] for k in ("seconds", "elapsed_s", "value", "var_seconds") if k in var), None)
+        var_row.update(
+            value=value,
+            baseline=var.get("baseline"),
+            machine=var.get("machine"),
+            within_budget=None if value is None else value <= 10,
+            note="from results/var.json" if value is not None else "results/var.json has no seconds field",
+        )
+    rows.append(var_row)
+
+    api_row = _row(
+        "GET /api/v1/instruments/{id} under 50 concurrent clients", "ms", "p50 <= 10 ms, p99 <= 50 ms"
+    )
+    if api:
+        results = api["results"]
+        get, create = results["serve_get"]["latency_ms"], results["serve_create"]["latency_ms"]
+        api_row.update(
+            value={"p50": get["p50"], "p99": get["p99"]},
+            baseline={
+                "single_client_p50_p99_ms": [
+                    results["serve_get_single_client"]["latency_ms"][q] for q in ("p50", "p99")
+                ],
+                "plain_uvicorn_50_clients_p50_p99_ms": [
+                    results["plain_uvicorn_get"]["latency_ms"][q] for q in ("p50", "p99")
+                ],
+            },
+            machine=api["machine"],
+            within_budget=api["within_budget"],
+            note=f"{results['serve_get']['requests_per_s']} req/s; creates under 50 clients: p50/p99 "
+            f"{create['p50']}/{create['p99']} ms "
+            f"at {results['serve_create']['requests_per_s']} req/s",
+        )
+    else:
+        api_row["note"] = "not measured: api_load bench did not run"
+    rows.append(api_row)
+
+    replay_row = _row("replay -> Kafka", "ticks/s", ">= 5,000 ticks/s")
+    if replay:
+        replay_row.update(
+            value=replay["ticks_per_s"],
+            baseline={
+                "kafka_acks1_ticks_per_s": replay["results"]["kafka_acks1"]["ticks_per_s"],
+                "generator_alone_ticks_per_s": replay["results"]["generator"]["ticks_per_s"],
+            },
+            machine=replay["machine"],
+            within_budget=replay["within_budget"],
+        )
+    else:
+        replay_row["note"] = "not measured: replay bench did not run"
+    rows.append(replay_row)
+
+    memory = _row("whole stack resident memory with the 10,000 book", "GB", "<= 4 GB")
+    if run:
+        peak, services = run["rate"]["stack_memory_peak"], run["memory_services_only"]
+        memory.update(
+            value=round(peak["rss_mb"] / 1024, 2),
+            baseline={"services_only_rss_gb": round(services["rss_mb"] / 1024, 2), "stack_pss_gb": None},
+            machine=realtime["machine"] if realtime else None,
+            within_budget=peak["rss_mb"] <= 4 * 1024,
+            note=f"summed RSS of {peak['processes']} processes (PostgreSQL, Redis, Kafka, Ray GCS/raylet/"
+            f"actors, Serve, bench driver) during the 10 ticks/s phase; PSS (shared pages split) "
+            f"{round(peak['pss_mb'] / 1024, 2)} GB",
+        )
+        memory["baseline"]["stack_pss_gb"] = round(peak["pss_mb"] / 1024, 2)
+    else:
+        memory["note"] = "not measured: realtime bench did not run"
+    rows.append(memory)
+    return rows
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return "n/a" if value is None else str(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only", default=",".join(BENCHMARKS), help=f"comma-separated, of {list(BENCHMARKS)}"
+    )
+    parser.add_argument("--summary-only", action="store_true", help="only rebuild summary.json")
+    args = parser.parse_args()
+    names = [n for n in args.only.split(",") if n]
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}")
+    runs = {} if args.summary_only else run_benchmarks(names)
+    rows = summary_rows()
+    summary = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "runs": runs,
+        "rows": rows,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    verdict: Callable[[Any], str] = lambda ok: {True: "met", False: "NOT MET", None: "-"}[ok]  # noqa: E731
+    for row in rows:
+        print(f"{row['name']}\n    {_show(row['value'])} {row['unit']} (budget {row['budget']}: "
+              f"{verdict(row['within_budget'])}); baseline: {_show(row['baseline'])}")  # fmt: skip
+    failed = [name for name, run in runs.items() if run["status"].startswith("failed")]
+    if failed:
+        sys.exit(f"benchmarks failed: {failed}")
+
+
+if __name__ == "__main__":
+    main()

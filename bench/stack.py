@@ -1,0 +1,195 @@
+"""Pieces shared by the benchmarks that run the real stack: a database of their own holding a generated
+book, the Serve app, the resident memory and CPU time of the whole stack (read from ``/proc``), and the
+machine description every result carries.
+
+Everything runs on loopback against the services of ``make services-up``; each benchmark uses its own
+database, Redis database and Kafka topics, and removes them afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from core.config import Settings  # noqa: E402
+from pricing.book_generator import generate_book  # noqa: E402
+from secmaster import migrate  # noqa: E402
+from secmaster.bulk import import_instruments  # noqa: E402
+from secmaster.db import SessionFactory, make_engine, make_session_factory, transaction  # noqa: E402
+from secmaster.identifiers import cusip_check_digit, isin_from_cusip  # noqa: E402
+from secmaster.models import Book  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+GENERATED_BOOKS = ("GOVT", "SWAPS-EUR", "SWAPS-USD")
+_CHUNK = 1000
+
+
+def machine() -> dict[str, Any]:
+    with open("/proc/meminfo") as meminfo:
+        total_kb = int(meminfo.readline().split()[1])
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(total_kb / 1024**2, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "note": "shared 2-core machine (other jobs running): timings are noisy",
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _admin(settings: Settings, statement: str) -> None:
+    engine = create_engine(settings.database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+@contextmanager
+def bench_database(settings: Settings, name: str) -> Iterator[str]:
+    """A fresh database ``name`` migrated to head; dropped on exit."""
+    _admin(settings, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _admin(settings, f"CREATE DATABASE {name}")
+    url = make_url(settings.database_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        _admin(settings, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _with_isin(row: dict[str, Any], number: int) -> dict[str, Any]:
+    if row["type"] != "bond":
+        return row | {"quantity": 1.0}
+    body = f"B{number:07d}"
+    return row | {"isin": isin_from_cusip(body + cusip_check_digit(body)), "quantity": 1.0}
+
+
+def load_generated_book(sessions: SessionFactory, size: int, as_of: date, seed: int = 0) -> float:
+    """``generate_book(size, as_of, seed)`` into the security master through its bulk-import path (validation,
+    positions, change events), in transactions of 1,000 rows; returns the seconds it took."""
+    started = time.perf_counter()
+    rows = [_with_isin(row, n) for n, row in enumerate(generate_book(size, as_of, seed))]
+    with transaction(sessions) as session:
+        session.add_all(Book(name=name, description="generated bench book") for name in GENERATED_BOOKS)
+    for first in range(0, len(rows), _CHUNK):
+        with transaction(sessions) as session:
+            import_instruments(session, rows[first : first + _CHUNK])
+    return time.perf_counter() - started
+
+
+def session_factory(url: str) -> SessionFactory:
+    return make_session_factory(make_engine(url, pool_size=2))
+
+
+def start_serve(database_url: str, redis_url: str, kafka_bootstrap: str, events_topic: str) -> str:
+    """The Serve app (Ray must be initialised) on a free loopback port; returns its base URL."""
+    from ray import serve
+
+    from serve_app import build_app
+
+    port = free_port()
+    serve.start(http_options={"host": "127.0.0.1", "port": port})
+    args = {
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "kafka_bootstrap": kafka_bootstrap,
+        "events_topic": events_topic,
+    }
+    serve.run(build_app(args), name="bench", route_prefix="/")
+    return f"http://127.0.0.1:{port}"
+
+
+# --- /proc ---------------------------------------------------------------------------------------------
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _parents() -> dict[int, int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+            except (OSError, IndexError):
+                continue
+    return parents
+
+
+def process_tree(roots: list[int]) -> list[int]:
+    """``roots`` and all their descendants that still run."""
+    children: dict[int, list[int]] = {}
+    for pid, parent in _parents().items():
+        children.setdefault(parent, []).append(pid)
+    seen: list[int] = []
+    todo = [pid for pid in roots if os.path.exists(f"/proc/{pid}")]
+    while todo:
+        pid = todo.pop()
+        if pid not in seen:
+            seen.append(pid)
+            todo.extend(children.get(pid, []))
+    return seen
+
+
+def _kb(path: str, field: str) -> int:
+    try:
+        with open(path) as lines:
+            for line in lines:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def memory_mb(pids: list[int]) -> dict[str, float]:
+    """Summed RSS (counts shared pages once per process: an upper bound) and PSS (shared pages split)."""
+    rss = sum(_kb(f"/proc/{pid}/status", "VmRSS:") for pid in pids)
+    pss = sum(_kb(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids)
+    return {"rss_mb": round(rss / 1024, 1), "pss_mb": round(pss / 1024, 1), "processes": len(pids)}
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds consumed so far by ``pids``."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError):
+            continue
+    return total / _TICKS
+
+
+def service_pids(settings: Settings) -> dict[str, int]:
+    """Main pids of the local PostgreSQL, Redis and Kafka (from the services manager's pid files)."""
+    from cluster.services import ServiceManager
+
+    manager = ServiceManager(settings)
+    pids = {}
+    for name in ("postgresql", "redis", "kafka"):
+        pid = manager.services[name].process.pid()
+        if pid is not None:
+            pids[name] = pid
+    return pids
