@@ -76,8 +76,12 @@ class AggregatorCore:
         pnl: dict[str, PnlExplain] = {}
         for book, sums in books.items():
             current = self.opens.get(book)
-            if current is None or current.as_of < day:
-                current = BookOpen(day, sums.pv, sums.gamma, dict(sums.kr01), dict(quotes_now))
+            # the open is the first tick of the day at which every position of the book has a value
+            # (right after a start, positions of the market that has not ticked yet are pending)
+            if current is None or current.as_of < day or current.incomplete:
+                current = BookOpen(
+                    day, sums.pv, sums.gamma, dict(sums.kr01), dict(quotes_now), incomplete=sums.n_pending > 0
+                )
                 self.opens[book] = current
             pnl[book] = explain(sums.pv, quotes_now, current)
         self.rejected.discard(tick.market)

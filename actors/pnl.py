@@ -37,6 +37,7 @@ class BookOpen:
     gamma: float
     kr01: dict[str, float]
     quotes: dict[str, float] = field(default_factory=dict)
+    incomplete: bool = False  # some positions had no value yet: the open is taken again next tick
 
 
 @dataclass(frozen=True)

@@ -264,6 +264,8 @@ def bench_size(size: int, rate: float, seconds: float, burst: int, naive_subset:
             result["max"] = _phase(
                 "max", flood, None, producer, topics.curves, client, announcements, stack_pids
             )
+            summary = client.hgetall("risk:ALL:summary")
+            result["book_priced"] = {key: summary.get(key) for key in ("n_ok", "n_failed")}
         finally:
             announcements.stop()
             from ray import serve

@@ -22,6 +22,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cluster.ray_env import prepare_ray_environment  # noqa: E402
+
+prepare_ray_environment(None)  # before any benchmark imports Ray: loopback, token auth
+
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -46,6 +50,7 @@ def machine() -> dict[str, Any]:
         "memory_gb": round(total_kb / 1024**2, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
+        "load_average_1_5_15_min": [round(load, 1) for load in os.getloadavg()],
         "note": "shared 2-core machine (other jobs running): timings are noisy",
     }
 

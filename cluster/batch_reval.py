@@ -91,6 +91,8 @@ def _execute(
     from core.config import get_settings
     from core.errors import RiskEngineError
     from pricing import PricingError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from secmaster.db import make_engine, make_session_factory
     from secmaster.errors import NotFound
     from secmaster.repository.export import load_book
@@ -103,7 +105,17 @@ def _execute(
             raise typer.Exit(2) from None
     engine = make_engine(database_url or get_settings().database_url, pool_size=1)
     sessions = make_session_factory(engine)
-    run_id = start_run(sessions, kind, {**params, "book": book})
+    try:
+        run_id = start_run(sessions, kind, {**params, "book": book})
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        typer.echo(
+            f"error: cannot record the batch run in {engine.url.render_as_string(hide_password=True)}: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0]}\n(is PostgreSQL up, and the schema at the "
+            "latest revision? `riskctl db upgrade`)",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     try:
         days = plan()
         with sessions() as session:

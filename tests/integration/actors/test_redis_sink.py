@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 
 import pytest
-import redis
 
 from actors.partials import BookSums, InstrumentRisk
 from actors.pnl import PnlExplain
