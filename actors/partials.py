@@ -34,6 +34,7 @@ class InstrumentRisk:
     seq: int
     market_time: str
     dv01_usd: float
+    cashflows: tuple[Mapping[str, float | str], ...] | None = None  # sent when new or rebuilt
 
 
 @dataclass

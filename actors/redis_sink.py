@@ -158,6 +158,8 @@ class RedisRiskWriter:
             )
         pipe.sadd(BOOKS_SET, *u.books)
         for risk in u.changed:
+            if risk.cashflows is not None:
+                pipe.hset(instrument_risk_key(risk.id), "cashflows", json.dumps(list(risk.cashflows)))
             pipe.hset(
                 instrument_risk_key(risk.id),
                 mapping={

@@ -155,8 +155,9 @@ class ShardBook:
             if state.engine is None:
                 specs = [s for s in self.specs.values() if s.currency == tick.market]
                 state.engine = PortfolioEngine(specs, snapshot, engine=self.engine_kind)
-            else:
-                state.engine.update_market(snapshot)
+            elif state.engine.update_market(snapshot):
+                # rebuilt for a new day: cashflows moved on, publish every position afresh
+                self._published_ids -= set(state.engine.specs)
         except PricingError as exc:
             raise TickRejected(f"{tick.market} tick seq {tick.seq}: {exc}") from exc
         state.tick = tick
@@ -208,6 +209,7 @@ class ShardBook:
         seq, when = tick.seq, tick.market_time.isoformat()
         fx = self._fx_to_usd(market)
         arrays = state.arrays
+        assert state.engine is not None
         for row, ident in enumerate(state.ids):
             if not due and ident in self._published_ids:
                 continue
@@ -215,9 +217,10 @@ class ShardBook:
             spec = self.specs[ident]
             kr01 = {p: float(v) for p, v in zip(arrays.pillars, arrays.kr01[row], strict=True) if v != 0.0}
             dv01 = float(arrays.dv01[row])
+            flows = None if ident in self._published_ids else tuple(state.engine.projected_cashflows(ident))
             self._pending_changes[ident] = InstrumentRisk(
                 ident, spec.book or UNBOOKED, _type_of(spec), spec.currency, True, "", float(arrays.pv[row]),
-                dv01, float(arrays.gamma[row]), kr01, seq, when, dv01 * fx,
+                dv01, float(arrays.gamma[row]), kr01, seq, when, dv01 * fx, flows,
             )  # fmt: skip
             self._published_ids.add(ident)
         for ident, reason in state.failures.items():

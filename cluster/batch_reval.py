@@ -85,14 +85,14 @@ def _execute(
     database_url: str | None,
     address: str | None,
 ) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from cluster.batch.errors import BatchError, EmptyBook
     from cluster.batch.export import check_export_path, export_rows
     from cluster.batch.store import fail_run, finish_run, start_run
     from core.config import get_settings
     from core.errors import RiskEngineError
     from pricing import PricingError
-    from sqlalchemy.exc import SQLAlchemyError
-
     from secmaster.db import make_engine, make_session_factory
     from secmaster.errors import NotFound
     from secmaster.repository.export import load_book

@@ -21,7 +21,7 @@ and QuantLib's fixing history of the snapshot's indices (process-wide QuantLib s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -252,6 +252,37 @@ class PortfolioEngine:
                 curve = self.curves.curves[spec.discount_curve]
                 result[ident] = analytics_on_curve(self._instruments[ident], spec, curve)
         return result
+
+    def projected_cashflows(self, ident: str) -> list[dict[str, float | str]]:
+        """A priced position's future cashflows on the base curves: pay date, leg (``fixed`` amounts and
+        fixed floating coupons, ``floating`` projected ones), amount, discount factor and PV; the PVs sum
+        to the position's PV."""
+        self._activate()
+        if ident not in self._specs or ident in self.failures:
+            raise EngineError(f"position {ident!r} is not priced by this engine")
+        rows = self._rows.get(ident) or extract_rows(
+            self._specs[ident], self._instruments[ident], self.snapshot.as_of, self.snapshot.fixings
+        )
+        discount = self.curves.curves[rows.discount_curve]
+        forecast = self.curves.curves[rows.forecast_curve] if rows.forecast_curve else None
+        flows: list[dict[str, float | str]] = []
+        for pay, fixed, floating, start, end in zip(
+            rows.pay_days, rows.fixed, rows.floating, rows.start_days, rows.end_days, strict=True
+        ):
+            amount = fixed
+            if floating and forecast is not None:  # curve time is days / 365 (ACT/365F), as in the tables
+                amount += floating * forecast.discount(start / 365.0) / forecast.discount(end / 365.0)
+            factor = discount.discount(pay / 365.0)
+            flows.append(
+                {
+                    "pay_date": (self.snapshot.as_of + timedelta(days=pay)).isoformat(),
+                    "leg": "floating" if floating else "fixed",
+                    "amount": amount,
+                    "df": factor,
+                    "pv": amount * factor,
+                }
+            )
+        return flows
 
     def cashflow_counts(self) -> dict[str, int]:
         """Rows per priced position in the fast engine's tables (a load-balancing weight)."""

@@ -1,13 +1,15 @@
 """Fixtures shared by the integration tests of the security master and the real-time engine.
 
-The schema is built by the Alembic migrations in a dedicated database (``risk_test_secmaster``,
-recreated per session) so that tests never touch the demo's data; change events go to a topic of
-their own. The Serve app starts once per session (Ray on 2 CPUs, no dashboard) on a free port.
+The schema is built by the Alembic migrations in a dedicated database (``risk_test_secmaster_<pid>``,
+one per test session, so concurrent runs never drop each other's) so that tests never touch the demo's
+data; change events go to a topic of their own. The Serve app starts once per session (Ray on 2 CPUs,
+no dashboard) on a free port.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 import uuid
@@ -26,7 +28,7 @@ from secmaster import migrate
 from secmaster.db import SessionFactory, make_engine, make_session_factory
 from secmaster.outbox import ensure_topic, pending_count
 
-TEST_DATABASE = "risk_test_secmaster"
+TEST_DATABASE = f"risk_test_secmaster_{os.getpid()}"
 
 
 def _admin_execute(settings: Settings, statement: str) -> None:

@@ -125,6 +125,8 @@ class TestRealtimeEngine:
             if item["ok"]:
                 for measure in ("pv", "dv01", "gamma"):
                     _close(float(stored[measure]), item[measure], f"{item['id']} {measure}")
+                flows = json.loads(stored["cashflows"])
+                _close(sum(f["pv"] for f in flows), item["pv"], f"{item['id']} cashflow PVs")
                 stored_kr01 = json.loads(stored["kr01"])
                 assert set(stored_kr01) == {k for k, v in item["kr01"].items() if v != 0.0}
                 for key, value in stored_kr01.items():
