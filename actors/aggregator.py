@@ -26,7 +26,7 @@ WriteResult = dict[str, float | int | bool | str]
 
 
 class AggregatorCore:
-    """The aggregator's logic without Ray (tests drive it directly)."""
+    """The aggregator's logic; tests drive it directly, the engine runs it as the :data:`Aggregator` actor."""
 
     def __init__(self, settings: Settings, history_maxlen: int = 5000) -> None:
         self.writer = RedisRiskWriter(settings.redis_url, history_maxlen=history_maxlen)
@@ -138,28 +138,9 @@ class AggregatorCore:
     def status(self, counters: Mapping[str, int | float | str]) -> None:
         self.writer.write_status({**counters, **self._latency_fields(), "updated_at": round(time.time(), 3)})
 
-
-@ray.remote(max_restarts=-1, max_task_retries=-1)
-class Aggregator:
-    def __init__(self, settings: Settings) -> None:
-        self.core = AggregatorCore(settings)
-
-    def write(
-        self,
-        tick: CurveTick,
-        partials: Sequence[ShardPartial],
-        consumed_ns: int,
-        fanned_ns: int,
-        shards_ns: int,
-        counters: Mapping[str, int | float | str],
-    ) -> WriteResult:
-        return self.core.write(tick, partials, consumed_ns, fanned_ns, shards_ns, counters)
-
-    def mark_stale(self, market: str, reason: str, counters: Mapping[str, int | float | str]) -> None:
-        self.core.mark_stale(market, reason, counters)
-
-    def status(self, counters: Mapping[str, int | float | str]) -> None:
-        self.core.status(counters)
-
     def ping(self) -> bool:
         return True
+
+
+#: The Ray actor: the core itself, restarted on failure (its writes are idempotent, so calls are retried).
+Aggregator = ray.remote(max_restarts=-1, max_task_retries=-1)(AggregatorCore)

@@ -98,7 +98,7 @@ def start_engine(
     ray.get([s.ping.remote() for s in shards])
     aggregator = Aggregator.options(**_options(AGGREGATOR, detached)).remote(settings)  # type: ignore[attr-defined]
     watcher = BookWatcher.options(**_options(WATCHER, detached)).remote(settings, n_shards, True, topics)  # type: ignore[attr-defined]
-    ray.get([aggregator.ping.remote(), watcher.ping.remote()])
+    ray.get([aggregator.ping.remote(), watcher.ping.remote()])  # type: ignore[attr-defined]
     progress("starting the tick consumer")
     consumer = TickConsumer.options(**_options(CONSUMER, detached)).remote(  # type: ignore[attr-defined]
         settings, [shard_name(k) for k in range(n_shards)], AGGREGATOR, WATCHER, topics
