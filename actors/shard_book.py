@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,15 @@ import numpy as np
 from actors.partials import BookSums, InstrumentRisk, ShardPartial
 from core.messages import CurveTick
 from market_replay.fixings import market_fixing_history
-from pricing import PortfolioEngine, PricingError, cashflow_count, risk_arrays, spec_from_dict
+from pricing import (
+    MarketSnapshot,
+    PortfolioEngine,
+    PricingError,
+    cashflow_count,
+    parse_market,
+    risk_arrays,
+    spec_from_dict,
+)
 from pricing.measures import RiskArrays
 from pricing.specs import InstrumentSpec
 
@@ -44,7 +53,8 @@ class _MarketState:
     engine: PortfolioEngine | None = None
     tick: CurveTick | None = None
     fixings_day: str = ""
-    fixing_history: dict[str, dict[str, float]] = field(default_factory=dict)
+    fixings_source: Mapping[str, Mapping[date, float]] = field(default_factory=dict)
+    fixings_parsed: Mapping[str, Mapping[date, float]] | None = None
     sums: dict[str, BookSums] = field(default_factory=dict)  # in the market's currency
     ids: tuple[str, ...] = ()
     arrays: RiskArrays | None = None
@@ -140,16 +150,7 @@ class ShardBook:
 
     def _apply_market(self, tick: CurveTick) -> None:
         state = self.markets[tick.market]
-        snapshot = tick.to_market_snapshot()
-        day = tick.as_of.isoformat()
-        if state.fixings_day != day:
-            # ticks carry recent fixings only; seasoned trades need the whole history before as_of
-            state.fixing_history = market_fixing_history(tick.market, tick.as_of)  # type: ignore[arg-type]
-            state.fixings_day = day
-        merged = {index: dict(series) for index, series in state.fixing_history.items()}
-        for index, series in snapshot["fixings"].items():
-            merged.setdefault(index, {}).update(series)
-        snapshot["fixings"] = merged
+        snapshot = self._snapshot(state, tick)
         self.fx.update(tick.fx)
         try:
             if state.engine is None:
@@ -162,6 +163,20 @@ class ShardBook:
             raise TickRejected(f"{tick.market} tick seq {tick.seq}: {exc}") from exc
         state.tick = tick
         self._revalue(tick.market)
+
+    def _snapshot(self, state: _MarketState, tick: CurveTick) -> MarketSnapshot:
+        """The tick's market with the whole fixing history; ticks carry recent fixings only, and the
+        (large) history is merged and parsed once per day and fixing set, not on every tick."""
+        raw = tick.to_market_snapshot()
+        day = tick.as_of.isoformat()
+        if state.fixings_day != day or state.fixings_source != tick.fixings or state.fixings_parsed is None:
+            history = market_fixing_history(tick.market, tick.as_of)  # type: ignore[arg-type]
+            merged = {index: dict(series) for index, series in history.items()}
+            for index, series in raw["fixings"].items():
+                merged.setdefault(index, {}).update(series)
+            state.fixings_day, state.fixings_source = day, tick.fixings
+            state.fixings_parsed = parse_market({**raw, "fixings": merged}).fixings
+        return replace(parse_market({**raw, "fixings": {}}), fixings=state.fixings_parsed)
 
     def _revalue(self, market: str, force_publish: bool = False) -> None:
         """Value the market's positions in every scenario; book sums in numpy, per-instrument rows only

@@ -29,7 +29,11 @@ _OIS_TENORS = (1, 2, 3, 5, 7, 10)
 
 
 def _add_years(day: date, years: int) -> date:
-    return day.replace(year=day.year + years)
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def _bond(rng: random.Random, number: int, as_of: date) -> dict[str, Any]:

@@ -127,7 +127,9 @@ def _merge(parts: Sequence[ScenarioPnl], n_scenarios: int) -> ScenarioPnl:
         for name, value in part.base_pv.items():
             base_pv[name] = base_pv.get(name, 0.0) + value
         failures.update(part.failures)
-    return ScenarioPnl(books, base_pv, failures)
+    build = max((part.build_seconds for part in parts), default=0.0)
+    valuation = max((part.scenario_seconds for part in parts), default=0.0)
+    return ScenarioPnl(books, base_pv, failures, build, valuation)
 
 
 def run_var(
@@ -172,6 +174,7 @@ def run_var(
         "es": {f"{c:g}": tail_risk(whole, c).es for c in confidences},
         "worst": [{"scenario": lab, "pnl": value} for lab, value in worst_scenarios(whole, labels, worst)],
         "skipped_quote_moves": sum(move.skipped for move in moves),
+        "slowest_task_seconds": {"engine_build": merged.build_seconds, "scenarios": merged.scenario_seconds},
         **_failures(merged.failures),
     }
     return JobOutput(tuple(rows), summary)

@@ -78,3 +78,15 @@ def test_works_in_a_fresh_process(sample_book: dict[str, Any], sample_market_dat
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         there = pool.submit(_price_in_child, specs, sample_market_data).result(timeout=120)
     np.testing.assert_allclose(there, here, rtol=0, atol=1e-7)
+
+
+def test_generated_books_on_every_day_of_a_leap_year() -> None:
+    from datetime import date, timedelta
+
+    from pricing.book_generator import generate_book
+
+    start = date(2024, 1, 1)
+    for offset in range(0, 366, 7):  # includes 29 Feb 2024 and days whose tenors cross it
+        book = generate_book(40, start + timedelta(days=offset), seed=offset)
+        assert len(book) == 40
+    assert len(generate_book(200, date(2024, 2, 29), seed=3)) == 200
