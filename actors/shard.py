@@ -3,16 +3,23 @@
 On (re)start it rebuilds its shard from durable sources: the assignment in Redis (``engine:shards``) and
 the positions' terms in PostgreSQL. Its curves come from the ticks: the consumer sends, with every
 tick, the latest good tick of every market, so a restarted shard catches up before computing.
+
+When the cluster has more cores than shards, each shard owns ``scenario_workers`` replicas
+(:class:`ScenarioWorker`) holding the same positions: on a tick every replica values a contiguous share
+of the scenarios while the shard values the first share, so every core works on the tick.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
+import numpy as np
 import ray
 import redis
+from ray.exceptions import RayError
 
 from actors.book_source import assigned_ids, load_positions
 from actors.partials import ShardPartial
@@ -20,8 +27,9 @@ from actors.shard_book import ShardBook, TickRejected
 from core.config import Settings
 from core.logging import get_logger
 from core.messages import CurveTick
+from pricing import PortfolioEngine
 
-__all__ = ["ShardActor", "shard_name"]
+__all__ = ["ScenarioWorker", "ShardActor", "shard_name"]
 
 _log = get_logger(__name__)
 
@@ -30,17 +38,52 @@ def shard_name(index: int) -> str:
     return f"risk-shard-{index}"
 
 
+def _shard_entries(settings: Settings, index: int) -> list[dict[str, Any]]:
+    """The shard's positions: its ids from the assignment in Redis, their terms from PostgreSQL."""
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    mine = assigned_ids(client, index)
+    return [e for e in load_positions(settings) if str(e["id"]) in mine] if mine else []
+
+
+@ray.remote(max_restarts=-1, max_task_retries=-1)
+class ScenarioWorker:
+    """A replica of one shard that values a share of each tick's scenarios (when cores outnumber shards)."""
+
+    def __init__(self, index: int, settings: Settings, engine: str) -> None:
+        self.book = ShardBook(index, _shard_entries(settings, index), engine=engine, valuing=False)
+
+    def scenario_pvs(
+        self, tick: CurveTick, context: Mapping[str, CurveTick], part: int, parts: int
+    ) -> tuple[tuple[str, ...], list[int], np.ndarray]:
+        return self.book.scenario_pvs(tick, context, part, parts)
+
+    def add(self, entries: list[dict[str, Any]]) -> None:
+        self.book.add(entries)
+
+    def remove(self, ids: list[str]) -> None:
+        self.book.remove(ids)
+
+
 @ray.remote(max_restarts=-1, max_task_retries=0)
 class ShardActor:
     def __init__(
-        self, index: int, settings: Settings, engine: str = "fast", publish_every_s: float = 1.0
+        self,
+        index: int,
+        settings: Settings,
+        engine: str = "fast",
+        publish_every_s: float = 1.0,
+        scenario_workers: int = 0,
     ) -> None:
         self.index = index
         self.settings = settings
-        client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
-        mine = assigned_ids(client, index)
-        entries = [e for e in load_positions(settings) if str(e["id"]) in mine] if mine else []
+        entries = _shard_entries(settings, index)
         self.book = ShardBook(index, entries, engine=engine, publish_every_s=publish_every_s)
+        self._own_pvs = self.book.pv_source
+        # replicas owned by this actor: they die with it and are made anew when Ray restarts it
+        self.workers = [
+            ScenarioWorker.options(num_cpus=0).remote(index, settings, engine)  # type: ignore[attr-defined]
+            for _ in range(scenario_workers)
+        ]
         self.restarts = int(ray.get_runtime_context().was_current_actor_reconstructed)
         _log.info(
             "shard ready", shard=index, positions=len(entries), pid=os.getpid(), restarted=self.restarts
@@ -48,17 +91,47 @@ class ShardActor:
 
     def apply(self, tick: CurveTick, context: Mapping[str, CurveTick]) -> ShardPartial | str:
         """The shard's partial for ``tick``; a string (the reason) when the tick's curves are rejected."""
+        if self.workers:
+            parts = len(self.workers) + 1
+            shares = [w.scenario_pvs.remote(tick, context, k + 1, parts) for k, w in enumerate(self.workers)]
+            self.book.pv_source = partial(self._assembled_pvs, tick.market, shares, parts)
         try:
             return self.book.apply(tick, context)
         except TickRejected as exc:
             return str(exc)
+        finally:
+            self.book.pv_source = self._own_pvs
+
+    def _assembled_pvs(
+        self, tick_market: str, shares: list[Any], parts: int, market: str, engine: PortfolioEngine
+    ) -> np.ndarray:
+        """The tick market's PV matrix: the first share here, the others from the replicas, in parallel."""
+        if market != tick_market:
+            return engine.pv_matrix()
+        chunks = engine.scenarios.chunks(parts)
+        matrix = np.empty((len(engine.ids), len(engine.scenarios)))
+        matrix[:, chunks[0]] = engine.pv_matrix(chunks[0])
+        try:
+            for ids, indices, values in ray.get(shares):
+                if ids != engine.ids:
+                    raise ValueError("a replica holds other positions")
+                matrix[:, indices] = values
+        except (RayError, ValueError) as exc:
+            # a replica died or diverged (a book change in flight): value everything here, correctly
+            _log.warning(
+                "scenario replica unusable; valuing all scenarios locally", shard=self.index, error=str(exc)
+            )
+            return engine.pv_matrix()
+        return matrix
 
     def add(self, entries: list[dict[str, Any]]) -> int:
         self.book.add(entries)
+        ray.get([w.add.remote(entries) for w in self.workers])
         return len(self.book.ids)
 
     def remove(self, ids: list[str]) -> int:
         self.book.remove(ids)
+        ray.get([w.remove.remote(ids) for w in self.workers])
         return len(self.book.ids)
 
     def info(self) -> dict[str, Any]:
@@ -69,6 +142,7 @@ class ShardActor:
             "pid": os.getpid(),
             "node": ray.get_runtime_context().get_node_id(),
             "reconstructed": self.restarts,
+            "scenario_workers": len(self.workers),
         }
 
     def ping(self) -> bool:

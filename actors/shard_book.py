@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -72,11 +72,17 @@ class ShardBook:
         entries: Iterable[Mapping[str, Any]],
         engine: str = "fast",
         publish_every_s: float = 1.0,
+        valuing: bool = True,
     ) -> None:
         self.shard = shard
+        self.valuing = valuing  # False for a replica that only computes shares of the scenarios
         self.engine_kind = engine
         self.publish_every_s = publish_every_s
         self._published_at: dict[str, float] = {}
+        #: PV matrix of a market's engine, all scenarios; a shard with scenario workers assembles it
+        self.pv_source: Callable[[str, PortfolioEngine], np.ndarray] = lambda _market, engine: (
+            engine.pv_matrix()
+        )
         self.specs: dict[str, InstrumentSpec] = {}
         self.invalid: dict[str, tuple[str, str]] = {}  # id -> (book, reason): never priceable
         self.markets: dict[str, _MarketState] = {m: _MarketState() for m in MARKETS}
@@ -148,6 +154,22 @@ class ShardBook:
         self._apply_market(tick)
         return self._partial(tick.seq, (time.perf_counter() - started) * 1000.0)
 
+    def scenario_pvs(
+        self, tick: CurveTick, context: Mapping[str, CurveTick], part: int, parts: int
+    ) -> tuple[tuple[str, ...], list[int], np.ndarray]:
+        """For a replica of this shard: apply the tick without valuing, then the PVs of one contiguous
+        share of the tick market's scenarios: (position ids, scenario indices, PV matrix)."""
+        for other in [*(t for t in context.values() if t.market != tick.market), tick]:
+            current = self.markets[other.market].tick
+            if current is None or current.seq != other.seq:
+                self._apply_market(other)
+        engine = self.markets[tick.market].engine
+        assert engine is not None
+        chunks = engine.scenarios.chunks(parts)
+        indices = chunks[part] if part < len(chunks) else []
+        matrix = engine.pv_matrix(indices) if indices and engine.ids else np.empty((len(engine.ids), 0))
+        return engine.ids, indices, matrix
+
     def _apply_market(self, tick: CurveTick) -> None:
         state = self.markets[tick.market]
         snapshot = self._snapshot(state, tick)
@@ -183,10 +205,10 @@ class ShardBook:
         when they are due for publication (every ``publish_every_s``, and at once when new)."""
         state = self.markets[market]
         engine, tick = state.engine, state.tick
-        if engine is None or tick is None:
+        if engine is None or tick is None or not self.valuing:
             return
         ids = engine.ids
-        arrays = risk_arrays(engine.pv_matrix(), engine.scenarios) if ids else None
+        arrays = risk_arrays(self.pv_source(market, engine), engine.scenarios) if ids else None
         sums: dict[str, BookSums] = defaultdict(BookSums)
         if arrays is not None:
             books = np.asarray([self.specs[i].book or UNBOOKED for i in ids])

@@ -6,7 +6,9 @@ is asyncio + httpx in this process: ``--clients`` tasks, each sending its next r
 previous one answered, for ``--seconds``. Same run, as baselines:
 - the same GET from a single client (no queueing: the service time of one request);
 - the same GET with the same 50 clients against the same FastAPI app served by a plain uvicorn process
-  (``create_app`` without Ray: what Serve's proxy and replica hop cost).
+  (``create_app`` without Ray: what Serve's proxy and replica hop cost);
+- diagnosis: the same GET on the Serve app redeployed with ``max_ongoing_requests=100`` (Ray's default of 5
+  per replica makes 45 of 50 clients queue in Serve's router).
 Writes ``bench/results/api_load.json``. Run: ``python bench/api_load_bench.py``.
 """
 
@@ -35,6 +37,7 @@ from secmaster.identifiers import cusip_check_digit, isin_from_cusip
 from secmaster.seed import seed
 
 BUDGET_MS = {"p50": 10.0, "p99": 50.0}
+MAX_ONGOING = 100  # the diagnostic run's max_ongoing_requests (the app's deployment keeps Ray's default, 5)
 Request = Callable[[httpx.AsyncClient], Any]
 
 
@@ -152,6 +155,13 @@ def main() -> None:
             )
             results["serve_get_single_client"] = asyncio.run(_drive(base, 1, 5.0, _get_by_id(ids), token))
             results["serve_create"] = asyncio.run(_drive(base, args.clients, 10.0, _create(), token))
+            # diagnosis in the same run: the same app with Serve's per-replica concurrency limit raised
+            serve.delete("bench")
+            base = start_serve(url, settings.redis_url, settings.kafka_bootstrap, events, MAX_ONGOING)
+            asyncio.run(_drive(base, args.clients, 3.0, _get_by_id(ids), token))  # warm-up
+            results[f"serve_get_max_ongoing_requests_{MAX_ONGOING}"] = asyncio.run(
+                _drive(base, args.clients, args.seconds, _get_by_id(ids), token)
+            )
             serve.shutdown()
             ray.shutdown()
             plain, plain_url = _plain_uvicorn(url)

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from pricing import BondSpec, PortfolioEngine, measures_from_pv_matrix, spec_from_dict  # noqa: E402
 from pricing.book_generator import generate_book  # noqa: E402
 from pricing.curves import CurveSet  # noqa: E402
+from pricing.indices import load_fixings  # noqa: E402
 from pricing.instruments import build_instrument  # noqa: E402
 from pricing.market import parse_market  # noqa: E402
 
@@ -44,7 +45,9 @@ def _timed(action: Any) -> tuple[Any, float]:
 
 def naive_loop(specs: list[Any], market: dict[str, Any]) -> tuple[np.ndarray, float]:
     """Every instrument observes the curves; per scenario: bump quotes, NPV() every instrument, reset."""
-    curves = CurveSet(parse_market(market))
+    snapshot = parse_market(market)
+    load_fixings(snapshot.fixings)  # QuantLib's process-wide fixing history, as the engines load it
+    curves = CurveSet(snapshot)
     from pricing.scenarios import build_scenarios
 
     scenarios = build_scenarios(curves.pillars)

@@ -57,6 +57,7 @@ from market_replay.fixings import market_fixing_history
 from pricing import spec_from_dict
 from pricing.book_generator import generate_book
 from pricing.curves import CurveSet
+from pricing.indices import load_fixings
 from pricing.instruments import build_instrument
 from pricing.market import parse_market
 from secmaster.outbox import pending_count
@@ -114,7 +115,9 @@ def _snapshot() -> dict[str, Any]:
 
 def _priceable(specs: list[Any], market: dict[str, Any]) -> list[Any]:
     """The specs QuantLib can price on ``market`` (the engine reports the others as failed, so does this)."""
-    curves = CurveSet(parse_market(market))
+    snapshot = parse_market(market)
+    load_fixings(snapshot.fixings)
+    curves = CurveSet(snapshot)
     priceable = []
     for spec in specs:
         try:

@@ -1,8 +1,8 @@
 """``make bench``: run every benchmark of ``bench/`` (one process each), then write
 ``bench/results/summary.json``: one entry per budget row of DESIGN.md section 8,
-``{"name", "value", "unit", "budget", "baseline", "machine", "within_budget", "note"}`` where ``baseline`` is
-the comparison measured in the same run. A row whose benchmark did not run (or failed) says so in
-``note`` with ``value`` null; nothing is carried over silently from an older run of another benchmark.
+``{"name", "value", "unit", "budget", "baseline", "machine", "within_budget", "note", "measured_at"}``
+where ``baseline`` is the comparison measured in the same run as ``value``. A row whose benchmark did not
+run says so in ``note`` with ``value`` null; ``measured_at`` tells when each row's benchmark last ran.
 
 Run: ``python bench/run_all.py`` (all), ``--only realtime,api_load``, or ``--summary-only`` to rebuild
 the summary from the JSON files already in ``bench/results/``.
@@ -150,6 +150,11 @@ def summary_rows() -> list[dict[str, Any]]:
                 "plain_uvicorn_50_clients_p50_p99_ms": [
                     results["plain_uvicorn_get"]["latency_ms"][q] for q in ("p50", "p99")
                 ],
+            }
+            | {
+                f"{key.removeprefix('serve_get_')}_p50_p99_ms": [row["latency_ms"][q] for q in ("p50", "p99")]
+                for key, row in results.items()
+                if key.startswith("serve_get_max_ongoing")
             },
             machine=api["machine"],
             within_budget=api["within_budget"],
@@ -192,6 +197,12 @@ def summary_rows() -> list[dict[str, Any]]:
     else:
         memory["note"] = "not measured: realtime bench did not run"
     rows.append(memory)
+    sources = [realtime, realtime, realtime, var, api, replay, realtime]
+    for row, source in zip(rows, sources, strict=True):  # when each row's benchmark ran (--only reuses files)
+        stamps = [source.get(k) for k in ("when", "measured_at", "run_at")] if source else []
+        row["measured_at"] = (
+            next((stamp for stamp in stamps if stamp), None) if row["value"] is not None else None
+        )
     return rows
 
 

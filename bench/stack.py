@@ -105,22 +105,36 @@ def session_factory(url: str) -> SessionFactory:
     return make_session_factory(make_engine(url, pool_size=2))
 
 
-def start_serve(database_url: str, redis_url: str, kafka_bootstrap: str, events_topic: str) -> str:
-    """The Serve app (Ray must be initialised) on a free loopback port; returns its base URL."""
+def start_serve(
+    database_url: str,
+    redis_url: str,
+    kafka_bootstrap: str,
+    events_topic: str,
+    max_ongoing_requests: int | None = None,
+) -> str:
+    """The Serve app (Ray must be initialised) on a free loopback port, or on the proxy already running;
+    returns its base URL. ``max_ongoing_requests`` overrides the deployment's (Ray's default is 5)."""
+    from typing import cast
+
     from ray import serve
+    from ray.serve.context import _get_global_client
 
-    from serve_app import build_app
+    from serve_app import AppArgs, RiskDeployment, build_app
 
-    port = free_port()
-    serve.start(http_options={"host": "127.0.0.1", "port": port})
+    serve.start(http_options={"host": "127.0.0.1", "port": free_port()})
     args = {
         "database_url": database_url,
         "redis_url": redis_url,
         "kafka_bootstrap": kafka_bootstrap,
         "events_topic": events_topic,
     }
-    serve.run(build_app(args), name="bench", route_prefix="/")
-    return f"http://127.0.0.1:{port}"
+    if max_ongoing_requests is None:
+        application = build_app(args)
+    else:
+        deployment: Any = cast(Any, RiskDeployment).options(max_ongoing_requests=max_ongoing_requests)
+        application = deployment.bind(AppArgs.model_validate(args).model_dump())
+    serve.run(application, name="bench", route_prefix="/")
+    return f"http://127.0.0.1:{_get_global_client().http_config.port}"
 
 
 # --- /proc ---------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from pricing.errors import PricingError  # noqa: E402
 from pricing.indices import load_fixings  # noqa: E402
 from pricing.instruments import build_instrument  # noqa: E402
 
-AS_OF = date(2026, 7, 30)  # generate_book(10000, 2026-07-31) hits a Feb-29 bug in pricing.book_generator
+AS_OF = date(2026, 7, 30)
 BUDGET_S = 10.0
 
 

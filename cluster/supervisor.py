@@ -76,6 +76,7 @@ def start_engine(
     progress: Callable[[str], None] = lambda _: None,
     topics: EngineTopics = EngineTopics(),
     publish_every_s: float = 1.0,
+    scenario_workers: int | None = None,
 ) -> EngineHandles:
     """Create the actors; returns once every actor answers and the consumer is running."""
     if n_shards < 1:
@@ -88,10 +89,16 @@ def start_engine(
     assignment = {key: k for k, group in enumerate(groups) for key in group}
     save_assignment(client, assignment, replace=True)
     client.hset(ENGINE_STATUS, mapping={"state": "starting", "shards": n_shards, "instruments": len(entries)})
-    progress(f"starting {n_shards} shard actor(s) for {len(entries)} positions")
+    if scenario_workers is None:  # more cores than shards: split each tick's scenarios so every core works
+        cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
+        scenario_workers = max(0, cpus // n_shards - 1)
+    progress(
+        f"starting {n_shards} shard actor(s) for {len(entries)} positions"
+        + (f", {scenario_workers} scenario worker(s) each" if scenario_workers else "")
+    )
     shards = [
         ShardActor.options(**_options(shard_name(k), detached), scheduling_strategy="SPREAD").remote(  # type: ignore[attr-defined]
-            k, settings, engine, publish_every_s
+            k, settings, engine, publish_every_s, scenario_workers
         )
         for k in range(n_shards)
     ]

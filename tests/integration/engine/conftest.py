@@ -19,7 +19,15 @@ from core.config import Settings
 
 
 @pytest.fixture(scope="module")
-def engine(settings: Settings, database_url: str, events_topic: str, serve_url: str) -> Iterator[Engine]:
+def engine_shape() -> tuple[int, int]:
+    """(shard actors, scenario workers per shard) of the module's engine; a module may override it."""
+    return 2, 0
+
+
+@pytest.fixture(scope="module")
+def engine(
+    settings: Settings, database_url: str, events_topic: str, serve_url: str, engine_shape: tuple[int, int]
+) -> Iterator[Engine]:
     run = uuid.uuid4().hex[:8]
     topics = EngineTopics(
         curves=f"market.curves.test-{run}",
@@ -32,7 +40,8 @@ def engine(settings: Settings, database_url: str, events_topic: str, serve_url: 
     client = redis.Redis.from_url(engine_settings.redis_url, decode_responses=True)
     client.flushdb()
     connect_ray(engine_settings)
-    start_engine(engine_settings, n_shards=2, topics=topics, publish_every_s=0.0)
+    shards, workers = engine_shape
+    start_engine(engine_settings, shards, topics=topics, publish_every_s=0.0, scenario_workers=workers)
     producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True})
     yield Engine(engine_settings, topics, client, producer)
     stop_engine(engine_settings)

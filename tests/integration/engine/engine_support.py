@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import httpx
 import redis
 from confluent_kafka import Producer
 
@@ -17,6 +18,8 @@ from core.keys import ALL_BOOKS, ENGINE_STATUS, book_summary_key
 from core.messages import CurveTick
 from market_replay import generate_ticks
 from market_replay.fixings import market_fixing_history
+from secmaster.db import SessionFactory
+from secmaster.outbox import pending_count
 
 ENGINE_REDIS_DB = 7
 AS_OF = date(2026, 2, 26)
@@ -92,3 +95,52 @@ def unique_isin() -> str:
 
     body = "E" + uuid.uuid4().hex[:7].upper()
     return isin_from_cusip(body + cusip_check_digit(body))
+
+
+def wait_relayed(sessions: SessionFactory, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while pending_count(sessions) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert pending_count(sessions) == 0, "the outbox relay did not publish the change events"
+
+
+def create_book(client: httpx.Client, name: str) -> None:
+    response = client.post("/api/v1/books", json={"name": name, "description": "engine test"})
+    assert response.status_code in (201, 409), response.text
+
+
+def seed_engine_book(client: httpx.Client, sessions: SessionFactory) -> None:
+    """A small mixed book through the HTTP API (bonds, EUR IRS, SOFR and ESTR OIS)."""
+    create_book(client, "ENG-GOVT")
+    create_book(client, "ENG-SWAPS")
+    run = uuid.uuid4().hex[:6]
+    bodies = [
+        ("bonds", {"id": f"ENG-UST10-{run}", "type": "bond", "isin": unique_isin(), "currency": "USD",
+                   "face": 1_000_000, "coupon_pct": 4.0, "frequency": "semiannual",
+                   "day_count": "ACT/ACT-ICMA",
+                   "issue_date": "2024-02-15", "maturity_date": "2034-02-15", "discount_curve": "USD-UST",
+                   "book": "ENG-GOVT", "quantity": 3}),
+        ("bonds", {"id": f"ENG-UST30-{run}", "type": "bond", "isin": unique_isin(), "currency": "USD",
+                   "face": 2_000_000, "coupon_pct": 4.75, "frequency": "semiannual",
+                   "day_count": "ACT/ACT-ICMA",
+                   "issue_date": "2023-11-15", "maturity_date": "2053-11-15", "discount_curve": "USD-UST",
+                   "book": "ENG-GOVT", "quantity": 1}),
+        ("swaps", {"id": f"ENG-IRS-{run}", "type": "swap", "currency": "EUR", "notional": 10_000_000,
+                   "side": "pay_fixed", "fixed_rate_pct": 3.1, "start_date": "2023-06-20",
+                   "maturity_date": "2033-06-20", "fixed_frequency": "annual", "fixed_day_count": "30/360",
+                   "float_index": "EURIBOR6M", "float_spread_bp": 0, "discount_curve": "EUR-ESTR",
+                   "forecast_curve": "EUR-EURIBOR-6M", "book": "ENG-SWAPS", "quantity": 1}),
+        ("swaps", {"id": f"ENG-SOFR-{run}", "type": "ois", "currency": "USD", "notional": 50_000_000,
+                   "side": "receive_fixed", "fixed_rate_pct": 4.8, "start_date": "2025-09-15",
+                   "maturity_date": "2028-09-15", "fixed_frequency": "annual", "fixed_day_count": "ACT/360",
+                   "float_index": "SOFR", "discount_curve": "USD-SOFR", "book": "ENG-SWAPS", "quantity": 1}),
+        ("swaps", {"id": f"ENG-ESTR-{run}", "type": "ois", "currency": "EUR", "notional": 20_000_000,
+                   "side": "pay_fixed", "fixed_rate_pct": 2.0, "start_date": "2025-12-19",
+                   "maturity_date": "2027-12-19", "fixed_frequency": "annual",
+                   "fixed_day_count": "ACT/360", "float_index": "ESTR", "discount_curve": "EUR-ESTR",
+                   "book": "ENG-SWAPS", "quantity": 1}),
+    ]  # fmt: skip
+    for kind, body in bodies:
+        response = client.post(f"/api/v1/instruments/{kind}", json=body)
+        assert response.status_code == 201, response.text
+    wait_relayed(sessions)

@@ -14,13 +14,20 @@ import httpx
 import pytest
 import ray
 from confluent_kafka import Consumer, TopicPartition
-from engine_support import Engine, combined_snapshot, day_ticks, retick, unique_isin
+from engine_support import (
+    Engine,
+    combined_snapshot,
+    day_ticks,
+    retick,
+    seed_engine_book,
+    unique_isin,
+    wait_relayed,
+)
 
 from actors.shard import shard_name
 from core.messages import CurveTick
 from pricing import price_portfolio
 from secmaster.db import SessionFactory
-from secmaster.outbox import pending_count
 from secmaster.repository.export import load_book
 
 pytestmark = [
@@ -43,55 +50,6 @@ def _book(sessions: SessionFactory) -> dict[str, Any]:
         return {"instruments": load_book(session, None)}
 
 
-def _wait_relayed(sessions: SessionFactory, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while pending_count(sessions) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert pending_count(sessions) == 0, "the outbox relay did not publish the change events"
-
-
-def _create_position_book(client: httpx.Client, name: str) -> None:
-    response = client.post("/api/v1/books", json={"name": name, "description": "engine test"})
-    assert response.status_code in (201, 409), response.text
-
-
-def _seed(client: httpx.Client, sessions: SessionFactory) -> None:
-    """A small mixed book through the HTTP API (bonds, EUR IRS, SOFR and ESTR OIS)."""
-    _create_position_book(client, "ENG-GOVT")
-    _create_position_book(client, "ENG-SWAPS")
-    run = uuid.uuid4().hex[:6]
-    bodies = [
-        ("bonds", {"id": f"ENG-UST10-{run}", "type": "bond", "isin": unique_isin(), "currency": "USD",
-                   "face": 1_000_000, "coupon_pct": 4.0, "frequency": "semiannual",
-                   "day_count": "ACT/ACT-ICMA",
-                   "issue_date": "2024-02-15", "maturity_date": "2034-02-15", "discount_curve": "USD-UST",
-                   "book": "ENG-GOVT", "quantity": 3}),
-        ("bonds", {"id": f"ENG-UST30-{run}", "type": "bond", "isin": unique_isin(), "currency": "USD",
-                   "face": 2_000_000, "coupon_pct": 4.75, "frequency": "semiannual",
-                   "day_count": "ACT/ACT-ICMA",
-                   "issue_date": "2023-11-15", "maturity_date": "2053-11-15", "discount_curve": "USD-UST",
-                   "book": "ENG-GOVT", "quantity": 1}),
-        ("swaps", {"id": f"ENG-IRS-{run}", "type": "swap", "currency": "EUR", "notional": 10_000_000,
-                   "side": "pay_fixed", "fixed_rate_pct": 3.1, "start_date": "2023-06-20",
-                   "maturity_date": "2033-06-20", "fixed_frequency": "annual", "fixed_day_count": "30/360",
-                   "float_index": "EURIBOR6M", "float_spread_bp": 0, "discount_curve": "EUR-ESTR",
-                   "forecast_curve": "EUR-EURIBOR-6M", "book": "ENG-SWAPS", "quantity": 1}),
-        ("swaps", {"id": f"ENG-SOFR-{run}", "type": "ois", "currency": "USD", "notional": 50_000_000,
-                   "side": "receive_fixed", "fixed_rate_pct": 4.8, "start_date": "2025-09-15",
-                   "maturity_date": "2028-09-15", "fixed_frequency": "annual", "fixed_day_count": "ACT/360",
-                   "float_index": "SOFR", "discount_curve": "USD-SOFR", "book": "ENG-SWAPS", "quantity": 1}),
-        ("swaps", {"id": f"ENG-ESTR-{run}", "type": "ois", "currency": "EUR", "notional": 20_000_000,
-                   "side": "pay_fixed", "fixed_rate_pct": 2.0, "start_date": "2025-12-19",
-                   "maturity_date": "2027-12-19", "fixed_frequency": "annual",
-                   "fixed_day_count": "ACT/360", "float_index": "ESTR", "discount_curve": "EUR-ESTR",
-                   "book": "ENG-SWAPS", "quantity": 1}),
-    ]  # fmt: skip
-    for kind, body in bodies:
-        response = client.post(f"/api/v1/instruments/{kind}", json=body)
-        assert response.status_code == 201, response.text
-    _wait_relayed(sessions)
-
-
 class TestRealtimeEngine:
     seq = 10_000
 
@@ -103,7 +61,7 @@ class TestRealtimeEngine:
     def test_tick_results_equal_riskctl_price(
         self, engine: Engine, client: httpx.Client, sessions: SessionFactory
     ) -> None:
-        _seed(client, sessions)
+        seed_engine_book(client, sessions)
         usd, eur = day_ticks(self.next_seq(), ticks_per_day=1)
         engine.send(usd)
         engine.send(eur)
@@ -146,7 +104,7 @@ class TestRealtimeEngine:
                 "maturity_date": "2032-05-15", "discount_curve": "USD-UST", "book": "ENG-GOVT",
                 "quantity": 1}  # fmt: skip
         assert client.post("/api/v1/instruments/bonds", json=body).status_code == 201
-        _wait_relayed(sessions)
+        wait_relayed(sessions)
         tick = retick(usd, eur.seq + 1)
         engine.send(tick)
         after = engine.wait_seq(tick.seq)
@@ -165,7 +123,7 @@ class TestRealtimeEngine:
         )
 
         assert client.delete(f"/api/v1/instruments/{trade_id}", params={"force": "true"}).status_code == 204
-        _wait_relayed(sessions)
+        wait_relayed(sessions)
         tick = retick(usd, tick.seq + 1)
         engine.send(tick)
         gone = engine.wait_seq(tick.seq)
