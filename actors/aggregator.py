@@ -25,6 +25,16 @@ __all__ = ["Aggregator", "AggregatorCore", "WriteResult"]
 WriteResult = dict[str, float | int | bool | str]
 
 
+#: A producer clock this far from ours (or no clock, 0) says nothing about latency: time from consumption.
+_CLOCK_SANITY_NS = 3_600 * 10**9
+
+
+def _produced_ns(tick: CurveTick, consumed_ns: int) -> int:
+    if 0 < tick.produced_at_ns <= consumed_ns and consumed_ns - tick.produced_at_ns < _CLOCK_SANITY_NS:
+        return tick.produced_at_ns
+    return consumed_ns
+
+
 class AggregatorCore:
     """The aggregator's logic; tests drive it directly, the engine runs it as the :data:`Aggregator` actor."""
 
@@ -83,6 +93,8 @@ class AggregatorCore:
                     day, sums.pv, sums.gamma, dict(sums.kr01), dict(quotes_now), incomplete=sums.n_pending > 0
                 )
                 self.opens[book] = current
+            else:  # a trade added or removed since the open is not market P&L
+                current.pv += sums.pv_change
             pnl[book] = explain(sums.pv, quotes_now, current)
         self.rejected.discard(tick.market)
         status: dict[str, str | int | float] = {
@@ -99,7 +111,8 @@ class AggregatorCore:
             "curves": ",".join(sorted(self.curves_now)),
             "rejected_curves": self._rejected_curves(),
         }
-        latency_ms = (time.time_ns() - tick.produced_at_ns) / 1e6
+        produced = _produced_ns(tick, consumed_ns)
+        latency_ms = (time.time_ns() - produced) / 1e6
         update = TickUpdate(
             seq=tick.seq,
             market=tick.market,
@@ -119,8 +132,8 @@ class AggregatorCore:
         written = self.writer.write(update)
         done = time.time_ns()
         if written:
-            self.latency.add(TickTimings(tick.produced_at_ns, consumed_ns, fanned_ns, shards_ns, done))
-        return {"written": written, "latency_ms": (done - tick.produced_at_ns) / 1e6, "seq": tick.seq}
+            self.latency.add(TickTimings(produced, consumed_ns, fanned_ns, shards_ns, done))
+        return {"written": written, "latency_ms": (done - produced) / 1e6, "seq": tick.seq}
 
     def mark_stale(self, market: str, reason: str, counters: Mapping[str, int | float | str]) -> None:
         """A rejected tick: keep the last good risk, flag every book stale with the reason."""

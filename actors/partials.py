@@ -47,6 +47,7 @@ class BookSums:
     n_ok: int = 0
     n_failed: int = 0
     n_pending: int = 0
+    pv_change: float = 0.0  # PV brought in (or taken out) by book changes since the last tick
     pv_by_currency: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     kr01: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     by_type: dict[str, float] = field(default_factory=lambda: defaultdict(float))
@@ -58,6 +59,7 @@ class BookSums:
         self.n_ok += other.n_ok
         self.n_failed += other.n_failed
         self.n_pending += other.n_pending
+        self.pv_change += other.pv_change
         for target, source in (
             (self.pv_by_currency, other.pv_by_currency),
             (self.kr01, other.kr01),

@@ -90,7 +90,12 @@ class ShardBook:
         self._pending_changes: dict[str, InstrumentRisk] = {}
         self._pending_removed: list[tuple[str, str]] = []
         self._published_ids: set[str] = set()
+        # positions added or replaced after start-up, not valued yet; and, per book, the USD PV that book
+        # changes brought in since the last partial (netted out of P&L since the open by the aggregator)
+        self._fresh: set[str] = set()
+        self._book_change: dict[str, float] = defaultdict(float)
         self.add(entries)
+        self._started = True
 
     # -- book changes ------------------------------------------------------------------------------------
     def add(self, entries: Iterable[Mapping[str, Any]]) -> None:
@@ -112,6 +117,8 @@ class ShardBook:
                 continue
             self.specs[ident] = spec
             by_market[spec.currency].append(spec)
+            if getattr(self, "_started", False):
+                self._fresh.add(ident)
         for market, specs in by_market.items():
             state = self.markets[market]
             if state.engine is not None:
@@ -126,6 +133,11 @@ class ShardBook:
             self._published_ids.discard(ident)
             if spec is not None:
                 state = self.markets[spec.currency]
+                if ident in self._fresh:
+                    self._fresh.discard(ident)
+                elif state.arrays is not None and ident in state.ids:
+                    last_pv = float(state.arrays.pv[state.ids.index(ident)])
+                    self._book_change[spec.book or UNBOOKED] -= last_pv * self._fx_to_usd(spec.currency)
                 if state.engine is not None:
                     state.engine.remove_instruments([ident])
                     touched.add(spec.currency)
@@ -233,6 +245,12 @@ class ShardBook:
                     target.by_type[f"{kind}:gamma"] = float(arrays.gamma[both].sum())
         for ident in engine.failures:
             sums[self.specs[ident].book or UNBOOKED].n_failed += 1
+        if arrays is not None and self._fresh:
+            fx = self._fx_to_usd(market)
+            for row, ident in enumerate(ids):
+                if ident in self._fresh:
+                    self._book_change[self.specs[ident].book or UNBOOKED] += float(arrays.pv[row]) * fx
+                    self._fresh.discard(ident)
         state.ids, state.arrays, state.failures, state.sums = ids, arrays, dict(engine.failures), dict(sums)
         self._queue_publication(market, force_publish)
 
@@ -307,6 +325,9 @@ class ShardBook:
                     target.by_type[key] = target.by_type.get(key, 0.0) + value * fx
         for book, _reason in self.invalid.values():
             books[book].n_failed += 1
+        for book, change in self._book_change.items():
+            books[book].pv_change += change
+        self._book_change.clear()
         changed = tuple(self._pending_changes.values())
         removed = tuple(self._pending_removed)
         self._pending_changes = {}

@@ -34,6 +34,7 @@ NAMESPACE = "risk-engine"
 AGGREGATOR = "risk-aggregator"
 WATCHER = "risk-book-watcher"
 CONSUMER = "risk-tick-consumer"
+SHARD_RESOURCE = "risk_shard"
 _log = get_logger(__name__)
 # Ray destroys a non-detached actor, named or not, when its creator drops the last handle: the
 # supervisor keeps the handles of the engine it started until stop_engine.
@@ -89,17 +90,19 @@ def start_engine(
     assignment = {key: k for k, group in enumerate(groups) for key in group}
     save_assignment(client, assignment, replace=True)
     client.hset(ENGINE_STATUS, mapping={"state": "starting", "shards": n_shards, "instruments": len(entries)})
+    resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
     if scenario_workers is None:  # more cores than shards: split each tick's scenarios so every core works
-        cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
-        scenario_workers = max(0, cpus // n_shards - 1)
+        scenario_workers = max(0, int(resources.get("CPU", 1)) // n_shards - 1)
+    # on a cluster whose worker nodes advertise `risk_shard` (ray_cluster.yaml), shards go only there
+    placement = {"resources": {SHARD_RESOURCE: 1}} if resources.get(SHARD_RESOURCE) else {}
     progress(
         f"starting {n_shards} shard actor(s) for {len(entries)} positions"
         + (f", {scenario_workers} scenario worker(s) each" if scenario_workers else "")
     )
     shards = [
-        ShardActor.options(**_options(shard_name(k), detached), scheduling_strategy="SPREAD").remote(  # type: ignore[attr-defined]
-            k, settings, engine, publish_every_s, scenario_workers
-        )
+        ShardActor.options(  # type: ignore[attr-defined]
+            **_options(shard_name(k), detached), **placement, scheduling_strategy="SPREAD"
+        ).remote(k, settings, engine, publish_every_s, scenario_workers)
         for k in range(n_shards)
     ]
     ray.get([s.ping.remote() for s in shards])

@@ -7,13 +7,15 @@ that service is not reachable (start them with ``make services-up``); it is neve
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 from cluster.ray_env import prepare_ray_environment
-from core.config import Settings, get_settings
+from core.config import PROJECT_ROOT, Settings, get_settings
 
 # Ray on one machine stays on loopback and uses its token (see cluster/ray_env.py); before Ray is imported
 prepare_ray_environment(None)
@@ -82,3 +84,41 @@ def _require_marked_services(request: pytest.FixtureRequest) -> None:
             problem = _problem(marker)
             if problem:
                 pytest.fail(f"{problem}\nStart the local services with `make services-up`.", pytrace=False)
+
+
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# the flags an offline machine needs (no background networking, no component updates)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium driven by Playwright (never a browser Playwright downloads)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh page; a full-page screenshot named after the test is kept as an artifact."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(Path(ARTIFACTS, f"{request.node.name}.png")), full_page=True)
+    context.close()

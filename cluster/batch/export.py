@@ -1,9 +1,8 @@
-"""Export result rows to CSV (always available) or Parquet (needs ``pyarrow``)."""
+"""Export result rows to CSV or Parquet (``pyarrow``)."""
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,11 +19,6 @@ def check_export_path(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise ExportError(f"--export {path}: the file name must end in .csv or .parquet")
-    if suffix == ".parquet" and importlib.util.find_spec("pyarrow") is None:
-        raise ExportError(
-            f"--export {path}: Parquet needs the pyarrow package, which is not installed "
-            "(pip install pyarrow), or export to a .csv file"
-        )
     if not path.parent.is_dir():
         raise ExportError(f"--export {path}: folder {path.parent} does not exist")
 
@@ -39,7 +33,7 @@ def export_rows(path: Path, run_id: int, rows: Sequence[ResultRow]) -> None:
                 (run_id, r.as_of.isoformat(), r.book, r.measure, r.key, repr(r.value)) for r in rows
             )
         return
-    import pyarrow as pa  # checked above
+    import pyarrow as pa  # imported here: only Parquet exports pay for it
     import pyarrow.parquet as pq
 
     table = pa.table(

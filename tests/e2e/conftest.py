@@ -8,7 +8,7 @@ flushed per test); the tests write ticks in the aggregator's layout (:mod:`tests
 To run against a running stack instead, set ``RISK_E2E_BASE_URL`` (e.g. ``http://127.0.0.1:8000``, the
 Serve app with the dashboard at ``/dashboard``) and ``RISK_E2E_REDIS_URL`` (the Redis it reads); nothing
 is then flushed, and the tests that write ticks must be pointed at an engine-free database.
-Screenshots land in ``tests/artifacts/`` (git-ignored).
+The browser and page fixtures (and their screenshots in ``tests/artifacts/``) are in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -18,28 +18,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
 import sqlalchemy
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
 
-from core.config import PROJECT_ROOT, Settings
+from core.config import Settings
 
-ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCRATCH_DATABASE = "risk_scratch_ui"
 PRIVATE_REDIS_DB = 9
 
@@ -118,24 +104,3 @@ def redis_client(e2e_redis_url: str) -> Iterator[redis.Redis]:
         client.flushdb()
     yield client
     client.close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    # Never let Playwright download a browser: Debian's chromium, with the flags an offline machine needs.
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh page; a full-page screenshot named after the test is kept as an artifact."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(Path(ARTIFACTS, f"{request.node.name}.png")), full_page=True)
-    context.close()

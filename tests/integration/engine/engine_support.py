@@ -33,8 +33,9 @@ class Engine:
     producer: Producer
 
     def send(self, tick: CurveTick | bytes, key: bytes | None = None) -> None:
-        if isinstance(tick, CurveTick):
-            self.producer.produce(self.topics.curves, key=tick.market.encode(), value=tick.to_json())
+        if isinstance(tick, CurveTick):  # stamped at sending, as the replay's producer does
+            stamped = tick.model_copy(update={"produced_at_ns": time.time_ns()})
+            self.producer.produce(self.topics.curves, key=tick.market.encode(), value=stamped.to_json())
         else:
             self.producer.produce(self.topics.curves, key=key, value=tick)
         assert self.producer.flush(30) == 0

@@ -118,6 +118,7 @@ class TestRealtimeEngine:
                 float(after[measure]) - float(before[measure]), alone["totals"][measure], f"added {measure}"
             )
         assert int(after["n_ok"]) == int(before["n_ok"]) + 1
+        assert float(after["pnl_open"]) == pytest.approx(float(before["pnl_open"]), abs=1e-6)
         assert float(engine.redis.hget(f"risk:instr:{trade_id}", "pv") or "nan") == pytest.approx(
             alone["instruments"][0]["pv"], rel=RELATIVE
         )
@@ -130,6 +131,7 @@ class TestRealtimeEngine:
         for measure in ("pv", "dv01", "gamma"):
             _close(float(gone[measure]), float(before[measure]), f"after delete {measure}")
         assert int(gone["n_ok"]) == int(before["n_ok"])
+        assert float(gone["pnl_open"]) == pytest.approx(float(before["pnl_open"]), abs=1e-6)
         assert not engine.redis.exists(f"risk:instr:{trade_id}")
 
     def test_malformed_records_go_to_the_dlq_and_a_redelivered_tick_does_not_double_count(
