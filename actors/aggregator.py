@@ -143,9 +143,8 @@ class AggregatorCore:
         with client.pipeline(transaction=True) as pipe:
             for book in books:
                 pipe.hset(book_summary_key(str(book)), mapping={"stale": "1", "stale_reason": reason})
-            pipe.hset(
-                ENGINE_STATUS, mapping={**{k: str(v) for k, v in counters.items()}, "last_error": reason}
-            )
+            status = {**counters, "last_error": reason, "rejected_curves": self._rejected_curves()}
+            pipe.hset(ENGINE_STATUS, mapping={k: str(v) for k, v in status.items()})
             pipe.execute()
 
     def status(self, counters: Mapping[str, int | float | str]) -> None:

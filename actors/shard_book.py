@@ -184,9 +184,8 @@ class ShardBook:
 
     def _apply_market(self, tick: CurveTick) -> None:
         state = self.markets[tick.market]
-        snapshot = self._snapshot(state, tick)
-        self.fx.update(tick.fx)
         try:
+            snapshot = self._snapshot(state, tick)
             if state.engine is None:
                 specs = [s for s in self.specs.values() if s.currency == tick.market]
                 state.engine = PortfolioEngine(specs, snapshot, engine=self.engine_kind)
@@ -195,6 +194,7 @@ class ShardBook:
                 self._published_ids -= set(state.engine.specs)
         except PricingError as exc:
             raise TickRejected(f"{tick.market} tick seq {tick.seq}: {exc}") from exc
+        self.fx.update(tick.fx)
         state.tick = tick
         self._revalue(tick.market)
 

@@ -28,6 +28,7 @@ prepare_ray_environment(None)  # before any benchmark imports Ray: loopback, tok
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
 from core.config import Settings  # noqa: E402
 from pricing.book_generator import generate_book  # noqa: E402
@@ -78,7 +79,14 @@ def bench_database(settings: Settings, name: str) -> Iterator[str]:
         migrate.upgrade(url)
         yield url
     finally:
-        _admin(settings, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        for attempt in range(5):  # a backend of another role (e.g. autovacuum) may hold it for a moment
+            try:
+                _admin(settings, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                break
+            except SQLAlchemyError as error:
+                if attempt == 4:
+                    print(f"[bench] warning: could not drop database {name}: {error}", file=sys.stderr)
+                time.sleep(2.0)
 
 
 def _with_isin(row: dict[str, Any], number: int) -> dict[str, Any]:

@@ -1,8 +1,8 @@
-"""The security master's HTTP API as the dashboard uses it (``/api/v1/instruments``), over httpx."""
+"""The HTTP API as the dashboard uses it (``/api/v1/instruments``, ``/api/v1/batch``), over httpx."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -41,7 +41,7 @@ def describe_api_error(status: int, body: Any) -> str:
 
 
 class InstrumentApi:
-    """Read and create instruments through ``{base_url}/api/v1/instruments``."""
+    """Read and create instruments through ``{base_url}/api/v1/instruments``; read batch results."""
 
     def __init__(self, base_url: str, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
@@ -90,3 +90,14 @@ class InstrumentApi:
             self._send("POST", f"/api/v1/instruments/{kind}", json=dict(payload), headers=headers)
         )
         return created
+
+    def list_batch_runs(self, params: Mapping[str, str | int]) -> dict[str, Any]:
+        """One page of batch runs, newest first: ``{"total", "limit", "offset", "items"}``."""
+        page: dict[str, Any] = self._checked(self._send("GET", "/api/v1/batch/runs", params=dict(params)))
+        return page
+
+    def get_batch_run(self, run_id: int, measures: Sequence[str] = ()) -> dict[str, Any]:
+        """The run with its results (only ``measures`` if given)."""
+        params = {"measure": list(measures)} if measures else None
+        run: dict[str, Any] = self._checked(self._send("GET", f"/api/v1/batch/runs/{run_id}", params=params))
+        return run

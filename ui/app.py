@@ -10,6 +10,7 @@ import redis
 from core.config import get_settings
 from core.keys import ALL_BOOKS
 from ui.api_client import InstrumentApi
+from ui.batch import BATCH_DETAIL_HEADERS, BATCH_RUN_HEADERS, BatchHistory
 from ui.browser_layout import instrument_browser, table
 from ui.catalog import Catalog
 from ui.forms_layout import add_instrument_forms
@@ -42,7 +43,9 @@ def build_dashboard(
     url = redis_url or settings.redis_url
     client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=3, socket_connect_timeout=3)
     live = LiveView(client, stale_after_seconds, _redis_where(url))
-    catalog = Catalog(InstrumentApi(api_url or settings.serve_url), client)
+    api = InstrumentApi(api_url or settings.serve_url)
+    catalog = Catalog(api, client)
+    batch = BatchHistory(api)
 
     with gr.Blocks(title="Rates risk dashboard", analytics_enabled=False, fill_width=True) as blocks:
         state = gr.State({})
@@ -71,14 +74,18 @@ def build_dashboard(
                 open_id, drill_down = instrument_browser(catalog)
             with gr.Tab("Add instrument", id="add"):
                 created_id = add_instrument_forms(catalog)
-            with gr.Tab("History", id="history"):
+            with gr.Tab("History", id="history") as history_tab:
                 history = gr.Plot(elem_id="history-chart", show_label=False)
                 history_table = table(HISTORY_HEADERS, "history-table", "Latest ticks")
-                gr.Markdown(
-                    "Batch results (revaluation over a date range, historical VaR) appear here once the "
-                    "batch jobs publish them.",
-                    elem_id="batch-results",
-                )
+                gr.Markdown("### Batch runs (EOD revaluation, historical VaR/ES, P&L attribution)")
+                with gr.Row(equal_height=True):
+                    batch_run = gr.Dropdown([], label="Run", elem_id="batch-run-select", scale=3)
+                    batch_refresh = gr.Button("Refresh", elem_id="batch-refresh", scale=0, min_width=120)
+                batch_note = gr.Markdown(elem_id="batch-note")
+                batch_runs = table(BATCH_RUN_HEADERS, "batch-runs", "Recent batch runs")
+                batch_title = gr.Markdown(elem_id="batch-run-title")
+                batch_chart = gr.Plot(elem_id="batch-chart", show_label=False)
+                batch_detail = table(BATCH_DETAIL_HEADERS, "batch-detail", "Headline numbers")
 
         live_outputs = [headline, health, kr01, curves, dv01_by_type, dv01_by_book, pnl, contributors]
         live_outputs += [history, history_table, book, state]
@@ -93,8 +100,17 @@ def build_dashboard(
         book.input(**refresh)
         gr.Timer(refresh_seconds).tick(**refresh)
 
+        show_run: dict[str, Any] = {
+            "fn": batch.show,
+            "inputs": [batch_run],
+            "outputs": [batch_chart, batch_detail, batch_title],
+        }
+        for trigger in (history_tab.select, batch_refresh.click):
+            trigger(batch.runs, [batch_run], [batch_runs, batch_run, batch_note]).then(**show_run)
+        batch_run.input(**show_run)
+
         # Plotly sizes a chart when it is drawn; one redrawn in a hidden tab must re-fit once shown.
-        for tab in (risk_tab, curves_tab):
+        for tab in (risk_tab, curves_tab, history_tab):
             tab.select(None, js=_REFIT_CHARTS)
         created_id.change(lambda new_id: new_id, created_id, open_id).then(**drill_down)
     return blocks  # type: ignore[no-any-return]

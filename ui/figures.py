@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.keys import split_risk_factor_key
+from core.keys import ALL_BOOKS, split_risk_factor_key
 from ui.snapshot import CurveSnapshot, HistoryPoint
 from ui.tenors import quote_tenor, tenor_years
 
 __all__ = [
+    "build_batch_attribution_figure",
+    "build_batch_eod_figure",
+    "build_batch_var_figure",
     "build_curves_figure",
     "build_dv01_bars_figure",
     "build_history_figure",
@@ -222,4 +226,86 @@ def build_history_figure(points: Sequence[HistoryPoint]) -> go.Figure:
         secondary_y=True,
     )
     figure.update_yaxes(tickformat=",.0f")
+    return _layout(figure, title)
+
+
+# -- batch results (rows of GET /api/v1/batch/runs/{id}: as_of, book, measure, key, value) -------------------
+def _by_book(results: Sequence[Mapping[str, Any]], measure: str) -> dict[str, list[tuple[str, float]]]:
+    """``{book: [(as_of, value), ...]}`` of the measure, by date, the whole portfolio first."""
+    series: dict[str, list[tuple[str, float]]] = {}
+    for row in results:
+        if row["measure"] == measure:
+            series.setdefault(row["book"], []).append((row["as_of"], float(row["value"])))
+    ordered = sorted(series, key=lambda book: (book != ALL_BOOKS, book))
+    return {book: sorted(series[book]) for book in ordered}
+
+
+def build_batch_eod_figure(results: Sequence[Mapping[str, Any]]) -> go.Figure:
+    """EOD revaluation: PV (top) and DV01 (bottom) at each close, one line per book."""
+    title = "EOD revaluation: PV and DV01 per close (USD)"
+    pv, dv01 = _by_book(results, "pv"), _by_book(results, "dv01")
+    if not pv:
+        return _empty(title, "this run has no PV")
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=("PV", "DV01"))
+    for row, series in ((1, pv), (2, dv01)):
+        for book, points in series.items():
+            figure.add_scatter(
+                x=[day for day, _ in points],
+                y=[value for _, value in points],
+                name=book,
+                legendgroup=book,
+                showlegend=row == 1,
+                mode="lines+markers",
+                line={"width": 2.5 if book == ALL_BOOKS else 1.5},
+                row=row,
+                col=1,
+            )
+    figure.update_yaxes(tickformat=",.0f")
+    return _layout(figure, title, height=520)
+
+
+def build_batch_var_figure(results: Sequence[Mapping[str, Any]]) -> go.Figure:
+    """Historical VaR: the whole portfolio's scenario P&Ls as a histogram, minus VaR marked per confidence."""
+    title = "Historical scenarios: P&L of the whole portfolio (USD)"
+    pnls = [float(r["value"]) for r in results if r["measure"] == "scenario_pnl" and r["book"] == ALL_BOOKS]
+    if not pnls:
+        return _empty(title, "this run stores no scenario P&L")
+    figure = go.Figure()
+    figure.add_histogram(x=pnls, name="scenarios", marker_color="#0969da", opacity=0.75)
+    for row in results:
+        if row["measure"] == "var" and row["book"] == ALL_BOOKS:
+            figure.add_vline(
+                x=-float(row["value"]),
+                line={"color": _LOSS, "dash": "dash"},
+                annotation_text=f"VaR {float(row['key']):.1%}",
+            )
+    figure.update_xaxes(tickformat=",.0f")
+    return _layout(figure, title)
+
+
+def build_batch_attribution_figure(results: Sequence[Mapping[str, Any]]) -> go.Figure:
+    """P&L attribution of the whole portfolio per day: actual and predicted lines, the residual as bars."""
+    title = "P&L attribution per day (USD): actual vs predicted"
+    series = {m: dict(_by_book(results, m).get(ALL_BOOKS, [])) for m in ("actual", "predicted", "residual")}
+    days = sorted(series["actual"])
+    if not days:
+        return _empty(title, "this run has no attribution")
+    figure = go.Figure()
+    figure.add_bar(
+        x=days,
+        y=[series["residual"].get(d) for d in days],
+        name="residual",
+        marker_color="#bf8700",
+        opacity=0.6,
+    )
+    figure.add_scatter(
+        x=days, y=[series["actual"][d] for d in days], name="actual", line={"color": "#0969da", "width": 2.5}
+    )
+    figure.add_scatter(
+        x=days,
+        y=[series["predicted"].get(d) for d in days],
+        name="predicted (kr01, gamma)",
+        line={"color": "#8250df", "dash": "dash"},
+    )
+    figure.update_yaxes(tickformat=",.0f", zeroline=True, zerolinecolor="#8c959f")
     return _layout(figure, title)

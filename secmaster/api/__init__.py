@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from secmaster.api.batch import router as batch_router
 from secmaster.api.books import router as books_router
 from secmaster.api.context import ApiContext, require_writer
 from secmaster.api.errors import install_error_handlers
@@ -13,8 +14,9 @@ __all__ = ["ApiContext", "install", "require_writer"]
 
 
 def install(app: FastAPI, context: ApiContext) -> None:
-    """Mount the instrument, book and position routes and their error handlers on ``app``."""
+    """Mount the instrument, book, position and batch-result routes and their error handlers on ``app``."""
     app.state.secmaster = context
     app.include_router(instruments_router)
     app.include_router(books_router)
+    app.include_router(batch_router)
     install_error_handlers(app)

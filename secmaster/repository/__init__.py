@@ -6,6 +6,7 @@ adds its outbox event to that transaction, so the change and its event commit or
 
 from __future__ import annotations
 
+from secmaster.repository.batch import batch_results, get_batch_run, list_batch_runs
 from secmaster.repository.books import (
     create_book,
     delete_book,
@@ -28,15 +29,18 @@ from secmaster.repository.instruments import (
 from secmaster.repository.terms import instrument_terms
 
 __all__ = [
+    "batch_results",
     "create_book",
     "create_instrument",
     "delete_book",
     "delete_instrument",
     "delete_position",
     "export_book",
+    "get_batch_run",
     "get_book",
     "get_instrument",
     "instrument_terms",
+    "list_batch_runs",
     "list_books",
     "list_instruments",
     "list_positions",

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from secmaster.schemas.batch import (
+    BatchKind,
+    BatchMeasure,
+    BatchResultRead,
+    BatchRunDetail,
+    BatchRunQuery,
+    BatchRunRead,
+)
 from secmaster.schemas.books import BookCreate, BookRead, BookUpdate, PositionRead, PositionSet
 from secmaster.schemas.common import ALL_BOOKS, BOOK_PATTERN, ID_PATTERN, MAX_LIMIT
 from secmaster.schemas.instruments import (
@@ -27,6 +35,12 @@ __all__ = [
     "BOOK_PATTERN",
     "ID_PATTERN",
     "MAX_LIMIT",
+    "BatchKind",
+    "BatchMeasure",
+    "BatchResultRead",
+    "BatchRunDetail",
+    "BatchRunQuery",
+    "BatchRunRead",
     "BondCreate",
     "BondRead",
     "BondUpdate",

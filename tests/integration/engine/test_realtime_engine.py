@@ -174,6 +174,32 @@ class TestRealtimeEngine:
         assert engine.summary()["pv"] == summary["pv"]
         assert engine.redis.xlen("risk:ALL:history") == history
 
+    def test_a_curve_that_cannot_be_built_is_rejected_and_the_last_good_risk_kept_as_stale(
+        self, engine: Engine
+    ) -> None:
+        usd, eur = day_ticks(self.next_seq(), ticks_per_day=1)
+        engine.send(usd)
+        engine.send(eur)
+        good = engine.wait_seq(eur.seq)
+        status = engine.status()
+        rejected = int(status.get("ticks_rejected", 0))
+        curves = {name: dict(quotes) for name, quotes in usd.curves.items()}
+        curves["USD-UST"]["swaption/5Y"] = 4.1  # a valid CurveTick, but no such curve instrument
+        broken = retick(usd, eur.seq + 1).model_copy(update={"curves": curves})
+        engine.send(broken)
+        status = engine.wait_status("ticks_rejected", rejected + 1)
+        assert "USD-UST" in status["last_error"] and "swaption" in status["last_error"]
+        assert "USD-UST" in status["rejected_curves"].split(",")
+        stale = engine.summary()
+        assert stale["stale"] == "1" and "swaption" in stale["stale_reason"]
+        assert stale["pv"] == good["pv"] and stale["seq"] == good["seq"]  # the last good risk is kept
+        recovered = retick(usd, broken.seq + 1)
+        engine.send(recovered)
+        fresh = engine.wait_seq(recovered.seq)
+        assert fresh["stale"] == "0"
+        assert math.isclose(float(fresh["pv"]), float(good["pv"]), rel_tol=1e-9)
+        assert engine.status()["rejected_curves"] == ""
+
     def test_killing_a_shard_mid_stream_loses_no_tick(self, engine: Engine, sessions: SessionFactory) -> None:
         ticks = day_ticks(self.next_seq(), ticks_per_day=15)
         before = engine.status()
