@@ -269,7 +269,9 @@ def _mount_dashboard(app: FastAPI, target: str) -> FastAPI:
     return mounted
 
 
-@serve.deployment(name="risk-api", health_check_period_s=10)
+# Serve's default of 5 ongoing requests per replica queues a burst of clients in the proxy; the
+# routes are short and mostly I/O-bound, so one replica takes many at once (measured in bench/).
+@serve.deployment(name="risk-api", health_check_period_s=10, max_ongoing_requests=100)
 @serve.ingress()
 class RiskDeployment:
     """One Serve replica: builds its resources, then its FastAPI app (``__serve_build_asgi_app__``)."""

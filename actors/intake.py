@@ -17,9 +17,6 @@ from core.messages import CurveTick
 __all__ = ["Conflated", "Rejected", "conflate", "parse_record"]
 
 MAX_RECORD_BYTES = 1_000_000
-#: seq and timestamps are 64-bit everywhere else (Kafka, Redis consumers, numpy); a larger seq would also
-#: make every later tick look like a duplicate to the aggregator's seq guard
-MAX_INT64 = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -48,8 +45,6 @@ def parse_record(key: bytes | None, value: bytes | None) -> CurveTick | Rejected
         return Rejected(_reason(exc))
     except (ValueError, UnicodeDecodeError) as exc:
         return Rejected(f"not a JSON CurveTick: {exc}")
-    if tick.seq > MAX_INT64 or tick.produced_at_ns > MAX_INT64:
-        return Rejected(f"seq {tick.seq} or produced_at_ns {tick.produced_at_ns} exceeds a 64-bit integer")
     if key is not None and key.decode(errors="replace") != tick.market:
         return Rejected(f"record key {key!r} does not match the tick's market {tick.market!r}")
     return tick

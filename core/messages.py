@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 __all__ = [
     "CURVE_TICK_SCHEMA",
     "MAX_ABS_RATE_PCT",
+    "MAX_FX_SPOT",
     "CurveTick",
     "quote_key",
     "split_quote_key",
@@ -27,6 +28,9 @@ __all__ = [
 CURVE_TICK_SCHEMA = "curve-tick/1"
 #: No rate quote outside +-100% is a plausible market level; such a value is a feed error.
 MAX_ABS_RATE_PCT = 100.0
+MAX_INT64 = 2**63 - 1
+#: No currency pair trades at a million units or more of the other: beyond is a feed error.
+MAX_FX_SPOT = 1e6
 
 _QUOTE_KEY = re.compile(r"^(?P<instrument>[a-z_]+)/(?P<tenor>[0-9A-Za-z]+)$")
 
@@ -58,11 +62,13 @@ class CurveTick(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
     schema_: Literal["curve-tick/1"] = Field(default="curve-tick/1", alias="schema")
-    seq: int = Field(ge=0, description="Strictly increasing per producer run and per key.")
+    # seq and timestamps are 64-bit everywhere else (Kafka, Redis, numpy); a larger seq would also make
+    # every later tick look like a duplicate to the aggregator's seq guard
+    seq: int = Field(ge=0, le=MAX_INT64, description="Strictly increasing per producer run and per key.")
     market: Literal["USD", "EUR"]
     as_of: date = Field(description="Business date the quotes belong to (the valuation date).")
     market_time: datetime
-    produced_at_ns: int = Field(ge=0, description="time.time_ns() when the producer sent the tick.")
+    produced_at_ns: int = Field(ge=0, le=MAX_INT64, description="time.time_ns() when the producer sent it.")
     curves: dict[str, dict[str, float]] = Field(min_length=1)
     fixings: dict[str, dict[date, float]] = Field(default_factory=dict)
     fx: dict[str, float] = Field(default_factory=dict)
@@ -97,8 +103,8 @@ class CurveTick(BaseModel):
     @classmethod
     def _check_fx(cls, fx: dict[str, float]) -> dict[str, float]:
         for pair, spot in fx.items():
-            if not (math.isfinite(spot) and spot > 0):
-                raise ValueError(f"fx {pair}: spot {spot!r} must be a positive finite number")
+            if not (math.isfinite(spot) and 0 < spot < MAX_FX_SPOT):
+                raise ValueError(f"fx {pair}: spot {spot!r} must be a positive number below {MAX_FX_SPOT:g}")
         return fx
 
     @model_validator(mode="after")

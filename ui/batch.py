@@ -88,10 +88,16 @@ def _pct(key: str) -> str:
         return key
 
 
+def _var_order(row: Mapping[str, Any]) -> tuple[bool, str, str, int]:
+    """The whole portfolio first; per book the base PV, then VaR and ES at each confidence."""
+    rank = list(_VAR_LABELS).index(row["measure"]) if row["measure"] in _VAR_LABELS else 0
+    return row["book"] != ALL_BOOKS, row["book"], row["key"], rank
+
+
 def _var_rows(results: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     rows = [
         [r["as_of"], r["book"], _VAR_LABELS[r["measure"]], _pct(r["key"]), format_money(r["value"])]
-        for r in results
+        for r in sorted(results, key=_var_order)
         if r["measure"] in _VAR_LABELS
     ]
     scenarios = [r for r in results if r["measure"] == "scenario_pnl" and r["book"] == ALL_BOOKS]

@@ -25,6 +25,7 @@ import sqlalchemy
 import uvicorn
 
 from core.config import Settings
+from secmaster.db import SessionFactory, make_engine, make_session_factory
 
 SCRATCH_DATABASE = "risk_scratch_ui"
 PRIVATE_REDIS_DB = 9
@@ -35,6 +36,10 @@ def _free_port(host: str) -> int:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def _scratch_url(settings: Settings) -> str:
+    return settings.database_url.rsplit("/", 1)[0] + f"/{SCRATCH_DATABASE}"
 
 
 def _scratch_database_url(settings: Settings) -> str:
@@ -49,7 +54,7 @@ def _scratch_database_url(settings: Settings) -> str:
         if not exists:
             connection.execute(sqlalchemy.text(f'CREATE DATABASE "{SCRATCH_DATABASE}"'))
     admin.dispose()
-    url = settings.database_url.rsplit("/", 1)[0] + f"/{SCRATCH_DATABASE}"
+    url = _scratch_url(settings)
     upgrade(url)
     return url
 
@@ -89,6 +94,16 @@ def base_url(settings: Settings, e2e_redis_url: str) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=15)
     owner.close()
+
+
+@pytest.fixture(scope="session")
+def scratch_sessions(settings: Settings, base_url: str) -> Iterator[SessionFactory]:
+    """Sessions on the scratch database of the stack served here (tests that write batch runs into it)."""
+    if os.environ.get("RISK_E2E_BASE_URL"):
+        pytest.skip("writes into the scratch database of the stack served here, not a given stack")
+    engine = make_engine(_scratch_url(settings), pool_size=1)
+    yield make_session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

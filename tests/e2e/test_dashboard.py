@@ -4,14 +4,18 @@ adds a bond through the real HTTP API whose risk then shows in the next tick's t
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 import httpx
 import pytest
 import redis
 from playwright.sync_api import Page, expect
 
+from cluster.batch.jobs import ResultRow
+from cluster.batch.store import fail_run, finish_run, start_run
 from core.config import PROJECT_ROOT, Settings
 from core.keys import ALL_BOOKS, ENGINE_STATUS, book_summary_key
+from secmaster.db import SessionFactory
 from secmaster.identifiers import cusip_check_digit, isin_from_cusip
 from tests.e2e.ticks import STANDARD_BOOK, Position, write_tick
 from ui.format import format_age, format_count, format_millis, format_money, format_signed_money
@@ -150,3 +154,33 @@ def test_bond_added_through_the_form_shows_in_the_browser_and_next_tick(
     )
     page.get_by_role("tab", name="Risk").click()
     expect(page.locator("#dv01-book-chart")).to_contain_text(book)
+
+
+def test_history_tab_shows_batch_runs_and_the_latest_var(
+    page: Page, dashboard_url: str, scratch_sessions: SessionFactory
+) -> None:
+    sessions = scratch_sessions
+    day = date(2026, 7, 31)
+    var_rows = [
+        ResultRow(day, ALL_BOOKS, "var", "0.99", 123_456.0),
+        ResultRow(day, ALL_BOOKS, "es", "0.99", 150_000.0),
+        ResultRow(day, ALL_BOOKS, "scenario_pnl", "2026-03-16/2026-03-17", -123_456.0),
+        ResultRow(day, ALL_BOOKS, "scenario_pnl", "2026-03-17/2026-03-18", 20_000.0),
+    ]
+    var = start_run(sessions, "var", {"date": "2026-07-31", "scenarios": 2, "confidence": [0.99]})
+    finish_run(sessions, var, var_rows, {"date": "2026-07-31"})
+
+    _open(page, dashboard_url)
+    page.get_by_role("tab", name="History").click()
+    expect(page.locator("#batch-runs")).to_contain_text("Historical VaR/ES", timeout=UPDATE_TIMEOUT_MS)
+    expect(page.locator("#batch-run-title")).to_contain_text(f"Run #{var}: Historical VaR/ES")
+    detail = page.locator("#batch-detail")
+    expect(detail).to_contain_text("USD 123,456")
+    expect(detail).to_contain_text("2026-03-16 → 2026-03-17")
+    expect(page.locator("#batch-chart")).to_contain_text("Historical scenarios")
+
+    failed = start_run(sessions, "eod", {"from": "2026-08-01", "to": "2026-07-01"})
+    fail_run(sessions, failed, "--from 2026-08-01 is after --to 2026-07-01")
+    page.locator("#batch-refresh").click()
+    expect(page.locator("#batch-runs")).to_contain_text("is after --to", timeout=UPDATE_TIMEOUT_MS)
+    expect(page.locator("#batch-run-title")).to_contain_text(f"Run #{var}")  # the selection is kept

@@ -30,10 +30,10 @@ EOD = [
     for book in ("GOVT", "ALL")
     for measure, value in (("pv", 1e6), ("dv01", -250.0), ("n_failed", 1))
 ]
-VAR = [
+VAR = [  # as the API orders them: by date, book, measure, key
     _row("2026-07-31", "ALL", "base_pv", 5e6),
-    _row("2026-07-31", "ALL", "var", 900.0, "0.99"),
     _row("2026-07-31", "ALL", "es", 950.0, "0.99"),
+    _row("2026-07-31", "ALL", "var", 900.0, "0.99"),
     *[
         _row("2026-07-31", book, "scenario_pnl", value, f"2026-07-{d}/2026-07-{d + 1}")
         for book in ("ALL", "GOVT")
