@@ -23,7 +23,7 @@ from ray.exceptions import RayError
 
 from actors.book_source import assigned_ids, load_positions
 from actors.partials import ShardPartial
-from actors.shard_book import ShardBook, TickRejected
+from actors.shard_book import PUBLISH_PER_TICK, ShardBook, TickRejected
 from core.config import Settings
 from core.logging import get_logger
 from core.messages import CurveTick
@@ -71,13 +71,13 @@ class ShardActor:
         index: int,
         settings: Settings,
         engine: str = "fast",
-        publish_every_s: float = 1.0,
+        publish_per_tick: int | None = PUBLISH_PER_TICK,
         scenario_workers: int = 0,
     ) -> None:
         self.index = index
         self.settings = settings
         entries = _shard_entries(settings, index)
-        self.book = ShardBook(index, entries, engine=engine, publish_every_s=publish_every_s)
+        self.book = ShardBook(index, entries, engine=engine, publish_per_tick=publish_per_tick)
         self._own_pvs = self.book.pv_source
         # replicas owned by this actor: they die with it and are made anew when Ray restarts it
         self.workers = [

@@ -22,6 +22,7 @@ from actors.book_watcher import BookWatcher, entry_weight
 from actors.consumer import TickConsumer
 from actors.kafka_io import EngineTopics
 from actors.shard import ShardActor, shard_name
+from actors.shard_book import PUBLISH_PER_TICK
 from actors.sharding import assign_shards
 from cluster.ray_env import prepare_ray_environment
 from core.config import Settings
@@ -76,7 +77,7 @@ def start_engine(
     detached: bool = False,
     progress: Callable[[str], None] = lambda _: None,
     topics: EngineTopics = EngineTopics(),
-    publish_every_s: float = 1.0,
+    publish_per_tick: int | None = PUBLISH_PER_TICK,
     scenario_workers: int | None = None,
 ) -> EngineHandles:
     """Create the actors; returns once every actor answers and the consumer is running."""
@@ -102,7 +103,7 @@ def start_engine(
     shards = [
         ShardActor.options(  # type: ignore[attr-defined]
             **_options(shard_name(k), detached), **placement, scheduling_strategy="SPREAD"
-        ).remote(k, settings, engine, publish_every_s, scenario_workers)
+        ).remote(k, settings, engine, publish_per_tick, scenario_workers)
         for k in range(n_shards)
     ]
     ray.get([s.ping.remote() for s in shards])

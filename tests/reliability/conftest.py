@@ -118,7 +118,7 @@ def engine(stack: Stack, serve_url: str) -> Iterator[Engine]:
     client = redis.Redis.from_url(stack.settings.redis_url, decode_responses=True)
     client.flushdb()
     connect_ray(stack.settings)
-    start_engine(stack.settings, n_shards=N_SHARDS, topics=topics, publish_every_s=0.0)
+    start_engine(stack.settings, n_shards=N_SHARDS, topics=topics, publish_per_tick=None)
     producer = Producer(
         {
             "bootstrap.servers": stack.settings.kafka_bootstrap,

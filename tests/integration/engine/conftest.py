@@ -41,7 +41,7 @@ def engine(
     client.flushdb()
     connect_ray(engine_settings)
     shards, workers = engine_shape
-    start_engine(engine_settings, shards, topics=topics, publish_every_s=0.0, scenario_workers=workers)
+    start_engine(engine_settings, shards, topics=topics, publish_per_tick=None, scenario_workers=workers)
     producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True})
     yield Engine(engine_settings, topics, client, producer)
     stop_engine(engine_settings)

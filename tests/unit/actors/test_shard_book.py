@@ -47,7 +47,7 @@ def _tick(market: dict[str, Any], currency: str, seq: int) -> CurveTick:
 
 def test_ticks_give_the_risk_of_price_portfolio(sample: tuple[dict[str, Any], dict[str, Any]]) -> None:
     market, book = sample
-    shard = ShardBook(0, book["instruments"], publish_every_s=0.0)
+    shard = ShardBook(0, book["instruments"], publish_per_tick=None)
     first = shard.apply(_tick(market, "USD", 1))
     assert sum(b.n_pending for b in first.books.values()) == 3  # the EUR positions wait for a EUR tick
     second = shard.apply(_tick(market, "EUR", 2))
@@ -64,8 +64,8 @@ def test_scenarios_split_with_a_replica_equal_one_process(
     sample: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
     market, book = sample
-    whole = ShardBook(0, book["instruments"], publish_every_s=0.0)
-    split = ShardBook(0, book["instruments"], publish_every_s=0.0)
+    whole = ShardBook(0, book["instruments"], publish_per_tick=None)
+    split = ShardBook(0, book["instruments"], publish_per_tick=None)
     replica = ShardBook(0, book["instruments"], valuing=False)
     ticks = [_tick(market, "USD", 1), _tick(market, "EUR", 2)]
     context: dict[str, CurveTick] = {}
@@ -95,3 +95,23 @@ def test_scenarios_split_with_a_replica_equal_one_process(
             )
             for key in risk.kr01.keys() | want.kr01.keys():
                 assert risk.kr01.get(key, 0.0) == pytest.approx(want.kr01.get(key, 0.0), abs=1e-6), key
+
+
+def test_positions_are_published_round_robin_and_totals_stay_exact(
+    sample: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    market, book = sample
+    shard = ShardBook(0, book["instruments"], publish_per_tick=2)
+    shard.apply(_tick(market, "USD", 1))
+    first = shard.apply(_tick(market, "EUR", 2))
+    assert {r.id for r in first.changed} == {i["id"] for i in book["instruments"] if i["currency"] == "EUR"}
+    seen: list[set[str]] = []
+    for seq in range(3, 7):  # USD has 5 positions: 2 per tick, round-robin
+        partial = shard.apply(_tick(market, "USD", seq))
+        seen.append({r.id for r in partial.changed})
+        assert all(len(ids) == 2 for ids in seen)
+        assert all(r.cashflows is None for r in partial.changed)  # cashflows go with new positions only
+        reference = price_portfolio(book, market)["totals"]["pv"]
+        assert sum(b.pv for b in partial.books.values()) == pytest.approx(reference, rel=1e-9)
+    usd = {i["id"] for i in book["instruments"] if i["currency"] == "USD"}
+    assert set().union(*seen[:3]) == usd  # every USD position refreshed within ceil(5 / 2) ticks
