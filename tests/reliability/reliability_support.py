@@ -17,6 +17,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 from engine_support import Engine, combined_snapshot, day_ticks
+from risk_checks import assert_risk_close, notional_of
 
 from actors.intake import parse_record
 from cluster.services import ServiceManager
@@ -29,7 +30,6 @@ from secmaster.outbox import pending_count
 from secmaster.repository.export import load_book
 
 FIGURES = PROJECT_ROOT / "tests" / "artifacts" / "reliability.json"
-RELATIVE = 1e-9
 _next_seq = [time.time_ns() // 1000]  # above every seq of earlier runs, like the replay's default
 
 
@@ -199,5 +199,5 @@ def assert_final_risk_is_the_reference(
     reference = price_portfolio(book, combined_snapshot(*latest))["totals"]
     assert int(summary["n_ok"]) == reference["n_ok"] > 0
     for measure in ("pv", "dv01", "gamma"):
-        actual, expected = float(summary[measure]), reference[measure]
-        assert math.isclose(actual, expected, rel_tol=RELATIVE, abs_tol=1e-7), (measure, actual, expected)
+        total = notional_of(book["instruments"])
+        assert_risk_close(measure, float(summary[measure]), reference[measure], total, "ALL")

@@ -100,7 +100,7 @@ def main(database: str, redis_db: int, day: date) -> dict[str, Any]:
         shards = [
             ShardActor.options(  # type: ignore[attr-defined]
                 name=shard_name(k), num_cpus=0, resources={WORKER: 0.01}, scheduling_strategy="SPREAD"
-            ).remote(k, settings, "fast", 0.0)
+            ).remote(k, settings, "fast", None)
             for k in range(2)
         ]
         before = ray.get([s.info.remote() for s in shards], timeout=300)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 
 import httpx
 import pytest
 import ray
 from engine_support import Engine, combined_snapshot, day_ticks, seed_engine_book
+from risk_checks import assert_risk_close, notional_of
 
 from actors.shard import shard_name
 from pricing import price_portfolio
@@ -37,11 +37,13 @@ def test_split_scenarios_give_the_risk_of_riskctl_price(
         book = {"instruments": load_book(session, None)}
     reference = price_portfolio(book, combined_snapshot(usd, eur))
     assert int(summary["n_ok"]) == reference["totals"]["n_ok"] >= 5
+    total = notional_of(book["instruments"])
     for measure in ("pv", "dv01", "gamma"):
-        assert math.isclose(float(summary[measure]), reference["totals"][measure], rel_tol=1e-9, abs_tol=1e-6)
+        assert_risk_close(measure, float(summary[measure]), reference["totals"][measure], total, "ALL")
+    sizes = {entry["id"]: notional_of([entry]) for entry in book["instruments"]}
     for item in reference["instruments"]:
         if item["ok"]:
-            stored = engine.redis.hgetall(f"risk:instr:{item['id']}")
-            kr01 = json.loads(stored["kr01"])
-            for key in kr01.keys() | {k for k, v in item["kr01"].items() if v != 0.0}:
-                assert kr01.get(key, 0.0) == pytest.approx(item["kr01"].get(key, 0.0), rel=1e-9, abs=1e-6)
+            kr01 = json.loads(engine.redis.hget(f"risk:instr:{item['id']}", "kr01") or "{}")
+            for key in kr01.keys() | item["kr01"].keys():
+                expected = item["kr01"].get(key, 0.0)
+                assert_risk_close("kr01", kr01.get(key, 0.0), expected, sizes[item["id"]], item["id"])

@@ -23,6 +23,7 @@ from engine_support import (
     unique_isin,
     wait_relayed,
 )
+from risk_checks import assert_risk_close, notional_of
 
 from actors.shard import shard_name
 from core.messages import CurveTick
@@ -38,18 +39,20 @@ pytestmark = [
     pytest.mark.slow,
 ]
 
-RELATIVE = 1e-9
-
-
-def _close(actual: float, expected: float, what: str) -> None:
-    assert math.isclose(actual, expected, rel_tol=RELATIVE, abs_tol=1e-7), f"{what}: {actual} != {expected}"
-
 
 def _book(sessions: SessionFactory) -> dict[str, Any]:
     with sessions() as session:
         return {"instruments": load_book(session, None)}
 
 
+@pytest.fixture(scope="module")
+def seeded(engine: Engine, serve_url: str, token: str, sessions: SessionFactory) -> None:
+    """The module's book, created once through the HTTP API (every test here may run alone)."""
+    with httpx.Client(base_url=serve_url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
+        seed_engine_book(http, sessions)
+
+
+@pytest.mark.usefixtures("seeded")
 class TestRealtimeEngine:
     seq = 10_000
 
@@ -61,34 +64,37 @@ class TestRealtimeEngine:
     def test_tick_results_equal_riskctl_price(
         self, engine: Engine, client: httpx.Client, sessions: SessionFactory
     ) -> None:
-        seed_engine_book(client, sessions)
         usd, eur = day_ticks(self.next_seq(), ticks_per_day=1)
         engine.send(usd)
         engine.send(eur)
         summary = engine.wait_seq(eur.seq)
-        reference = price_portfolio(_book(sessions), combined_snapshot(usd, eur), engine="fast")
+        book = _book(sessions)
+        reference = price_portfolio(book, combined_snapshot(usd, eur), engine="fast")
         assert reference["totals"]["n_ok"] == int(summary["n_ok"]) > 0
         assert int(summary["n_failed"]) == reference["totals"]["n_failed"]
-        _close(float(summary["pv"]), reference["totals"]["pv"], "ALL pv")
-        _close(float(summary["dv01"]), reference["totals"]["dv01"], "ALL dv01")
-        _close(float(summary["gamma"]), reference["totals"]["gamma"], "ALL gamma")
+        total = notional_of(book["instruments"])
+        for measure in ("pv", "dv01", "gamma"):
+            assert_risk_close(measure, float(summary[measure]), reference["totals"][measure], total, "ALL")
         kr01 = engine.redis.hgetall("risk:ALL:kr01")
-        assert set(kr01) == {k for k, v in reference["totals"]["kr01"].items() if v != 0.0}
-        for key, value in reference["totals"]["kr01"].items():
-            if value != 0.0:
-                _close(float(kr01[key]), value, f"ALL kr01 {key}")
+        for key in set(kr01) | set(reference["totals"]["kr01"]):
+            expected = reference["totals"]["kr01"].get(key, 0.0)
+            assert_risk_close("kr01", float(kr01.get(key, 0.0)), expected, total, f"ALL {key}")
+        sizes = {entry["id"]: notional_of([entry]) for entry in book["instruments"]}
         for item in reference["instruments"]:
             stored = engine.redis.hgetall(f"risk:instr:{item['id']}")
             assert stored["ok"] == ("1" if item["ok"] else "0"), item
             if item["ok"]:
+                size = sizes[item["id"]]
                 for measure in ("pv", "dv01", "gamma"):
-                    _close(float(stored[measure]), item[measure], f"{item['id']} {measure}")
+                    assert_risk_close(measure, float(stored[measure]), item[measure], size, item["id"])
                 flows = json.loads(stored["cashflows"])
-                _close(sum(f["pv"] for f in flows), item["pv"], f"{item['id']} cashflow PVs")
+                assert_risk_close("pv", sum(f["pv"] for f in flows), item["pv"], size, f"{item['id']} flows")
                 stored_kr01 = json.loads(stored["kr01"])
-                assert set(stored_kr01) == {k for k, v in item["kr01"].items() if v != 0.0}
-                for key, value in stored_kr01.items():
-                    _close(value, item["kr01"][key], f"{item['id']} kr01 {key}")
+                for key in set(stored_kr01) | set(item["kr01"]):
+                    expected = item["kr01"].get(key, 0.0)
+                    assert_risk_close(
+                        "kr01", stored_kr01.get(key, 0.0), expected, size, f"{item['id']} {key}"
+                    )
 
     def test_added_trade_changes_next_tick_by_its_risk_and_deleted_one_leaves(
         self, engine: Engine, client: httpx.Client, sessions: SessionFactory
@@ -114,22 +120,21 @@ class TestRealtimeEngine:
         )
         assert alone["instruments"][0]["ok"], alone["instruments"][0]["error"]
         for measure in ("pv", "dv01", "gamma"):
-            _close(
-                float(after[measure]) - float(before[measure]), alone["totals"][measure], f"added {measure}"
-            )
+            added = float(after[measure]) - float(before[measure])
+            assert_risk_close(measure, added, alone["totals"][measure], body["face"], "added bond")
         assert int(after["n_ok"]) == int(before["n_ok"]) + 1
         assert float(after["pnl_open"]) == pytest.approx(float(before["pnl_open"]), abs=1e-6)
-        assert float(engine.redis.hget(f"risk:instr:{trade_id}", "pv") or "nan") == pytest.approx(
-            alone["instruments"][0]["pv"], rel=RELATIVE
-        )
+        stored_pv = float(engine.redis.hget(f"risk:instr:{trade_id}", "pv") or "nan")
+        assert_risk_close("pv", stored_pv, alone["instruments"][0]["pv"], body["face"], trade_id)
 
         assert client.delete(f"/api/v1/instruments/{trade_id}", params={"force": "true"}).status_code == 204
         wait_relayed(sessions)
         tick = retick(usd, tick.seq + 1)
         engine.send(tick)
         gone = engine.wait_seq(tick.seq)
-        for measure in ("pv", "dv01", "gamma"):
-            _close(float(gone[measure]), float(before[measure]), f"after delete {measure}")
+        total = notional_of(_book(sessions)["instruments"])
+        for measure in ("pv", "dv01", "gamma"):  # the same quotes as before: back to the same risk
+            assert_risk_close(measure, float(gone[measure]), float(before[measure]), total, "after delete")
         assert int(gone["n_ok"]) == int(before["n_ok"])
         assert float(gone["pnl_open"]) == pytest.approx(float(before["pnl_open"]), abs=1e-6)
         assert not engine.redis.exists(f"risk:instr:{trade_id}")
@@ -224,10 +229,12 @@ class TestRealtimeEngine:
         assert handled == len(ticks)
         latest_usd = next(t for t in reversed(ticks) if t.market == "USD")
         latest_eur = next(t for t in reversed(ticks) if t.market == "EUR")
-        reference = price_portfolio(_book(sessions), combined_snapshot(latest_usd, latest_eur))
+        book = _book(sessions)
+        reference = price_portfolio(book, combined_snapshot(latest_usd, latest_eur))
         summary = engine.summary()
-        _close(float(summary["pv"]), reference["totals"]["pv"], "pv after shard restarts")
-        _close(float(summary["dv01"]), reference["totals"]["dv01"], "dv01 after shard restarts")
+        for measure in ("pv", "dv01", "gamma"):
+            expected = reference["totals"][measure]
+            assert_risk_close(measure, float(summary[measure]), expected, notional_of(book["instruments"]))
 
 
 def _dlq_reasons(engine: Engine, expected: int, timeout_s: float = 30.0) -> list[str]:

@@ -79,7 +79,9 @@ def test_kafka_topic_produce_consume(settings: Settings) -> None:
 def test_ray_remote_task_and_actor() -> None:
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
+    started = not ray.is_initialized()  # other tests of the session may already run a local Ray
+    if started:
+        ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
     try:
 
         @ray.remote
@@ -100,4 +102,5 @@ def test_ray_remote_task_and_actor() -> None:
         ray.get([counter.add.remote(i) for i in range(1, 4)])
         assert ray.get(counter.add.remote(0)) == 6
     finally:
-        ray.shutdown()
+        if started:
+            ray.shutdown()
