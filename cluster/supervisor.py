@@ -8,7 +8,6 @@ durable sources (PostgreSQL, Redis, Kafka offsets).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -164,12 +163,3 @@ def engine_health(n_shards: int, timeout_s: float = 10.0) -> dict[str, str]:
         except (ray.exceptions.RayError, TimeoutError) as exc:
             health[name] = f"not answering ({type(exc).__name__})"
     return health
-
-
-def wait_for(predicate: Callable[[], bool], timeout_s: float, interval_s: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval_s)
-    return predicate()

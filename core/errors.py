@@ -1,22 +1,19 @@
 """The engine's error tree. Every error says what was wrong and what to do.
 
 RiskEngineError
-├── ConfigError            settings or environment that cannot work
 ├── ServiceError           a local service (PostgreSQL, Redis, Kafka, Ray) could not start or be reached
-└── ValidationFailed       input (tick, request, file) rejected with a reason
+└── ...                    each package's own branch (market_replay.errors, secmaster.errors, cluster.batch)
+
+``pricing`` imports nothing of ours and has its own root, ``pricing.errors.PricingError``.
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "RiskEngineError", "ServiceError", "ValidationFailed"]
+__all__ = ["RiskEngineError", "ServiceError"]
 
 
 class RiskEngineError(Exception):
     """Root of the errors the engine raises on purpose."""
-
-
-class ConfigError(RiskEngineError):
-    """Settings or environment that cannot work."""
 
 
 class ServiceError(RiskEngineError):
@@ -28,7 +25,3 @@ class ServiceError(RiskEngineError):
         self.log_file = log_file
         where = f" (log: {log_file})" if log_file else ""
         super().__init__(f"{service}: {cause}{where}")
-
-
-class ValidationFailed(RiskEngineError):
-    """Input rejected with a reason naming the offending field."""

@@ -10,6 +10,6 @@ service answers, and reuses what already runs; ``down`` stops only processes rec
 
 from __future__ import annotations
 
-from cluster.services.manager import ServiceManager, services_down, services_status, services_up
+from cluster.services.manager import ServiceManager
 
-__all__ = ["ServiceManager", "services_down", "services_status", "services_up"]
+__all__ = ["ServiceManager"]

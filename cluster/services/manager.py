@@ -13,7 +13,7 @@ from cluster.services.redis_server import RedisService
 from cluster.services.replay_feed import ReplayFeed
 from core.config import Settings, get_settings
 
-__all__ = ["ServiceManager", "ServiceStatus", "services_down", "services_status", "services_up"]
+__all__ = ["BACKING_SERVICES", "ServiceManager", "ServiceStatus"]
 
 
 #: What `up` starts by default; the Ray head and the replay feed are started by `riskctl demo`.
@@ -72,15 +72,3 @@ class ServiceManager:
     def status(self) -> list[ServiceStatus]:
         chosen = self.select(None, default=tuple(self.services))
         return [self._status(s, "running" if s.process.running() else "not running") for s in chosen]
-
-
-def services_up(names: list[str] | None = None) -> list[ServiceStatus]:
-    return ServiceManager().up(names)
-
-
-def services_down(names: list[str] | None = None) -> list[ServiceStatus]:
-    return ServiceManager().down(names)
-
-
-def services_status() -> list[ServiceStatus]:
-    return ServiceManager().status()
