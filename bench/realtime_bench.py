@@ -312,14 +312,18 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         runs.append(bench_size(size, args.rate, args.seconds, args.burst, args.naive_subset))
         ray.shutdown()
+    path = RESULTS / "realtime.json"
+    # a run of some sizes keeps the latest results of the other sizes (each run carries its own "when")
+    previous = json.loads(path.read_text()).get("runs", {}) if path.exists() else {}
+    when = datetime.now(UTC).isoformat(timespec="seconds")
     report = {
         "benchmark": "real-time engine: tick -> Redis",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "when": when,
         "machine": machine(),
-        "runs": {str(run["size"]): run for run in runs},
+        "runs": {**previous, **{str(run["size"]): {**run, "when": when} for run in runs}},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "realtime.json").write_text(json.dumps(report, indent=1) + "\n")
+    path.write_text(json.dumps(report, indent=1) + "\n")
     for run in runs:
         rate, flood = run["rate"], run["max"]
         print(
