@@ -46,17 +46,23 @@ def parse_csv(body: bytes) -> list[Any]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise BulkImportRejected([RowError(0, "body", f"CSV must be UTF-8: {error}")]) from error
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "type" not in reader.fieldnames:
-        raise BulkImportRejected(
-            [RowError(0, "type", "the CSV header must name the columns, including 'type'")]
-        )
+    # newline="" lets the csv module see line ends itself (a lone CR is then a line end, not an error)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     rows: list[Any] = []
-    for record in reader:
-        if None in record:
-            rows.append({None: "more cells than header columns"})
-            continue
-        rows.append({key: value for key, value in record.items() if value not in ("", None)})
+    try:
+        if not reader.fieldnames or "type" not in reader.fieldnames:
+            raise BulkImportRejected(
+                [RowError(0, "type", "the CSV header must name the columns, including 'type'")]
+            )
+        for record in reader:
+            if None in record:
+                rows.append({None: "more cells than header columns"})
+                continue
+            rows.append({key: value for key, value in record.items() if value not in ("", None)})
+    except csv.Error as error:
+        raise BulkImportRejected(
+            [RowError(reader.line_num, "body", f"not a readable CSV: {error}")]
+        ) from error
     return _bounded(rows)
 
 
