@@ -161,6 +161,7 @@ class CurveSet:
                 index,
                 paymentLag=INDICES[convention.index or ""].payment_lag_days,
                 paymentFrequency=FREQUENCIES[convention.fixed_frequency],
+                endOfMonth=INDICES[convention.index or ""].end_of_month,
                 fixedDayCount=DAY_COUNTS[convention.fixed_day_count],
             )
         if quote.instrument == "fra":

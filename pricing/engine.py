@@ -34,7 +34,7 @@ from pricing.dates import to_ql_date
 from pricing.errors import EngineError, PricingError
 from pricing.fast import CurveNodes, FastBook
 from pricing.indices import load_fixings
-from pricing.instruments import build_instrument
+from pricing.instruments import build_instrument, last_payment_date
 from pricing.market import MarketSnapshot, parse_market
 from pricing.scenarios import ScenarioSet, build_scenarios
 from pricing.specs import BondSpec, InstrumentSpec
@@ -155,15 +155,14 @@ class PortfolioEngine:
                 f"instrument {spec.id}: curve {', '.join(absent)} is not in the market snapshot"
             )
         as_of = self.snapshot.as_of
-        if spec.maturity_date <= as_of:
-            raise PricingError(
-                f"instrument {spec.id}: matured on {spec.maturity_date} (valuation date {as_of})"
-            )
         handles = self.curves.handles if self.engine == "quantlib" else None
         instrument = build_instrument(spec, handles)
-        if isinstance(spec, BondSpec) and instrument.settlementDate() >= to_ql_date(spec.maturity_date):
+        # alive until its last cash flow is paid (payment calendar and lag), not until its maturity date
+        last_payment = last_payment_date(spec, instrument)
+        if last_payment <= as_of:
             raise PricingError(
-                f"instrument {spec.id}: matures on or before its settlement date, nothing to value"
+                f"instrument {spec.id}: matured on {spec.maturity_date}, last cash flow paid on "
+                f"{last_payment} (valuation date {as_of}); nothing left to value"
             )
         rows = extract_rows(spec, instrument, as_of, self.snapshot.fixings)  # also checks past fixings
         if self.engine == "fast":
@@ -243,12 +242,18 @@ class PortfolioEngine:
         return out
 
     def bond_analytics(self, ids: Iterable[str] | None = None) -> dict[str, BondAnalytics]:
-        """Clean price, accrued, yield, durations and convexity of the priced bonds, on the base curves."""
+        """Clean price, accrued, yield, durations and convexity of the priced bonds, on the base curves.
+
+        A bond whose last payment falls on or before its settlement date (valued Friday, paid Monday) is
+        priced but has no analytics: it cannot be traded any more, so it has no clean price nor yield."""
         self._activate()
         result: dict[str, BondAnalytics] = {}
         for ident in self.ids if ids is None else ids:
             spec = self._specs.get(ident)
             if isinstance(spec, BondSpec) and ident not in self.failures:
+                bond = self._instruments[ident]
+                if bond.notional(bond.settlementDate()) == 0.0:
+                    continue  # redeemed by its settlement date: still owed cash (PV) but no price or yield
                 curve = self.curves.curves[spec.discount_curve]
                 result[ident] = analytics_on_curve(self._instruments[ident], spec, curve)
         return result
