@@ -10,6 +10,7 @@ Life cycle (everything QuantLib lives inside the process; only specs and snapsho
                                             # new date / quote set: full rebuild           -> True
     engine.add_instruments(specs); engine.remove_instruments(ids)
     engine.failures                         # id -> reason for positions that cannot be priced
+    engine.curves.failures                  # curve -> reason; only positions on these curves fail
 
 Engines: ``fast`` (cashflow rows valued in numpy on the nodes of re-bootstrapped curves; the bumped
 curves are never observed by instruments) and ``quantlib`` (QuantLib instruments and discounting engines
@@ -94,10 +95,16 @@ class PortfolioEngine:
             load_fixings(self.snapshot.fixings)
 
     def update_market(self, market: Mapping[str, Any] | MarketSnapshot) -> bool:
-        """Move to a new snapshot; returns True when curves and instruments had to be rebuilt."""
+        """Move to a new snapshot; returns True when curves and instruments had to be rebuilt (new date or
+        quote set, or a curve that had failed now builds). A tick that breaks a healthy curve raises
+        ``MarketDataError`` and leaves the previous rates in place."""
         snapshot = parse_market(market)
         self._activate()
-        if snapshot.as_of != self.snapshot.as_of or snapshot.quote_set != self.snapshot.quote_set:
+        if (
+            snapshot.as_of != self.snapshot.as_of
+            or snapshot.quote_set != self.snapshot.quote_set
+            or self.curves.recovers(snapshot)
+        ):
             specs = list(self._specs.values())
             self._install_market(snapshot)
             self._specs.clear()
@@ -149,6 +156,12 @@ class PortfolioEngine:
         self._base_pv = None
 
     def _build(self, spec: InstrumentSpec) -> None:
+        failed = [name for name in spec.curves if name in self.curves.failures]
+        if failed:
+            raise PricingError(
+                f"instrument {spec.id}: depends on a curve that could not be built: "
+                + "; ".join(self.curves.failures[name] for name in failed)
+            )
         absent = [name for name in spec.curves if name not in self.curves.curves]
         if absent:
             raise PricingError(

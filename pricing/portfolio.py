@@ -1,7 +1,9 @@
 """``price_portfolio``: a book dict and a market snapshot dict in, the output JSON dict out (DESIGN.md §5).
 
-Used by ``riskctl price`` and ``POST /api/v1/price``. Bad market data raises ``MarketDataError``; a bad
-instrument becomes a result with ``ok=false`` and its reason, the rest of the book is priced.
+Used by ``riskctl price`` and ``POST /api/v1/price``. A malformed market snapshot (or one where no curve
+can be built) raises ``MarketDataError``; a curve that cannot be bootstrapped fails only the positions that
+depend on it; a bad instrument becomes a result with ``ok=false`` and its reason, the rest of the book is
+priced.
 
 Output::
 
@@ -13,6 +15,7 @@ Output::
      "totals": {"currency": "USD", "pv", "dv01", "gamma", "kr01",       # in USD via the snapshot's fx
                 "by_currency": {"EUR": {"pv", "dv01", "gamma", "kr01"}, "USD": {...}},
                 "n_ok", "n_failed", "fx_missing": [pairs needed but absent; USD totals are then null]},
+     "curve_failures": {"CURVE": "why it could not be built"},   # its positions fail, the rest is priced
      "timing_ms"}
 """
 
@@ -162,5 +165,6 @@ def price_portfolio(
         "pillars": list(portfolio.scenarios.pillars),
         "instruments": results,
         "totals": totals(priced, snapshot, len(results) - len(priced)),
+        "curve_failures": dict(portfolio.curves.failures),
         "timing_ms": round((time.perf_counter() - started) * 1000.0, 3),
     }
