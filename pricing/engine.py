@@ -38,7 +38,7 @@ from pricing.indices import load_fixings
 from pricing.instruments import build_instrument, last_payment_date
 from pricing.market import MarketSnapshot, parse_market
 from pricing.scenarios import ScenarioSet, build_scenarios
-from pricing.specs import BondSpec, InstrumentSpec
+from pricing.specs import BondSpec, InstrumentSpec, check_spec
 
 __all__ = ["ENGINES", "PortfolioEngine"]
 
@@ -156,6 +156,7 @@ class PortfolioEngine:
         self._base_pv = None
 
     def _build(self, spec: InstrumentSpec) -> None:
+        check_spec(spec)  # the rule set of pricing.rules, also for specs built in code (secmaster, batch)
         failed = [name for name in spec.curves if name in self.curves.failures]
         if failed:
             raise PricingError(

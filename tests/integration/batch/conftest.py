@@ -16,7 +16,7 @@ from core.config import PROJECT_ROOT, Settings
 from secmaster import migrate
 from secmaster.bulk import import_instruments
 from secmaster.db import SessionFactory, make_engine, make_session_factory, transaction
-from secmaster.identifiers import cusip_check_digit, isin_from_cusip
+from pricing.identifiers import cusip_check_digit, isin_from_cusip
 from secmaster.repository.books import create_book
 from secmaster.schemas.books import BookCreate
 

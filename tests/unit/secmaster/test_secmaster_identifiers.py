@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secmaster.identifiers import cusip_check_digit, isin_from_cusip, validate_cusip, validate_isin
+from pricing.identifiers import cusip_check_digit, isin_from_cusip, validate_cusip, validate_isin
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_bad_isin_is_rejected_with_the_expected_digit(isin: str) -> None:
 
 def test_us_isin_with_bad_embedded_cusip_is_rejected() -> None:
     body = "US91282CJZ4"  # CUSIP check digit wrong; ISIN digit recomputed so only the CUSIP is wrong
-    from secmaster.identifiers import isin_check_digit
+    from pricing.identifiers import isin_check_digit
 
     with pytest.raises(ValueError, match="CUSIP"):
         validate_isin(body + isin_check_digit(body))
