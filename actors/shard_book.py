@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from actors.partials import BookSums, InstrumentRisk, ShardPartial
+from core.config import get_settings
 from core.messages import CurveTick
 from market_replay.fixings import market_fixing_history
 from pricing import (
@@ -192,7 +193,9 @@ class ShardBook:
             snapshot = self._snapshot(state, tick)
             if state.engine is None:
                 specs = [s for s in self.specs.values() if s.currency == tick.market]
-                state.engine = PortfolioEngine(specs, snapshot, engine=self.engine_kind)
+                state.engine = PortfolioEngine(
+                    specs, snapshot, engine=self.engine_kind, interpolation=get_settings().interpolation
+                )
             elif state.engine.update_market(snapshot):
                 # rebuilt for a new day: cashflows moved on, publish every position afresh
                 self._published_ids -= set(state.engine.specs)

@@ -216,7 +216,7 @@ class PortfolioEngine:
             finally:
                 self.curves.reset(bumps)
         return {
-            name: CurveNodes(self.curves.node_times(name), matrix, self.interpolation)
+            name: CurveNodes(self.curves.node_times(name), matrix, self.curves.interpolation)
             for name, matrix in values.items()
         }
 

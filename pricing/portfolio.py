@@ -7,7 +7,7 @@ priced.
 
 Output::
 
-    {"as_of", "engine", "n_scenarios", "pillars": ["CURVE/TENOR", ...],
+    {"as_of", "engine", "interpolation", "n_scenarios", "pillars": ["CURVE/TENOR", ...],
      "instruments": [{"id", "type", "currency", "book", "ok", "error", "pv", "dv01", "gamma",
                       "kr01": {"CURVE/TENOR": x},
                       bonds also: "clean_price", "accrued", "dirty_price", "ytm_pct",
@@ -161,6 +161,7 @@ def price_portfolio(
     return {
         "as_of": snapshot.as_of.isoformat(),
         "engine": engine,
+        "interpolation": interpolation,
         "n_scenarios": len(portfolio.scenarios),
         "pillars": list(portfolio.scenarios.pillars),
         "instruments": results,
