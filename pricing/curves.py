@@ -41,7 +41,7 @@ from pricing.conventions import (
 )
 from pricing.dates import parse_fra_tenor, parse_tenor, to_ql_date
 from pricing.errors import EngineError, MarketDataError
-from pricing.indices import make_index
+from pricing.indices import load_fixings, make_index
 from pricing.market import CurveQuotes, MarketSnapshot, Quote
 
 __all__ = ["BOOTSTRAP_ACCURACY", "CurveSet", "bill_price"]
@@ -162,12 +162,14 @@ class CurveSet:
         probe = MarketSnapshot(
             snapshot.as_of, tuple(c for c in snapshot.curves if c.name in needed), snapshot.fixings
         )
+        load_fixings(snapshot.fixings)  # helpers read past fixings from QuantLib's process-wide history
         try:
             return not CurveSet(probe, self.interpolation).failures
         except MarketDataError:
             return False
         finally:
             ql.Settings.instance().evaluationDate = to_ql_date(self.as_of)
+            load_fixings(self.snapshot.fixings)
 
     # -- construction ------------------------------------------------------------------------------
     def _piecewise(self, helpers: list[ql.RateHelper]) -> ql.YieldTermStructure:

@@ -76,9 +76,9 @@ class PortfolioEngine:
     # -- market ----------------------------------------------------------------------------------------------
     def _install_market(self, snapshot: MarketSnapshot) -> None:
         self.snapshot = snapshot
+        load_fixings(snapshot.fixings)  # before the curves: a deposit fixed in the past is bootstrapped on it
         self.curves = CurveSet(snapshot, self.interpolation)
         self.scenarios: ScenarioSet = build_scenarios(self.curves.pillars, self.shift_bp)
-        load_fixings(snapshot.fixings)
         self._book: FastBook | None = None
         self._invalidate()
 
