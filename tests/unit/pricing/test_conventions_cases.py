@@ -208,3 +208,30 @@ def test_live_engine_recovers_a_failed_curve_when_the_fixing_arrives(market: dic
     market["fixings"]["EURIBOR6M"]["2024-03-15"] = deposit["rate_pct"]
     assert engine.update_market(market) is True
     assert not engine.curves.failures and engine.ids == ("IRS-EUR",)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("tenor", "maturity"), [("2Y", "2026-02-28"), ("3Y", "2027-02-28"), ("5Y", "2029-02-28")]
+)
+def test_month_end_ois_reprices_its_curve_quote(
+    market: dict[str, Any], engine: str, tenor: str, maturity: str
+) -> None:
+    """An OIS starting on a month end (settlement 2024-02-29) rolls on month ends like the curve's own OIS
+    helper: at the quoted rate it is worth 0 (a schedule without the EOM flag is off by ~0.19 per 1M at 5Y)."""
+    market["as_of"] = "2024-02-27"
+    sofr = next(c for c in market["curves"] if c["name"] == "USD-SOFR")
+    rate = next(q["rate_pct"] for q in sofr["quotes"] if q["tenor"] == tenor)
+    entry = {
+        "id": f"OIS-{tenor}",
+        "type": "ois",
+        "currency": "USD",
+        "notional": 1_000_000,
+        "side": "receive_fixed",
+        "fixed_rate_pct": rate,
+        "start_date": "2024-02-29",
+        "maturity_date": maturity,
+        "float_index": "SOFR",
+    }
+    portfolio = PortfolioEngine([spec_from_dict(entry)], market, engine=engine)
+    assert abs(portfolio.pv_matrix([0])[0, 0]) < 1e-6
