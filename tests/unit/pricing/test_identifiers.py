@@ -42,3 +42,19 @@ def test_us_isin_with_bad_embedded_cusip_is_rejected() -> None:
 
     with pytest.raises(ValueError, match="CUSIP"):
         validate_isin(body + isin_check_digit(body))
+
+
+def test_isin_prefix_must_be_an_iso_3166_country() -> None:
+    from pricing.identifiers import isin_check_digit
+
+    body = "ZZ91282CJZ5"  # a valid check digit does not make ZZ a country
+    with pytest.raises(ValueError, match="prefix 'ZZ' is not an ISO 3166 country code"):
+        validate_isin(body + isin_check_digit(body))
+
+
+@pytest.mark.parametrize("body", ["XS203456789", "EU000A1G0DC", "JP110051JC3", "CH022492405"])
+def test_international_and_other_country_prefixes_are_accepted(body: str) -> None:
+    from pricing.identifiers import isin_check_digit
+
+    isin = body + isin_check_digit(body)
+    assert validate_isin(isin) == isin
