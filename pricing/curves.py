@@ -130,7 +130,9 @@ class CurveSet:
             try:
                 helper = self._helper(curve, quote, ql.QuoteHandle(simple))
             except RuntimeError as exc:
-                raise MarketDataError(f"curve {curve.name} quote {quote.instrument}/{quote.tenor}: {exc}") from None
+                raise MarketDataError(
+                    f"curve {curve.name} quote {quote.instrument}/{quote.tenor}: {exc}"
+                ) from None
             helpers.append(helper)
             self.helpers[key] = helper
             helper_quote.append((helper, f"{quote.instrument}/{quote.tenor}"))

@@ -4,7 +4,8 @@ CUSIP (ANSI X9.6): 8 characters and a modulus-10 "double-add-double" check digit
 ISIN (ISO 6166): a 2-letter country code, a 9-character national number (the CUSIP for US and
 Canadian securities) and a check digit: letters become two digits (A=10 ... Z=35), then the Luhn
 algorithm runs over the digit string. The prefix is the ISO 3166-1 alpha-2 code of the issuer's country
-(from ``pycountry``, the ISO 3166 data of Debian's ``iso-codes``) or one of :data:`ISIN_INTERNATIONAL_PREFIXES`.
+(from ``pycountry``, the ISO 3166 data of Debian's ``iso-codes``) or one of
+:data:`ISIN_INTERNATIONAL_PREFIXES`.
 Every validator raises ``ValueError`` saying what is wrong (the pydantic schemas turn it into a 422 on
 the field, :mod:`pricing.specs` into a ``SpecError``).
 """

@@ -133,4 +133,6 @@ def legs(spec: InstrumentSpec, instrument: ql.Instrument) -> list[tuple[float, t
 def last_payment_date(spec: InstrumentSpec, instrument: ql.Instrument) -> date:
     """The date of the last cash flow of ``instrument`` on any leg (business-day adjusted, payment lag
     included): the position is alive while this date is after the valuation date."""
-    return max(from_ql_date(cashflow.date()) for _, cashflows in legs(spec, instrument) for cashflow in cashflows)
+    return max(
+        from_ql_date(cashflow.date()) for _, cashflows in legs(spec, instrument) for cashflow in cashflows
+    )

@@ -31,8 +31,8 @@ __all__ = [
     "cashflow_count",
     "check_spec",
     "spec_from_dict",
-    "spec_type",
     "spec_to_dict",
+    "spec_type",
 ]
 
 _MONTHS = {"annual": 12, "semiannual": 6, "quarterly": 3, "monthly": 1}
@@ -126,6 +126,8 @@ _TYPES: dict[str, type[BondSpec] | type[SwapSpec] | type[OisSwapSpec]] = dict(
 def spec_type(spec: InstrumentSpec) -> str:
     """The book entry ``type`` of a spec (one of :data:`pricing.rules.INSTRUMENT_TYPES`)."""
     return next(name for name, cls in _TYPES.items() if isinstance(spec, cls))
+
+
 _DATE_FIELDS = frozenset({"issue_date", "maturity_date", "start_date"})
 _NUMBER_FIELDS = frozenset(
     {"face", "coupon_pct", "notional", "fixed_rate_pct", "float_spread_bp", "quantity"}

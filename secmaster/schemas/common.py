@@ -130,8 +130,9 @@ CurveName = Annotated[
 
 def _bounded(bound: rules.Bound, description: str) -> Any:
     """A pydantic ``Field`` with the bounds of ``bound`` (shown in the OpenAPI schema too)."""
-    low = {"gt": bound.low} if bound.low_open else {"ge": bound.low}
-    return Field(**low, le=bound.high, description=description)
+    if bound.low_open:
+        return Field(gt=bound.low, le=bound.high, description=description)
+    return Field(ge=bound.low, le=bound.high, description=description)
 
 
 Notional = Annotated[float, _bounded(rules.POSITIVE_AMOUNT, "Positive amount in the instrument's currency")]

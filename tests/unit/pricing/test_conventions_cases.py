@@ -218,7 +218,7 @@ def test_month_end_ois_reprices_its_curve_quote(
     market: dict[str, Any], engine: str, tenor: str, maturity: str
 ) -> None:
     """An OIS starting on a month end (settlement 2024-02-29) rolls on month ends like the curve's own OIS
-    helper: at the quoted rate it is worth 0 (a schedule without the EOM flag is off by ~0.19 per 1M at 5Y)."""
+    helper: at the quoted rate it is worth 0 (without the EOM flag it is off by ~0.19 per 1M at 5Y)."""
     market["as_of"] = "2024-02-27"
     sofr = next(c for c in market["curves"] if c["name"] == "USD-SOFR")
     rate = next(q["rate_pct"] for q in sofr["quotes"] if q["tenor"] == tenor)

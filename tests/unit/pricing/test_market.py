@@ -99,6 +99,6 @@ def test_no_curve_at_all_is_a_market_error(market: dict[str, Any], sample_book: 
     # 12M and 1Y end on the same date: two instruments for one pillar
     _curve(market, "EUR-ESTR")["quotes"].append({"instrument": "ois", "tenor": "12M", "rate_pct": 3.6})
     with pytest.raises(
-        MarketDataError, match="curve EUR-ESTR quote.*EUR-EURIBOR-6M: its discount curve EUR-ESTR failed"
+        MarketDataError, match=r"curve EUR-ESTR quote.*EUR-EURIBOR-6M: its discount curve EUR-ESTR failed"
     ):
         price_portfolio(sample_book, market)
