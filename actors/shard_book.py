@@ -32,7 +32,7 @@ from pricing import (
     spec_from_dict,
 )
 from pricing.measures import RiskArrays
-from pricing.specs import InstrumentSpec
+from pricing.specs import InstrumentSpec, spec_type
 
 __all__ = ["MARKETS", "PUBLISH_PER_TICK", "ShardBook", "TickRejected", "position_key"]
 
@@ -64,10 +64,6 @@ class _MarketState:
     ids: tuple[str, ...] = ()
     arrays: RiskArrays | None = None
     failures: dict[str, str] = field(default_factory=dict)
-
-
-def _type_of(spec: InstrumentSpec) -> str:
-    return {"BondSpec": "bond", "SwapSpec": "swap", "OisSwapSpec": "ois"}[type(spec).__name__]
 
 
 class ShardBook:
@@ -231,7 +227,7 @@ class ShardBook:
         sums: dict[str, BookSums] = defaultdict(BookSums)
         if arrays is not None:
             books = np.asarray([self.specs[i].book or UNBOOKED for i in ids])
-            kinds = np.asarray([_type_of(self.specs[i]) for i in ids])
+            kinds = np.asarray([spec_type(self.specs[i]) for i in ids])
             for book in np.unique(books):
                 rows = books == book
                 target = sums[str(book)]
@@ -284,7 +280,7 @@ class ShardBook:
             dv01 = float(arrays.dv01[row])
             flows = tuple(state.engine.projected_cashflows(ident)) if new else None
             self._pending_changes[ident] = InstrumentRisk(
-                ident, spec.book or UNBOOKED, _type_of(spec), spec.currency, True, "", float(arrays.pv[row]),
+                ident, spec.book or UNBOOKED, spec_type(spec), spec.currency, True, "", float(arrays.pv[row]),
                 dv01, float(arrays.gamma[row]), kr01, seq, when, dv01 * fx, flows,
             )  # fmt: skip
             self._published_ids.add(ident)
@@ -292,7 +288,7 @@ class ShardBook:
             if ident not in self._published_ids or self.publish_per_tick is None:
                 spec = self.specs[ident]
                 self._pending_changes[ident] = self._failed(
-                    ident, spec.book or UNBOOKED, _type_of(spec), spec.currency, reason, seq, when
+                    ident, spec.book or UNBOOKED, spec_type(spec), spec.currency, reason, seq, when
                 )
                 self._published_ids.add(ident)
 
