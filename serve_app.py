@@ -83,6 +83,10 @@ class PriceRequest(BaseModel):
     )
     market: dict[str, Any] = Field(description="Market snapshot: as_of, fx, curves, fixings")
     engine: Literal["fast", "quantlib"] = "fast"
+    interpolation: Literal["linear_zero", "loglinear_discount"] = Field(
+        "linear_zero",
+        description="Curve interpolation: linear in zero rates, or log-linear in discount factors",
+    )
 
 
 class _Metrics:
@@ -256,7 +260,9 @@ def _install_price_route(app: FastAPI) -> None:
     def price(body: PriceRequest) -> dict[str, Any]:
         """Value a book on a market snapshot (DESIGN.md section 5); a broken market is a 422 saying why."""
         try:
-            return price_portfolio(body.book, body.market, engine=body.engine)
+            return price_portfolio(
+                body.book, body.market, engine=body.engine, interpolation=body.interpolation
+            )
         except PricingError as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from actors.partials import BookSums, InstrumentRisk, ShardPartial
+from core.config import get_settings
 from core.messages import CurveTick
 from market_replay.fixings import market_fixing_history
 from pricing import (
@@ -31,7 +32,7 @@ from pricing import (
     spec_from_dict,
 )
 from pricing.measures import RiskArrays
-from pricing.specs import InstrumentSpec
+from pricing.specs import InstrumentSpec, spec_type
 
 __all__ = ["MARKETS", "PUBLISH_PER_TICK", "ShardBook", "TickRejected", "position_key"]
 
@@ -63,10 +64,6 @@ class _MarketState:
     ids: tuple[str, ...] = ()
     arrays: RiskArrays | None = None
     failures: dict[str, str] = field(default_factory=dict)
-
-
-def _type_of(spec: InstrumentSpec) -> str:
-    return {"BondSpec": "bond", "SwapSpec": "swap", "OisSwapSpec": "ois"}[type(spec).__name__]
 
 
 class ShardBook:
@@ -192,7 +189,9 @@ class ShardBook:
             snapshot = self._snapshot(state, tick)
             if state.engine is None:
                 specs = [s for s in self.specs.values() if s.currency == tick.market]
-                state.engine = PortfolioEngine(specs, snapshot, engine=self.engine_kind)
+                state.engine = PortfolioEngine(
+                    specs, snapshot, engine=self.engine_kind, interpolation=get_settings().interpolation
+                )
             elif state.engine.update_market(snapshot):
                 # rebuilt for a new day: cashflows moved on, publish every position afresh
                 self._published_ids -= set(state.engine.specs)
@@ -228,7 +227,7 @@ class ShardBook:
         sums: dict[str, BookSums] = defaultdict(BookSums)
         if arrays is not None:
             books = np.asarray([self.specs[i].book or UNBOOKED for i in ids])
-            kinds = np.asarray([_type_of(self.specs[i]) for i in ids])
+            kinds = np.asarray([spec_type(self.specs[i]) for i in ids])
             for book in np.unique(books):
                 rows = books == book
                 target = sums[str(book)]
@@ -281,7 +280,7 @@ class ShardBook:
             dv01 = float(arrays.dv01[row])
             flows = tuple(state.engine.projected_cashflows(ident)) if new else None
             self._pending_changes[ident] = InstrumentRisk(
-                ident, spec.book or UNBOOKED, _type_of(spec), spec.currency, True, "", float(arrays.pv[row]),
+                ident, spec.book or UNBOOKED, spec_type(spec), spec.currency, True, "", float(arrays.pv[row]),
                 dv01, float(arrays.gamma[row]), kr01, seq, when, dv01 * fx, flows,
             )  # fmt: skip
             self._published_ids.add(ident)
@@ -289,7 +288,7 @@ class ShardBook:
             if ident not in self._published_ids or self.publish_per_tick is None:
                 spec = self.specs[ident]
                 self._pending_changes[ident] = self._failed(
-                    ident, spec.book or UNBOOKED, _type_of(spec), spec.currency, reason, seq, when
+                    ident, spec.book or UNBOOKED, spec_type(spec), spec.currency, reason, seq, when
                 )
                 self._published_ids.add(ident)
 

@@ -33,7 +33,7 @@ import numpy as np
 from stack import RESULTS, ROOT, bench_database, free_port, machine, session_factory, start_serve
 
 from core.config import get_settings
-from secmaster.identifiers import cusip_check_digit, isin_from_cusip
+from pricing.identifiers import cusip_check_digit, isin_from_cusip
 from secmaster.seed import seed
 
 BUDGET_MS = {"p50": 10.0, "p99": 50.0}

@@ -32,10 +32,10 @@ from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
 from core.config import Settings  # noqa: E402
 from pricing.book_generator import generate_book  # noqa: E402
+from pricing.identifiers import cusip_check_digit, isin_from_cusip  # noqa: E402
 from secmaster import migrate  # noqa: E402
 from secmaster.bulk import import_instruments  # noqa: E402
 from secmaster.db import SessionFactory, make_engine, make_session_factory, transaction  # noqa: E402
-from secmaster.identifiers import cusip_check_digit, isin_from_cusip  # noqa: E402
 from secmaster.models import Book  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,14 @@ class Settings(BaseSettings):
     ray_gcs_port: int = Field(6380, ge=1, le=65535, description="GCS port of the local Ray head (demo).")
     ray_dashboard_port: int = Field(8265, ge=1, le=65535)
     serve_port: int = Field(8000, ge=1, le=65535)
+
+    interpolation: Literal["linear_zero", "loglinear_discount"] = Field(
+        "linear_zero",
+        description=(
+            "Curve interpolation of the real-time engine and the batch jobs (pricing.conventions."
+            "INTERPOLATIONS): linear in zero rates, or log-linear in discount factors."
+        ),
+    )
 
     api_token: SecretStr = Field(
         SecretStr("dev-token-change-me"),

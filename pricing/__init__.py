@@ -1,12 +1,14 @@
 """Pure pricing: conventions, curve building, instruments, risk measures, the fast and QuantLib engines.
 
-Imports only the standard library, QuantLib and numpy. Never logs or prints; returns results.
+Imports only the standard library, QuantLib, numpy and pycountry (ISO 3166 codes). Never logs or prints;
+returns results.
 
 - :func:`price_portfolio` (book + market dicts -> DESIGN.md section 5 output dict)
 - :class:`PortfolioEngine` (stateful, for long-lived workers) and :func:`measures_from_pv_matrix`
 - specs: :class:`BondSpec`, :class:`SwapSpec`, :class:`OisSwapSpec`, :func:`spec_from_dict`,
   :func:`spec_to_dict`, :func:`cashflow_count`
-- conventions in :mod:`pricing.conventions`, errors in :mod:`pricing.errors`, generated books in
+- conventions in :mod:`pricing.conventions`, the instrument rule set in :mod:`pricing.rules` and
+  :mod:`pricing.identifiers`, errors in :mod:`pricing.errors`, generated books in
   :mod:`pricing.book_generator`
 """
 

@@ -117,6 +117,9 @@ class IndexConvention:
     calendar: str
     day_count: str
     business_day: str
+    #: Schedules of swaps on this index (and the curve's own swap/OIS helpers) roll on month ends when
+    #: they start or end on the last business day of a month (ISDA/Strata ``EOM``; QuantLib's default for
+    #: OIS helpers).
     end_of_month: bool
     forecast_curve: str
     #: OIS swaps on this index pay both legs this many business days after each period end.
@@ -136,7 +139,7 @@ INDICES: Mapping[str, IndexConvention] = MappingProxyType(
             calendar="US-SOFR",
             day_count="ACT/360",
             business_day="following",
-            end_of_month=False,
+            end_of_month=True,
             forecast_curve="USD-SOFR",
             payment_lag_days=2,
             float_frequency="annual",
@@ -150,7 +153,7 @@ INDICES: Mapping[str, IndexConvention] = MappingProxyType(
             calendar="TARGET",
             day_count="ACT/360",
             business_day="following",
-            end_of_month=False,
+            end_of_month=True,
             forecast_curve="EUR-ESTR",
             payment_lag_days=1,
             float_frequency="annual",

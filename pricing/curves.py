@@ -41,7 +41,7 @@ from pricing.conventions import (
 )
 from pricing.dates import parse_fra_tenor, parse_tenor, to_ql_date
 from pricing.errors import EngineError, MarketDataError
-from pricing.indices import make_index
+from pricing.indices import load_fixings, make_index
 from pricing.market import CurveQuotes, MarketSnapshot, Quote
 
 __all__ = ["BOOTSTRAP_ACCURACY", "CurveSet", "bill_price"]
@@ -74,7 +74,12 @@ def _build_order(snapshot: MarketSnapshot) -> list[CurveQuotes]:
 class CurveSet:
     """The bootstrapped curves of one market snapshot; bumps are ``setValue`` on the quotes.
 
-    Sets ``ql.Settings.instance().evaluationDate`` to the snapshot date (helpers need it to roll dates).
+    A curve that cannot be built (a quote QuantLib refuses, a bootstrap that fails, e.g. a missing index
+    fixing on a weekend valuation date) does not stop the others: it lands in :attr:`failures` (curve ->
+    reason naming the quote), and so does every curve built on it; only the healthy curves are in
+    :attr:`curves`, :attr:`handles` and :attr:`pillars`. ``MarketDataError`` only when no curve at all
+    can be built. Sets ``ql.Settings.instance().evaluationDate`` to the snapshot date (helpers need it to
+    roll dates).
     """
 
     def __init__(self, snapshot: MarketSnapshot, interpolation: str = "linear_zero") -> None:
@@ -93,32 +98,80 @@ class CurveSet:
         self.pillar_curve: dict[str, str] = {}
         #: pillar key -> the QuantLib rate helper that prices that quote (``impliedQuote`` reprices it)
         self.helpers: dict[str, ql.RateHelper] = {}
+        #: curve -> why it could not be built (the curves built on it fail too, naming it)
+        self.failures: dict[str, str] = {}
         for curve in _build_order(snapshot):
-            helpers = []
-            helper_quote: list[tuple[ql.RateHelper, str]] = []
-            for quote in curve.quotes:
-                key = curve.pillar_key(quote)
-                simple = ql.SimpleQuote(quote.rate)
-                self._quotes[key] = simple
-                self.pillar_curve[key] = curve.name
-                try:
-                    helper = self._helper(curve, quote, ql.QuoteHandle(simple))
-                except RuntimeError as exc:
-                    raise MarketDataError(
-                        f"curve {curve.name} quote {quote.instrument}/{quote.tenor}: {exc}"
-                    ) from None
-                helpers.append(helper)
-                self.helpers[key] = helper
-                helper_quote.append((helper, f"{quote.instrument}/{quote.tenor}"))
-            self._keepalive.append(helpers)
-            term_structure = self._piecewise(helpers)
-            term_structure.enableExtrapolation()
-            self.curves[curve.name] = term_structure
-            self.handles[curve.name] = ql.YieldTermStructureHandle(term_structure)
-            self._bootstrap(curve.name, helper_quote)
-        self.pillars: tuple[str, ...] = tuple(c.pillar_key(q) for c in snapshot.curves for q in c.quotes)
+            if curve.discount_curve in self.failures:
+                self.failures[curve.name] = (
+                    f"curve {curve.name}: its discount curve {curve.discount_curve} failed "
+                    f"({self.failures[curve.discount_curve]})"
+                )
+                continue
+            try:
+                self._build_curve(curve)
+            except MarketDataError as exc:
+                self.failures[curve.name] = str(exc)
+                self._forget(curve)
+        if not self.curves:
+            raise MarketDataError("; ".join(self.failures.values()))
+        healthy = [c for c in snapshot.curves if c.name in self.curves]
+        self.pillars: tuple[str, ...] = tuple(c.pillar_key(q) for c in healthy for q in c.quotes)
         self._base_rates = {key: quote.value() for key, quote in self._quotes.items()}
-        self.dependents = self._dependents(snapshot)
+        self.dependents = self._dependents(healthy)
+
+    def _build_curve(self, curve: CurveQuotes) -> None:
+        helpers = []
+        helper_quote: list[tuple[ql.RateHelper, str]] = []
+        for quote in curve.quotes:
+            key = curve.pillar_key(quote)
+            simple = ql.SimpleQuote(quote.rate)
+            self._quotes[key] = simple
+            self.pillar_curve[key] = curve.name
+            try:
+                helper = self._helper(curve, quote, ql.QuoteHandle(simple))
+            except RuntimeError as exc:
+                raise MarketDataError(
+                    f"curve {curve.name} quote {quote.instrument}/{quote.tenor}: {exc}"
+                ) from None
+            helpers.append(helper)
+            self.helpers[key] = helper
+            helper_quote.append((helper, f"{quote.instrument}/{quote.tenor}"))
+        self._keepalive.append(helpers)
+        term_structure = self._piecewise(helpers)
+        term_structure.enableExtrapolation()
+        self.curves[curve.name] = term_structure
+        self.handles[curve.name] = ql.YieldTermStructureHandle(term_structure)
+        self._bootstrap(curve.name, helper_quote)
+
+    def _forget(self, curve: CurveQuotes) -> None:
+        """Drop what a failed curve left behind (its quotes, helpers and term structure)."""
+        for quote in curve.quotes:
+            key = curve.pillar_key(quote)
+            for store in (self._quotes, self.pillar_curve, self.helpers):
+                store.pop(key, None)  # type: ignore[attr-defined]
+        self.curves.pop(curve.name, None)
+        self.handles.pop(curve.name, None)
+
+    def recovers(self, snapshot: MarketSnapshot) -> bool:
+        """Whether every failed curve of this set would build on ``snapshot`` (same date; a cheap probe on
+        the failed curves and the curves they are built on, e.g. after a missing fixing arrived)."""
+        if not self.failures:
+            return False
+        needed = set(self.failures)
+        for curve in snapshot.curves:
+            if curve.name in needed and curve.discount_curve is not None:
+                needed.add(curve.discount_curve)
+        probe = MarketSnapshot(
+            snapshot.as_of, tuple(c for c in snapshot.curves if c.name in needed), snapshot.fixings
+        )
+        load_fixings(snapshot.fixings)  # helpers read past fixings from QuantLib's process-wide history
+        try:
+            return not CurveSet(probe, self.interpolation).failures
+        except MarketDataError:
+            return False
+        finally:
+            ql.Settings.instance().evaluationDate = to_ql_date(self.as_of)
+            load_fixings(self.snapshot.fixings)
 
     # -- construction ------------------------------------------------------------------------------
     def _piecewise(self, helpers: list[ql.RateHelper]) -> ql.YieldTermStructure:
@@ -161,6 +214,7 @@ class CurveSet:
                 index,
                 paymentLag=INDICES[convention.index or ""].payment_lag_days,
                 paymentFrequency=FREQUENCIES[convention.fixed_frequency],
+                endOfMonth=INDICES[convention.index or ""].end_of_month,
                 fixedDayCount=DAY_COUNTS[convention.fixed_day_count],
             )
         if quote.instrument == "fra":
@@ -218,15 +272,13 @@ class CurveSet:
         return float(self.helpers[key].quote().value())
 
     @staticmethod
-    def _dependents(snapshot: MarketSnapshot) -> dict[str, tuple[str, ...]]:
+    def _dependents(curves: list[CurveQuotes]) -> dict[str, tuple[str, ...]]:
         """Curve -> itself and every curve built (transitively) on it."""
         result: dict[str, tuple[str, ...]] = {}
-        for curve in snapshot.curves:
+        for curve in curves:
             found = [curve.name]
             for name in found:
-                found.extend(
-                    c.name for c in snapshot.curves if c.discount_curve == name and c.name not in found
-                )
+                found.extend(c.name for c in curves if c.discount_curve == name and c.name not in found)
             result[curve.name] = tuple(found)
         return result
 
@@ -236,8 +288,11 @@ class CurveSet:
         return dict(self._base_rates)
 
     def set_rates(self, rates: Mapping[str, float]) -> None:
-        """New base quote values (``CURVE/TENOR`` -> decimal) for the same quote set (a new tick)."""
+        """New base quote values (``CURVE/TENOR`` -> decimal) for the same quote set (a new tick); quotes
+        of failed curves are ignored."""
         for key, value in rates.items():
+            if key not in self._quotes:
+                continue
             self._quotes[key].setValue(value)
             self._base_rates[key] = value
 

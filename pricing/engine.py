@@ -10,6 +10,7 @@ Life cycle (everything QuantLib lives inside the process; only specs and snapsho
                                             # new date / quote set: full rebuild           -> True
     engine.add_instruments(specs); engine.remove_instruments(ids)
     engine.failures                         # id -> reason for positions that cannot be priced
+    engine.curves.failures                  # curve -> reason; only positions on these curves fail
 
 Engines: ``fast`` (cashflow rows valued in numpy on the nodes of re-bootstrapped curves; the bumped
 curves are never observed by instruments) and ``quantlib`` (QuantLib instruments and discounting engines
@@ -34,10 +35,10 @@ from pricing.dates import to_ql_date
 from pricing.errors import EngineError, PricingError
 from pricing.fast import CurveNodes, FastBook
 from pricing.indices import load_fixings
-from pricing.instruments import build_instrument
+from pricing.instruments import build_instrument, last_payment_date
 from pricing.market import MarketSnapshot, parse_market
 from pricing.scenarios import ScenarioSet, build_scenarios
-from pricing.specs import BondSpec, InstrumentSpec
+from pricing.specs import BondSpec, InstrumentSpec, check_spec
 
 __all__ = ["ENGINES", "PortfolioEngine"]
 
@@ -75,9 +76,9 @@ class PortfolioEngine:
     # -- market ----------------------------------------------------------------------------------------------
     def _install_market(self, snapshot: MarketSnapshot) -> None:
         self.snapshot = snapshot
+        load_fixings(snapshot.fixings)  # before the curves: a deposit fixed in the past is bootstrapped on it
         self.curves = CurveSet(snapshot, self.interpolation)
         self.scenarios: ScenarioSet = build_scenarios(self.curves.pillars, self.shift_bp)
-        load_fixings(snapshot.fixings)
         self._book: FastBook | None = None
         self._invalidate()
 
@@ -94,10 +95,16 @@ class PortfolioEngine:
             load_fixings(self.snapshot.fixings)
 
     def update_market(self, market: Mapping[str, Any] | MarketSnapshot) -> bool:
-        """Move to a new snapshot; returns True when curves and instruments had to be rebuilt."""
+        """Move to a new snapshot; returns True when curves and instruments had to be rebuilt (new date or
+        quote set, or a curve that had failed now builds). A tick that breaks a healthy curve raises
+        ``MarketDataError`` and leaves the previous rates in place."""
         snapshot = parse_market(market)
         self._activate()
-        if snapshot.as_of != self.snapshot.as_of or snapshot.quote_set != self.snapshot.quote_set:
+        if (
+            snapshot.as_of != self.snapshot.as_of
+            or snapshot.quote_set != self.snapshot.quote_set
+            or self.curves.recovers(snapshot)
+        ):
             specs = list(self._specs.values())
             self._install_market(snapshot)
             self._specs.clear()
@@ -149,21 +156,27 @@ class PortfolioEngine:
         self._base_pv = None
 
     def _build(self, spec: InstrumentSpec) -> None:
+        check_spec(spec)  # the rule set of pricing.rules, also for specs built in code (secmaster, batch)
+        failed = [name for name in spec.curves if name in self.curves.failures]
+        if failed:
+            raise PricingError(
+                f"instrument {spec.id}: depends on a curve that could not be built: "
+                + "; ".join(self.curves.failures[name] for name in failed)
+            )
         absent = [name for name in spec.curves if name not in self.curves.curves]
         if absent:
             raise PricingError(
                 f"instrument {spec.id}: curve {', '.join(absent)} is not in the market snapshot"
             )
         as_of = self.snapshot.as_of
-        if spec.maturity_date <= as_of:
-            raise PricingError(
-                f"instrument {spec.id}: matured on {spec.maturity_date} (valuation date {as_of})"
-            )
         handles = self.curves.handles if self.engine == "quantlib" else None
         instrument = build_instrument(spec, handles)
-        if isinstance(spec, BondSpec) and instrument.settlementDate() >= to_ql_date(spec.maturity_date):
+        # alive until its last cash flow is paid (payment calendar and lag), not until its maturity date
+        last_payment = last_payment_date(spec, instrument)
+        if last_payment <= as_of:
             raise PricingError(
-                f"instrument {spec.id}: matures on or before its settlement date, nothing to value"
+                f"instrument {spec.id}: matured on {spec.maturity_date}, last cash flow paid on "
+                f"{last_payment} (valuation date {as_of}); nothing left to value"
             )
         rows = extract_rows(spec, instrument, as_of, self.snapshot.fixings)  # also checks past fixings
         if self.engine == "fast":
@@ -203,7 +216,7 @@ class PortfolioEngine:
             finally:
                 self.curves.reset(bumps)
         return {
-            name: CurveNodes(self.curves.node_times(name), matrix, self.interpolation)
+            name: CurveNodes(self.curves.node_times(name), matrix, self.curves.interpolation)
             for name, matrix in values.items()
         }
 
@@ -243,12 +256,18 @@ class PortfolioEngine:
         return out
 
     def bond_analytics(self, ids: Iterable[str] | None = None) -> dict[str, BondAnalytics]:
-        """Clean price, accrued, yield, durations and convexity of the priced bonds, on the base curves."""
+        """Clean price, accrued, yield, durations and convexity of the priced bonds, on the base curves.
+
+        A bond whose last payment falls on or before its settlement date (valued Friday, paid Monday) is
+        priced but has no analytics: it cannot be traded any more, so it has no clean price nor yield."""
         self._activate()
         result: dict[str, BondAnalytics] = {}
         for ident in self.ids if ids is None else ids:
             spec = self._specs.get(ident)
             if isinstance(spec, BondSpec) and ident not in self.failures:
+                bond = self._instruments[ident]
+                if bond.notional(bond.settlementDate()) == 0.0:
+                    continue  # redeemed by its settlement date: still owed cash (PV) but no price or yield
                 curve = self.curves.curves[spec.discount_curve]
                 result[ident] = analytics_on_curve(self._instruments[ident], spec, curve)
         return result

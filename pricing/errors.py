@@ -10,8 +10,9 @@
                                      interpolation in the fast engine, unknown scenario index...)
 
 ``SpecError`` and ``FixingError`` are caught per instrument by the portfolio functions and turned into
-failed results (``ok=false`` with the message); ``MarketDataError`` stops the whole valuation because no
-instrument can be priced on a broken market.
+failed results (``ok=false`` with the message). ``MarketDataError`` stops the whole valuation when the
+snapshot itself is malformed or no curve can be built; a single curve that fails to bootstrap only fails
+the positions that depend on it (``CurveSet.failures``).
 """
 
 from __future__ import annotations

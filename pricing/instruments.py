@@ -7,17 +7,23 @@ With ``handles`` the instrument gets its pricing engine and its index is linked 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 
 import QuantLib as ql
 
 from pricing.conventions import BUSINESS_DAY_RULES, CALENDARS, DAY_COUNTS, FREQUENCIES, INDICES, day_counter
-from pricing.dates import to_ql_date
+from pricing.dates import from_ql_date, to_ql_date
 from pricing.indices import make_index
 from pricing.specs import BondSpec, InstrumentSpec, OisSwapSpec, SwapSpec
 
-__all__ = ["build_instrument", "legs"]
+__all__ = ["build_instrument", "is_month_end", "last_payment_date", "legs"]
 
 Handles = Mapping[str, ql.YieldTermStructureHandle]
+
+
+def is_month_end(day: date) -> bool:
+    """Whether ``day`` is the last calendar day of its month (weekends and holidays count)."""
+    return (day + timedelta(days=1)).month != day.month
 
 
 def _bond(spec: BondSpec) -> ql.Bond:
@@ -35,7 +41,10 @@ def _bond(spec: BondSpec) -> ql.Bond:
         ql.Unadjusted,
         ql.Unadjusted,
         ql.DateGeneration.Backward,
-        False,
+        # 31 CFR 356 App. B I.A.1: a security maturing on the last day of a month pays on the last day of
+        # every coupon month (Feb 28 -> Aug 31). QuantLib's own test is the last *business* day of the
+        # month, so the flag is set from the calendar month end of the maturity date here.
+        is_month_end(spec.maturity_date),
     )
     return ql.FixedRateBond(
         spec.settlement_days,
@@ -60,7 +69,8 @@ def _schedule(spec: SwapSpec | OisSwapSpec, frequency: str) -> ql.Schedule:
         convention,
         convention,
         ql.DateGeneration.Backward,
-        False,
+        # the index's end-of-month rule, as in the curve's own OIS and swap helpers
+        index.end_of_month,
     )
 
 
@@ -118,3 +128,11 @@ def legs(spec: InstrumentSpec, instrument: ql.Instrument) -> list[tuple[float, t
     fixed_sign = -1.0 if spec.side == "pay_fixed" else 1.0
     floating = instrument.floatingLeg() if isinstance(spec, SwapSpec) else instrument.overnightLeg()
     return [(fixed_sign, tuple(instrument.fixedLeg())), (-fixed_sign, tuple(floating))]
+
+
+def last_payment_date(spec: InstrumentSpec, instrument: ql.Instrument) -> date:
+    """The date of the last cash flow of ``instrument`` on any leg (business-day adjusted, payment lag
+    included): the position is alive while this date is after the valuation date."""
+    return max(
+        from_ql_date(cashflow.date()) for _, cashflows in legs(spec, instrument) for cashflow in cashflows
+    )

@@ -1,11 +1,13 @@
 """``price_portfolio``: a book dict and a market snapshot dict in, the output JSON dict out (DESIGN.md §5).
 
-Used by ``riskctl price`` and ``POST /api/v1/price``. Bad market data raises ``MarketDataError``; a bad
-instrument becomes a result with ``ok=false`` and its reason, the rest of the book is priced.
+Used by ``riskctl price`` and ``POST /api/v1/price``. A malformed market snapshot (or one where no curve
+can be built) raises ``MarketDataError``; a curve that cannot be bootstrapped fails only the positions that
+depend on it; a bad instrument becomes a result with ``ok=false`` and its reason, the rest of the book is
+priced.
 
 Output::
 
-    {"as_of", "engine", "n_scenarios", "pillars": ["CURVE/TENOR", ...],
+    {"as_of", "engine", "interpolation", "n_scenarios", "pillars": ["CURVE/TENOR", ...],
      "instruments": [{"id", "type", "currency", "book", "ok", "error", "pv", "dv01", "gamma",
                       "kr01": {"CURVE/TENOR": x},
                       bonds also: "clean_price", "accrued", "dirty_price", "ytm_pct",
@@ -13,6 +15,7 @@ Output::
      "totals": {"currency": "USD", "pv", "dv01", "gamma", "kr01",       # in USD via the snapshot's fx
                 "by_currency": {"EUR": {"pv", "dv01", "gamma", "kr01"}, "USD": {...}},
                 "n_ok", "n_failed", "fx_missing": [pairs needed but absent; USD totals are then null]},
+     "curve_failures": {"CURVE": "why it could not be built"},   # its positions fail, the rest is priced
      "timing_ms"}
 """
 
@@ -158,9 +161,11 @@ def price_portfolio(
     return {
         "as_of": snapshot.as_of.isoformat(),
         "engine": engine,
+        "interpolation": interpolation,
         "n_scenarios": len(portfolio.scenarios),
         "pillars": list(portfolio.scenarios.pillars),
         "instruments": results,
         "totals": totals(priced, snapshot, len(results) - len(priced)),
+        "curve_failures": dict(portfolio.curves.failures),
         "timing_ms": round((time.perf_counter() - started) * 1000.0, 3),
     }

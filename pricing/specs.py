@@ -2,8 +2,9 @@
 
 Three forms of an instrument (as in Strata): the spec here (terms + position size + book), the QuantLib
 objects built from it inside a process (:mod:`pricing.instruments`), and the fast engine's cashflow rows
-(:mod:`pricing.cashflows`). :func:`spec_from_dict` validates a book entry and raises
-:class:`~pricing.errors.SpecError` naming the instrument, the field and the rule.
+(:mod:`pricing.cashflows`). :func:`spec_from_dict` validates a book entry and :func:`check_spec` a spec
+built in code, both with the rule set of :mod:`pricing.rules` (the one the security master's schemas use);
+they raise :class:`~pricing.errors.SpecError` naming the instrument, the field and the rule.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
+from pricing import rules
 from pricing.conventions import CALENDARS, CURRENCIES, CURVES, DAY_COUNTS, FREQUENCIES, INDICES
 from pricing.dates import parse_iso_date
 from pricing.errors import SpecError
+from pricing.identifiers import validate_cusip, validate_isin
+from pricing.rules import INSTRUMENT_TYPES, SIDES
 
 __all__ = [
     "SIDES",
@@ -25,11 +29,12 @@ __all__ = [
     "OisSwapSpec",
     "SwapSpec",
     "cashflow_count",
+    "check_spec",
     "spec_from_dict",
     "spec_to_dict",
+    "spec_type",
 ]
 
-SIDES = ("pay_fixed", "receive_fixed")
 _MONTHS = {"annual": 12, "semiannual": 6, "quarterly": 3, "monthly": 1}
 
 
@@ -113,11 +118,16 @@ class OisSwapSpec:
 
 
 InstrumentSpec = BondSpec | SwapSpec | OisSwapSpec
-_TYPES: dict[str, type[BondSpec] | type[SwapSpec] | type[OisSwapSpec]] = {
-    "bond": BondSpec,
-    "swap": SwapSpec,
-    "ois": OisSwapSpec,
-}
+_TYPES: dict[str, type[BondSpec] | type[SwapSpec] | type[OisSwapSpec]] = dict(
+    zip(INSTRUMENT_TYPES, (BondSpec, SwapSpec, OisSwapSpec), strict=True)
+)
+
+
+def spec_type(spec: InstrumentSpec) -> str:
+    """The book entry ``type`` of a spec (one of :data:`pricing.rules.INSTRUMENT_TYPES`)."""
+    return next(name for name, cls in _TYPES.items() if isinstance(spec, cls))
+
+
 _DATE_FIELDS = frozenset({"issue_date", "maturity_date", "start_date"})
 _NUMBER_FIELDS = frozenset(
     {"face", "coupon_pct", "notional", "fixed_rate_pct", "float_spread_bp", "quantity"}
@@ -137,8 +147,8 @@ def _field(ident: str, name: str, value: Any) -> Any:
             raise SpecError(f"{where} {value!r} is not a finite number")
         return float(value)
     if name == "settlement_days":
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 5:
-            raise SpecError(f"{where} {value!r} must be an integer from 0 to 5")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SpecError(f"{where} {value!r} must be an integer")
         return value
     if value is not None and not isinstance(value, str):
         raise SpecError(f"{where} {value!r} must be a string")
@@ -154,7 +164,17 @@ def _check_choice(
         )
 
 
-def _validate(spec: InstrumentSpec) -> None:
+def _rule(ident: str, name: str, check: Any, *args: Any) -> None:
+    """Apply one rule of :mod:`pricing.rules`; its ``ValueError`` becomes a ``SpecError`` naming the field."""
+    try:
+        check(*args)
+    except ValueError as exc:
+        raise SpecError(f"instrument {ident}: {name}: {exc}") from None
+
+
+def check_spec(spec: InstrumentSpec) -> None:
+    """Every rule of :mod:`pricing.rules` and the conventions on ``spec``; raises ``SpecError`` naming the
+    instrument, the field and the rule."""
     ident = spec.id
     _check_choice(ident, "currency", spec.currency, CURRENCIES)
     _check_choice(ident, "discount_curve", spec.discount_curve, CURVES)
@@ -162,41 +182,45 @@ def _validate(spec: InstrumentSpec) -> None:
         raise SpecError(
             f"instrument {ident}: discount_curve {spec.discount_curve} is not a {spec.currency} curve"
         )
-    if spec.quantity == 0:
-        raise SpecError(f"instrument {ident}: quantity must not be 0")
+    _rule(ident, "quantity", rules.check_quantity, spec.quantity)
     if isinstance(spec, BondSpec):
-        _check_choice(ident, "frequency", spec.frequency, FREQUENCIES)
-        _check_choice(ident, "day_count", spec.day_count, DAY_COUNTS)
-        _check_choice(ident, "calendar", spec.calendar, CALENDARS)
-        if spec.face <= 0:
-            raise SpecError(f"instrument {ident}: face {spec.face} must be positive")
-        if spec.maturity_date <= spec.issue_date:
-            raise SpecError(
-                f"instrument {ident}: maturity_date {spec.maturity_date} is not after "
-                f"issue_date {spec.issue_date}"
-            )
-        if spec.frequency == "once" and spec.coupon_pct != 0:
-            raise SpecError(
-                f"instrument {ident}: frequency 'once' is for zero coupon bonds (coupon_pct must be 0)"
-            )
-        return
+        _check_bond(spec)
+    else:
+        _check_swap(spec)
+
+
+def _check_bond(spec: BondSpec) -> None:
+    ident = spec.id
+    _check_choice(ident, "frequency", spec.frequency, FREQUENCIES)
+    _check_choice(ident, "day_count", spec.day_count, DAY_COUNTS)
+    _check_choice(ident, "calendar", spec.calendar, CALENDARS)
+    _rule(ident, "face", rules.POSITIVE_AMOUNT.check, spec.face)
+    _rule(ident, "coupon_pct", rules.COUPON_PCT.check, spec.coupon_pct)
+    _rule(ident, "frequency", rules.check_zero_coupon, spec.coupon_pct, spec.frequency)
+    _rule(ident, "settlement_days", rules.SETTLEMENT_DAYS.check, spec.settlement_days)
+    _rule(ident, "maturity_date", rules.check_maturity, spec.issue_date, spec.maturity_date, "issue_date")
+    if spec.isin is not None:
+        _rule(ident, "isin", validate_isin, spec.isin)
+    if spec.cusip is not None:
+        _rule(ident, "cusip", validate_cusip, spec.cusip)
+        if spec.isin is not None:
+            _rule(ident, "cusip", rules.check_cusip_in_isin, spec.cusip, spec.isin)
+
+
+def _check_swap(spec: SwapSpec | OisSwapSpec) -> None:
+    ident = spec.id
     _check_choice(ident, "side", spec.side, frozenset(SIDES))
     _check_choice(ident, "float_index", spec.float_index, INDICES)
     _check_choice(ident, "fixed_frequency", spec.fixed_frequency, _MONTHS)
     _check_choice(ident, "fixed_day_count", spec.fixed_day_count, DAY_COUNTS)
     index = INDICES[spec.float_index]
-    if spec.notional <= 0:
-        raise SpecError(
-            f"instrument {ident}: notional {spec.notional} must be positive (use side for direction)"
-        )
-    if spec.maturity_date <= spec.start_date:
-        raise SpecError(
-            f"instrument {ident}: maturity_date {spec.maturity_date} is not after "
-            f"start_date {spec.start_date}"
-        )
+    _rule(ident, "notional", rules.POSITIVE_AMOUNT.check, spec.notional)
+    _rule(ident, "fixed_rate_pct", rules.FIXED_RATE_PCT.check, spec.fixed_rate_pct)
+    _rule(ident, "maturity_date", rules.check_maturity, spec.start_date, spec.maturity_date, "start_date")
     if index.currency != spec.currency:
         raise SpecError(f"instrument {ident}: float_index {spec.float_index} is not a {spec.currency} index")
     if isinstance(spec, SwapSpec):
+        _rule(ident, "float_spread_bp", rules.FLOAT_SPREAD_BP.check, spec.float_spread_bp)
         if index.overnight:
             raise SpecError(
                 f"instrument {ident}: float_index {spec.float_index} is overnight; use type 'ois'"
@@ -251,14 +275,13 @@ def spec_from_dict(data: Mapping[str, Any]) -> InstrumentSpec:
     if missing:
         raise SpecError(f"instrument {ident}: missing field(s) {', '.join(missing)} for type {kind}")
     spec = cls(id=ident, **values)
-    _validate(spec)
+    check_spec(spec)
     return spec
 
 
 def spec_to_dict(spec: InstrumentSpec) -> dict[str, Any]:
     """The book entry of a spec (inverse of :func:`spec_from_dict`; ``None`` fields left out)."""
-    kind = next(name for name, cls in _TYPES.items() if isinstance(spec, cls))
-    data: dict[str, Any] = {"id": spec.id, "type": kind}
+    data: dict[str, Any] = {"id": spec.id, "type": spec_type(spec)}
     for name, value in asdict(spec).items():
         if name == "id" or value is None:
             continue

@@ -26,7 +26,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from secmaster.identifiers import isin_from_cusip
+from pricing.identifiers import isin_from_cusip
 
 __all__ = [
     "AUCTIONS_FILE",

@@ -23,6 +23,7 @@ import numpy as np
 from cluster.batch.days import markets_on
 from cluster.batch.errors import BatchError
 from cluster.batch.scenarios import QuoteId, shift_snapshot
+from core.config import get_settings
 from core.keys import ALL_BOOKS
 from market_replay import market_snapshot
 from pricing import PortfolioEngine, PricingError, SpecError, parse_market, price_portfolio, spec_from_dict
@@ -80,7 +81,9 @@ def usd_per_unit(currency: str, fx: Mapping[str, float]) -> float:
 def value_day(entries: Sequence[Mapping[str, Any]], day: date) -> DayRisk:
     """The book valued on ``day``'s closing snapshot, exactly as ``riskctl price`` would."""
     snapshot = market_snapshot(day, markets=markets_on(day))
-    result = price_portfolio({"instruments": list(entries)}, snapshot)
+    result = price_portfolio(
+        {"instruments": list(entries)}, snapshot, interpolation=get_settings().interpolation
+    )
     books: dict[str, BookRisk] = defaultdict(BookRisk)
     failures: dict[str, str] = {}
     for item in result["instruments"]:
@@ -128,7 +131,7 @@ def scenario_pnl(
             failures[str(entry.get("id"))] = str(exc)
     snapshot = parse_market(today)
     started = time.perf_counter()
-    engine = PortfolioEngine(specs, snapshot, engine="fast")
+    engine = PortfolioEngine(specs, snapshot, engine="fast", interpolation=get_settings().interpolation)
     failures.update(engine.failures)
     ids = engine.ids
     if not ids:

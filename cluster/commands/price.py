@@ -22,6 +22,13 @@ _ORE_FACTORS = {
 }
 
 
+class Interpolation(StrEnum):
+    """``pricing.conventions.INTERPOLATIONS``, the same names as the API field and ``RISK_INTERPOLATION``."""
+
+    linear_zero = "linear_zero"
+    loglinear_discount = "loglinear_discount"
+
+
 class OutputFormat(StrEnum):
     json = "json"
     table = "table"
@@ -42,7 +49,8 @@ def _load(path: Path, what: str) -> Any:
 def format_table(result: dict[str, Any]) -> str:
     """A readable fixed-width table of the instruments and the totals."""
     lines = [
-        f"as of {result['as_of']}  engine {result['engine']}  scenarios {result['n_scenarios']}  "
+        f"as of {result['as_of']}  engine {result['engine']}  interpolation {result['interpolation']}  "
+        f"scenarios {result['n_scenarios']}  "
         f"{result['timing_ms']:.1f} ms",
         f"{'id':<22} {'ccy':<4} {'pv':>16} {'dv01':>12} {'gamma':>10}  status",
     ]
@@ -69,6 +77,8 @@ def format_table(result: dict[str, Any]) -> str:
             f"{totals['dv01']:>12,.2f} {totals['gamma']:>10,.3f}"
         )
     lines.append(f"{totals['n_ok']} priced, {totals['n_failed']} failed")
+    for curve, reason in result.get("curve_failures", {}).items():
+        lines.append(f"curve {curve} FAILED (its positions are not priced): {reason}")
     return "\n".join(lines)
 
 
@@ -125,6 +135,12 @@ def price(
     ),
     output_format: OutputFormat = typer.Option(OutputFormat.json, "--format", help="json, table or ore-csv."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of standard output."),
+    interpolation: Interpolation = typer.Option(
+        Interpolation.linear_zero,
+        "--interpolation",
+        help="Curve interpolation: linear_zero (linear in zero rates) or loglinear_discount "
+        "(log-linear in discount factors).",
+    ),
 ) -> None:
     """Value BOOK on MARKET: pv, dv01, gamma, kr01 per curve pillar, bond analytics, totals.
 
@@ -139,7 +155,11 @@ def price(
     book_data, market_data = _load(book, "book"), _load(market, "market")
     try:
         result = price_portfolio(
-            book_data, market_data, engine=engine, pillar_gamma=output_format is OutputFormat.ore_csv
+            book_data,
+            market_data,
+            engine=engine,
+            interpolation=interpolation.value,
+            pillar_gamma=output_format is OutputFormat.ore_csv,
         )
     except PricingError as exc:
         typer.echo(f"error: {exc}", err=True)

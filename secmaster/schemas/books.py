@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated
 
@@ -12,13 +13,19 @@ from secmaster.schemas.common import INPUT_CONFIG, BookName, Quantity
 __all__ = ["BookCreate", "BookRead", "BookUpdate", "PositionRead", "PositionSet"]
 
 
-def _printable(text: str) -> str:
-    if not text.isprintable():
-        raise ValueError("description must be printable text (no control characters)")
+def _no_control_characters(text: str) -> str:
+    """Any Unicode text (non-breaking spaces, emoji, right-to-left marks and other format characters)
+    except control characters (category ``Cc``: C0/C1 controls, tab, newline, NUL)."""
+    for position, char in enumerate(text):
+        if unicodedata.category(char) == "Cc":
+            raise ValueError(
+                f"description has a control character U+{ord(char):04X} at position {position}; "
+                f"use one line of text"
+            )
     return text
 
 
-Description = Annotated[str, Field(max_length=500), AfterValidator(_printable)]
+Description = Annotated[str, Field(max_length=500), AfterValidator(_no_control_characters)]
 
 
 class BookCreate(BaseModel):

@@ -1,4 +1,9 @@
-"""Field types and business rules shared by the schema families (names come from ``pricing.conventions``)."""
+"""Field types and business rules shared by the schema families.
+
+Names come from ``pricing.conventions``; bounds and rules from ``pricing.rules`` and ``pricing.identifiers``,
+the rule set that ``riskctl price``, ``POST /api/v1/price`` and the engine apply too. A breach is a 422
+naming the field.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from core.keys import ALL_BOOKS
+from pricing import rules
 from pricing.conventions import CURRENCIES, CURVES, DAY_COUNTS, FREQUENCIES, INDICES
-from secmaster.identifiers import validate_cusip, validate_isin
+from pricing.identifiers import validate_cusip, validate_isin
+from pricing.rules import MAX_TENOR_YEARS
 
 __all__ = [
     "ALL_BOOKS",
@@ -36,8 +43,6 @@ __all__ = [
 ]
 
 MAX_LIMIT = 1000
-#: No instrument in this market runs longer than this (100-year bonds exist; nothing longer does).
-MAX_TENOR_YEARS = 100
 
 #: Input models reject unknown fields (a typo is an error, not silently ignored) and NaN/infinity.
 INPUT_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=False)
@@ -121,35 +126,28 @@ IndexName = Annotated[
 CurveName = Annotated[
     str, _one_of("curve", frozenset(CURVES)), Field(json_schema_extra=_enum_schema(frozenset(CURVES)))
 ]
-Notional = Annotated[float, Field(gt=0, le=1e12, description="Positive amount in the instrument's currency")]
-CouponPct = Annotated[float, Field(ge=0, le=20, description="Annual coupon in percent (0 for zero coupon)")]
-SwapRatePct = Annotated[float, Field(ge=-5, le=20, description="Fixed rate in percent")]
-SpreadBp = Annotated[float, Field(ge=-1000, le=1000, description="Spread over the index in basis points")]
 
 
-def _nonzero(value: float) -> float:
-    if value == 0:
-        raise ValueError("quantity must not be 0; delete the position instead")
-    return value
+def _bounded(bound: rules.Bound, description: str) -> Any:
+    """A pydantic ``Field`` with the bounds of ``bound`` (shown in the OpenAPI schema too)."""
+    if bound.low_open:
+        return Field(gt=bound.low, le=bound.high, description=description)
+    return Field(ge=bound.low, le=bound.high, description=description)
 
 
+Notional = Annotated[float, _bounded(rules.POSITIVE_AMOUNT, "Positive amount in the instrument's currency")]
+CouponPct = Annotated[float, _bounded(rules.COUPON_PCT, "Annual coupon in percent (0 for zero coupon)")]
+SwapRatePct = Annotated[float, _bounded(rules.FIXED_RATE_PCT, "Fixed rate in percent")]
+SpreadBp = Annotated[float, _bounded(rules.FLOAT_SPREAD_BP, "Spread over the index in basis points")]
 Quantity = Annotated[
     float,
-    AfterValidator(_nonzero),
-    Field(
-        ge=-1e6,
-        le=1e6,
-        description="Units of the instrument's face or notional held; negative is short; not 0",
-    ),
+    AfterValidator(rules.check_quantity),
+    _bounded(rules.QUANTITY, "Units of the instrument's face or notional held; negative is short; not 0"),
 ]
 
 
 def check_dates(start: date | None, maturity: date, start_field: str) -> date:
-    """The maturity rule: strictly after the start (issue) date and at most MAX_TENOR_YEARS later."""
+    """The maturity rule of :func:`pricing.rules.check_maturity` (no start: nothing to compare)."""
     if start is None:
         return maturity
-    if maturity <= start:
-        raise ValueError(f"maturity_date {maturity} must be after {start_field} {start}")
-    if (maturity - start).days > MAX_TENOR_YEARS * 366:
-        raise ValueError(f"maturity_date {maturity} is more than {MAX_TENOR_YEARS} years after {start_field}")
-    return maturity
+    return rules.check_maturity(start, maturity, start_field)

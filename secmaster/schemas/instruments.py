@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from pricing import rules
 from pricing.conventions import CURVES, INDICES
 from secmaster.schemas.common import (
     INPUT_CONFIG,
@@ -51,6 +52,8 @@ __all__ = [
     "SwapUpdate",
 ]
 
+#: The values of ``pricing.rules.INSTRUMENT_TYPES`` and ``pricing.rules.SIDES`` (a test keeps them equal;
+#: mypy needs the literals spelled out).
 InstrumentType = Literal["bond", "swap", "ois"]
 Side = Literal["pay_fixed", "receive_fixed"]
 
@@ -98,19 +101,15 @@ class BondCreate(_Placement):
     @classmethod
     def _cusip_in_isin(cls, cusip: str | None, info: ValidationInfo) -> str | None:
         isin = info.data.get("isin")
-        if cusip is not None and isin is not None and isin[2:11] != cusip:
-            raise ValueError(f"CUSIP {cusip} is not the national number of ISIN {isin} ({isin[2:11]})")
+        if cusip is not None and isin is not None:
+            return rules.check_cusip_in_isin(cusip, isin)
         return cusip
 
     @field_validator("frequency")
     @classmethod
     def _zero_coupon_once(cls, frequency: str, info: ValidationInfo) -> str:
         coupon = info.data.get("coupon_pct")
-        if coupon == 0 and frequency != "once":
-            raise ValueError("a zero-coupon bond (coupon_pct 0) must have frequency 'once'")
-        if coupon is not None and coupon > 0 and frequency == "once":
-            raise ValueError(f"frequency 'once' is for zero-coupon bonds; coupon_pct is {coupon}")
-        return frequency
+        return frequency if coupon is None else rules.check_zero_coupon(coupon, frequency)
 
     @field_validator("maturity_date")
     @classmethod

@@ -15,8 +15,8 @@ from cluster.batch.jobs import ResultRow
 from cluster.batch.store import fail_run, finish_run, start_run
 from core.config import PROJECT_ROOT, Settings
 from core.keys import ALL_BOOKS, ENGINE_STATUS, book_summary_key
+from pricing.identifiers import cusip_check_digit, isin_from_cusip
 from secmaster.db import SessionFactory
-from secmaster.identifiers import cusip_check_digit, isin_from_cusip
 from tests.e2e.ticks import STANDARD_BOOK, Position, write_tick
 from ui.format import format_age, format_count, format_millis, format_money, format_signed_money
 

@@ -165,7 +165,7 @@ _counter = iter(range(1, 10**6))
 
 
 def _unique_isin() -> str:
-    from secmaster.identifiers import cusip_check_digit, isin_from_cusip
+    from pricing.identifiers import cusip_check_digit, isin_from_cusip
 
     body = f"T{next(_counter):07d}"
     return isin_from_cusip(body + cusip_check_digit(body))

@@ -13,10 +13,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from core.config import PROJECT_ROOT, Settings
+from pricing.identifiers import cusip_check_digit, isin_from_cusip
 from secmaster import migrate
 from secmaster.bulk import import_instruments
 from secmaster.db import SessionFactory, make_engine, make_session_factory, transaction
-from secmaster.identifiers import cusip_check_digit, isin_from_cusip
 from secmaster.repository.books import create_book
 from secmaster.schemas.books import BookCreate
 

@@ -92,7 +92,7 @@ def combined_snapshot(*ticks: CurveTick) -> dict[str, Any]:
 
 def unique_isin() -> str:
     """A valid ISIN (check digits right) that no other test uses."""
-    from secmaster.identifiers import cusip_check_digit, isin_from_cusip
+    from pricing.identifiers import cusip_check_digit, isin_from_cusip
 
     body = "E" + uuid.uuid4().hex[:7].upper()
     return isin_from_cusip(body + cusip_check_digit(body))

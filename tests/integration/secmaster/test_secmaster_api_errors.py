@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from secmaster.identifiers import isin_from_cusip
+from pricing.identifiers import isin_from_cusip
 
 pytestmark = [pytest.mark.postgres, pytest.mark.ray]
 

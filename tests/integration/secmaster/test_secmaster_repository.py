@@ -14,9 +14,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from core.config import Settings
+from pricing.identifiers import validate_isin
 from secmaster import migrate, repository
 from secmaster.db import SessionFactory, transaction
-from secmaster.identifiers import validate_isin
 from secmaster.models import Base, Bond
 from secmaster.schemas import BondCreate, BookCreate, InstrumentCreate, OisCreate, SwapCreate
 from secmaster.seed import SEED_BOOKS, seed

@@ -29,3 +29,17 @@ def test_settings_reject_bad_port(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RISK_KAFKA_PORT", "70000")
     with pytest.raises(ValidationError, match="kafka_port"):
         Settings()
+
+
+def test_interpolation_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typing import get_args
+
+    from pricing.conventions import INTERPOLATIONS
+
+    assert get_args(Settings.model_fields["interpolation"].annotation) == INTERPOLATIONS
+    assert Settings().interpolation == "linear_zero"
+    monkeypatch.setenv("RISK_INTERPOLATION", "loglinear_discount")
+    assert Settings().interpolation == "loglinear_discount"
+    monkeypatch.setenv("RISK_INTERPOLATION", "cubic")
+    with pytest.raises(ValidationError, match="interpolation"):
+        Settings()

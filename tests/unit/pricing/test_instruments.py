@@ -24,7 +24,7 @@ def test_specs_round_trip_and_pickle(sample_book: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"maturity_date": "2020-06-20"}, "maturity_date 2020-06-20 is not after start_date 2023-06-20"),
+        ({"maturity_date": "2020-06-20"}, "maturity_date: 2020-06-20 is not after start_date 2023-06-20"),
         ({"float_index": "LIBOR3M"}, "float_index 'LIBOR3M' unknown"),
         ({"type": "cap"}, "type 'cap' unknown"),
         ({"notional": "ten million"}, "notional 'ten million' is not a finite number"),

@@ -77,8 +77,28 @@ def test_bad_market_data_names_curve_and_quote(
         price_portfolio(sample_book, market)
 
 
-def test_bootstrap_failure_names_the_quotes(market: dict[str, Any], sample_book: dict[str, Any]) -> None:
+def test_bootstrap_failure_fails_only_the_positions_on_that_curve(
+    market: dict[str, Any], sample_book: dict[str, Any]
+) -> None:
     # a 6X12 FRA and a 1Y swap end on the same date: two instruments for one pillar
     _curve(market, "EUR-EURIBOR-6M")["quotes"].append({"instrument": "swap", "tenor": "1Y", "rate_pct": 3.6})
-    with pytest.raises(MarketDataError, match="curve EUR-EURIBOR-6M quote fra/6X12 and swap/1Y"):
+    result = price_portfolio(sample_book, market)
+    reason = "curve EUR-EURIBOR-6M quote fra/6X12 and swap/1Y"
+    assert list(result["curve_failures"]) == ["EUR-EURIBOR-6M"]
+    assert reason in result["curve_failures"]["EUR-EURIBOR-6M"]
+    for item in result["instruments"]:
+        if item["type"] == "swap":  # the EURIBOR swaps
+            assert not item["ok"] and reason in item["error"], item
+        else:
+            assert item["ok"], item
+    assert not any(p.startswith("EUR-EURIBOR-6M/") for p in result["pillars"])
+
+
+def test_no_curve_at_all_is_a_market_error(market: dict[str, Any], sample_book: dict[str, Any]) -> None:
+    market["curves"] = [_curve(market, "EUR-ESTR"), _curve(market, "EUR-EURIBOR-6M")]
+    # 12M and 1Y end on the same date: two instruments for one pillar
+    _curve(market, "EUR-ESTR")["quotes"].append({"instrument": "ois", "tenor": "12M", "rate_pct": 3.6})
+    with pytest.raises(
+        MarketDataError, match=r"curve EUR-ESTR quote.*EUR-EURIBOR-6M: its discount curve EUR-ESTR failed"
+    ):
         price_portfolio(sample_book, market)

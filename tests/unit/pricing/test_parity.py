@@ -28,3 +28,21 @@ def test_fast_equals_quantlib_on_generated_seasoned_book(
     per_million = difference / np.asarray([_size(fast.specs[i]) for i in fast.ids])[:, None] * 1e6
     assert per_million.shape == (count, len(fast.scenarios))
     assert per_million.max() <= 1e-6
+
+
+@pytest.mark.parametrize("interpolation", ["linear_zero", "loglinear_discount"])
+def test_fast_equals_quantlib_with_a_failed_curve(
+    sample_book: dict[str, Any], sample_market_data: dict[str, Any], interpolation: str
+) -> None:
+    """Saturday: EUR-EURIBOR-6M fails; every scenario of the healthy curves still agrees."""
+    market = sample_market_data | {"as_of": "2024-03-16"}
+    specs = [spec_from_dict(d) for d in sample_book["instruments"]]
+    fast = PortfolioEngine(specs, market, engine="fast", interpolation=interpolation)
+    reference = PortfolioEngine(specs, market, engine="quantlib", interpolation=interpolation)
+    assert (
+        fast.ids == reference.ids and len(fast.ids) >= 5 and set(fast.curves.failures) == {"EUR-EURIBOR-6M"}
+    )
+    difference = np.abs(fast.pv_matrix() - reference.pv_matrix())
+    per_million = difference / np.asarray([_size(fast.specs[i]) for i in fast.ids])[:, None] * 1e6
+    assert per_million.shape == (len(fast.ids), len(fast.scenarios))
+    assert per_million.max() <= 1e-6

@@ -67,3 +67,20 @@ def test_bad_market_is_a_clean_error(tmp_path: Path) -> None:
     path.write_text(json.dumps(market))
     result = runner.invoke(app, ["price", "--book", BOOK, "--market", str(path)])
     assert result.exit_code == 1 and "curve USD-UST quote bill/1M" in result.output
+
+
+def test_price_interpolation_option() -> None:
+    pvs = {}
+    for interpolation in ("linear_zero", "loglinear_discount"):
+        result = runner.invoke(
+            app, ["price", "--book", BOOK, "--market", MARKET, "--interpolation", interpolation]
+        )
+        assert result.exit_code == 0, result.output
+        output = json.loads(result.stdout)
+        assert output["interpolation"] == interpolation
+        pvs[interpolation] = {item["id"]: item["pv"] for item in output["instruments"]}
+    default = json.loads(runner.invoke(app, ["price", "--book", BOOK, "--market", MARKET]).stdout)
+    assert {item["id"]: item["pv"] for item in default["instruments"]} == pvs["linear_zero"]
+    assert pvs["linear_zero"]["UST-30Y-2053"] != pvs["loglinear_discount"]["UST-30Y-2053"]
+    refused = runner.invoke(app, ["price", "--book", BOOK, "--market", MARKET, "--interpolation", "cubic"])
+    assert refused.exit_code == 2 and "linear_zero" in refused.output

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from secmaster.identifiers import validate_cusip, validate_isin
+from pricing.identifiers import validate_cusip, validate_isin
 from secmaster.seed import seed_rows
 from secmaster.treasury import ParCurveHistory, coupon_from_yield, outstanding_treasuries, term_years
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secmaster.identifiers import cusip_check_digit, isin_from_cusip, validate_cusip, validate_isin
+from pricing.identifiers import cusip_check_digit, isin_from_cusip, validate_cusip, validate_isin
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,23 @@ def test_bad_isin_is_rejected_with_the_expected_digit(isin: str) -> None:
 
 def test_us_isin_with_bad_embedded_cusip_is_rejected() -> None:
     body = "US91282CJZ4"  # CUSIP check digit wrong; ISIN digit recomputed so only the CUSIP is wrong
-    from secmaster.identifiers import isin_check_digit
+    from pricing.identifiers import isin_check_digit
 
     with pytest.raises(ValueError, match="CUSIP"):
         validate_isin(body + isin_check_digit(body))
+
+
+def test_isin_prefix_must_be_an_iso_3166_country() -> None:
+    from pricing.identifiers import isin_check_digit
+
+    body = "ZZ91282CJZ5"  # a valid check digit does not make ZZ a country
+    with pytest.raises(ValueError, match="prefix 'ZZ' is not an ISO 3166 country code"):
+        validate_isin(body + isin_check_digit(body))
+
+
+@pytest.mark.parametrize("body", ["XS203456789", "EU000A1G0DC", "JP110051JC3", "CH022492405"])
+def test_international_and_other_country_prefixes_are_accepted(body: str) -> None:
+    from pricing.identifiers import isin_check_digit
+
+    isin = body + isin_check_digit(body)
+    assert validate_isin(isin) == isin

@@ -1,16 +1,23 @@
-"""Security identifiers: CUSIP and ISIN check digits.
+"""Security identifiers: CUSIP and ISIN check digits and the ISIN country prefix.
 
 CUSIP (ANSI X9.6): 8 characters and a modulus-10 "double-add-double" check digit.
 ISIN (ISO 6166): a 2-letter country code, a 9-character national number (the CUSIP for US and
 Canadian securities) and a check digit: letters become two digits (A=10 ... Z=35), then the Luhn
-algorithm runs over the digit string.
+algorithm runs over the digit string. The prefix is the ISO 3166-1 alpha-2 code of the issuer's country
+(from ``pycountry``, the ISO 3166 data of Debian's ``iso-codes``) or one of
+:data:`ISIN_INTERNATIONAL_PREFIXES`.
+Every validator raises ``ValueError`` saying what is wrong (the pydantic schemas turn it into a 422 on
+the field, :mod:`pricing.specs` into a ``SpecError``).
 """
 
 from __future__ import annotations
 
 import re
 
+import pycountry
+
 __all__ = [
+    "ISIN_INTERNATIONAL_PREFIXES",
     "cusip_check_digit",
     "isin_check_digit",
     "isin_from_cusip",
@@ -21,6 +28,10 @@ __all__ = [
 _CUSIP_BODY = re.compile(r"^[0-9A-Z*@#]{8}$")
 _ISIN_BODY = re.compile(r"^[A-Z]{2}[0-9A-Z]{9}$")
 _CUSIP_SPECIALS = {"*": 36, "@": 37, "#": 38}
+
+#: ISIN prefixes that are not countries (ANNA): ``XS`` international securities cleared through
+#: Euroclear/Clearstream, ``EU`` securities issued by the European Union.
+ISIN_INTERNATIONAL_PREFIXES = frozenset({"XS", "EU"})
 
 
 def _char_value(char: str) -> int:
@@ -75,6 +86,12 @@ def validate_isin(isin: str) -> str:
     """Return the ISIN if its format and check digit are right; else raise ``ValueError`` saying why."""
     if len(isin) != 12:
         raise ValueError(f"ISIN {isin!r} must have 12 characters, got {len(isin)}")
+    prefix = isin[:2]
+    if prefix not in ISIN_INTERNATIONAL_PREFIXES and pycountry.countries.get(alpha_2=prefix) is None:
+        raise ValueError(
+            f"ISIN {isin!r}: prefix {prefix!r} is not an ISO 3166 country code (nor XS/EU for international "
+            f"issues)"
+        )
     expected = isin_check_digit(isin[:11])
     if isin[11] != expected:
         raise ValueError(
