@@ -21,6 +21,7 @@ import QuantLib as ql
 from pricing.dates import from_ql_date
 from pricing.specs import BondSpec
 from pricing.yields import (
+    COUPONS_PER_YEAR,
     BondTerms,
     YieldRisk,
     accrued_interest,
@@ -38,8 +39,6 @@ __all__ = [
     "analytics_on_curve",
     "bond_terms",
 ]
-
-_COUPONS_PER_YEAR = {"annual": 1, "semiannual": 2, "quarterly": 4, "monthly": 12}
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ def bond_terms(spec: BondSpec) -> BondTerms:
         coupon_pct=spec.coupon_pct,
         dated_date=spec.issue_date,
         maturity_date=spec.maturity_date,
-        frequency=_COUPONS_PER_YEAR[spec.frequency],
+        frequency=COUPONS_PER_YEAR[spec.frequency],
         day_count=spec.day_count,
     )
 

@@ -9,6 +9,12 @@ Rows are mappings of field name to value (strings from a CSV, or numbers and ISO
 - bill: ``maturity_date, settle_date`` and one of ``discount_rate_pct`` or ``investment_rate_pct``.
   Result ``{"price", "discount_rate_pct", "investment_rate_pct"}``.
 
+- an instrument of the security master (:func:`calculate_instrument`): its terms (``coupon_pct,
+  frequency, day_count, issue_date`` = the dated date, ``maturity_date``), ``settle_date`` and one of
+  ``yield_pct`` or ``clean_price``; a zero-coupon bond or bill (frequency ``once``) is priced on the
+  bond-equivalent yield. Result: the bond fields plus ``modified_duration, macaulay_duration, convexity``,
+  the same numbers the engine's bond analytics report for a position at that price.
+
 Prices are per 100 of par rounded to 6 decimals as the Treasury publishes them (Appendix B: "P = price
 per 100, rounded to six places"), accrued interest to 6 decimals per 100 (5 per $1,000); rates in percent
 to 6 decimals. A field that is missing, unparsable or out of range raises
@@ -23,13 +29,18 @@ from datetime import date
 
 from pricing.errors import CalculatorError
 from pricing.yields import (
+    COUPONS_PER_YEAR,
     BondTerms,
+    YieldRisk,
     bill_discount_rate,
     bill_investment_rate,
     bill_price_from_discount_rate,
     bill_price_from_investment_rate,
     bond_price,
     bond_yield,
+    zero_price,
+    zero_yield,
+    zero_yield_risk,
 )
 
 __all__ = [
@@ -40,6 +51,7 @@ __all__ = [
     "RowResult",
     "calculate_bill",
     "calculate_bond",
+    "calculate_instrument",
     "calculate_rows",
 ]
 
@@ -148,6 +160,46 @@ def calculate_bill(row: Mapping[str, object]) -> dict[str, float]:
         "price": price,
         "discount_rate_pct": _round(discount),
         "investment_rate_pct": _round(investment),
+    }
+
+
+def calculate_instrument(terms: Mapping[str, object], row: Mapping[str, object]) -> dict[str, float]:
+    """Price or yield of a bond instrument (book-format ``terms``) at ``row``'s settle date and rate."""
+    given = _one_of(row, "yield_pct", "clean_price")
+    settle = _date(row, "settle_date")
+    maturity = _date(terms, "maturity_date")
+    risk: YieldRisk
+    if terms.get("frequency") == "once":
+        if given == "yield_pct":
+            yield_pct = _number(row, "yield_pct")
+            clean = _round(zero_price(maturity, settle, yield_pct))
+        else:
+            clean = _number(row, "clean_price")
+            yield_pct = _round(zero_yield(maturity, settle, clean))
+        accrued, risk = 0.0, zero_yield_risk(maturity, settle, yield_pct)
+    else:
+        bond = BondTerms(
+            coupon_pct=_number(terms, "coupon_pct"),
+            dated_date=_date(terms, "issue_date"),
+            maturity_date=maturity,
+            frequency=COUPONS_PER_YEAR[str(terms["frequency"])],
+            day_count=str(terms["day_count"]),
+        )
+        if given == "yield_pct":
+            quote, risk = bond_price(bond, settle, _number(row, "yield_pct"))
+            clean, yield_pct = _round(quote.clean_price), quote.yield_pct
+        else:
+            quote, risk = bond_yield(bond, settle, _number(row, "clean_price"))
+            clean, yield_pct = quote.clean_price, _round(quote.yield_pct)
+        accrued = quote.accrued
+    return {
+        "clean_price": clean,
+        "accrued": accrued,
+        "dirty_price": _round(clean + accrued),
+        "yield_pct": yield_pct,
+        "modified_duration": risk.modified_duration,
+        "macaulay_duration": risk.macaulay_duration,
+        "convexity": risk.convexity,
     }
 
 
