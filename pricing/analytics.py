@@ -24,9 +24,9 @@ from pricing.yields import (
     COUPONS_PER_YEAR,
     BondTerms,
     YieldRisk,
-    accrued_interest,
     bond_price,
     bond_yield,
+    bond_yield_from_dirty,
     zero_price,
     zero_yield,
     zero_yield_risk,
@@ -103,6 +103,7 @@ def analytics_on_curve(bond: ql.Bond, spec: BondSpec, curve: ql.YieldTermStructu
     settle = from_ql_date(settlement)
     if settle >= spec.maturity_date:
         return BondAnalytics(clean, accrued, clean + accrued, None, None, None, None)
-    if spec.frequency != "once":
-        clean, accrued = clean + accrued - accrued_interest(bond_terms(spec), settle), 0.0
-    return analytics_at_clean_price(spec, clean, settle)
+    if spec.frequency == "once":
+        return analytics_at_clean_price(spec, clean, settle)
+    quote, risk = bond_yield_from_dirty(bond_terms(spec), settle, clean + accrued)
+    return _analytics(quote.clean_price, quote.accrued, quote.yield_pct, risk)

@@ -36,10 +36,15 @@ from __future__ import annotations
 
 import calendar
 import math
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property, lru_cache
+
+import numpy as np
+import numpy.typing as npt
 
 from pricing.errors import CalculatorError
 
@@ -58,6 +63,7 @@ __all__ = [
     "bond_cash_flows",
     "bond_price",
     "bond_yield",
+    "bond_yield_from_dirty",
     "coupon_grid",
     "year_basis",
     "zero_price",
@@ -127,6 +133,10 @@ class _Flows:
     frequency: int
     accrued: float
 
+    @cached_property
+    def arrays(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        return np.asarray(self.amounts, dtype=np.float64), np.asarray(self.exponents, dtype=np.float64)
+
 
 # ---------------------------------------------------------------- dates and day counts
 
@@ -179,6 +189,7 @@ def year_basis(settle: date) -> int:
     return 365
 
 
+@lru_cache(maxsize=65_536)
 def coupon_grid(terms: BondTerms) -> tuple[date, ...]:
     """The regular coupon dates counted back from maturity, from the last one on or before the dated
     date to maturity (unadjusted; end of month when maturity is the last day of its month)."""
@@ -228,43 +239,60 @@ def _first_coupon_index(terms: BondTerms, grid: Sequence[date]) -> int:
 # ---------------------------------------------------------------- coupon bonds
 
 
+def _accrual(terms: BondTerms, grid: Sequence[date], first: int, start: date, end: date, k: int) -> float:
+    """Coupon accrued from ``start`` to ``end``, both inside the coupon period ending on ``grid[k]``."""
+    dc = terms.day_count
+    if dc not in _PERIODIC:
+        return terms.coupon_pct * _year_fraction(dc, start, end)
+
+    def share(a: date, b: date, j: int) -> float:  # fraction of the grid period (g_j-1, g_j] from a to b
+        return _days(dc, a, b) / _days(dc, grid[j - 1], grid[j])
+
+    regular = terms.coupon_pct / terms.frequency
+    if k == first == 2:  # long first coupon: a stub of (g0, g1] and the whole of (g1, g2]
+        stub_end = min(end, grid[1])
+        head = share(start, stub_end, 1) if start < stub_end else 0.0
+        tail = share(max(start, grid[1]), end, 2) if end > grid[1] else 0.0
+        return regular * (head + tail)
+    return regular * share(start, end, k)
+
+
+@lru_cache(maxsize=65_536)
+def _payments(terms: BondTerms) -> tuple[tuple[date, ...], int, tuple[float, ...]]:
+    """(grid, index of the first coupon date, the payment on each grid date: 0 before the first coupon,
+    redemption included on the last)."""
+    grid = coupon_grid(terms)
+    first = _first_coupon_index(terms, grid)
+    payments = [0.0] * len(grid)
+    for k in range(first, len(grid)):
+        periodic = terms.day_count in _PERIODIC and k != first
+        start = terms.dated_date if k == first else grid[k - 1]
+        payments[k] = (
+            terms.coupon_pct / terms.frequency
+            if periodic
+            else _accrual(terms, grid, first, start, grid[k], k)
+        )
+    payments[-1] += terms.redemption
+    return grid, first, tuple(payments)
+
+
 def _coupon_flows(terms: BondTerms, settle: date) -> _Flows:
     """The flows of a coupon bond after ``settle`` with the discount fraction and the accrued interest."""
-    grid = coupon_grid(terms)
+    grid, first, payments = _payments(terms)
     if settle < terms.dated_date:
         raise CalculatorError("settle_date", f"{settle} is before the dated date {terms.dated_date}")
     if settle >= terms.maturity_date:
         raise CalculatorError("settle_date", f"{settle} is on or after maturity {terms.maturity_date}")
-    first = _first_coupon_index(terms, grid)
-    dc, regular = terms.day_count, terms.coupon_pct / terms.frequency
-
-    def share(start: date, end: date, k: int) -> float:
-        """Fraction of the grid period (g_k-1, g_k] between ``start`` and ``end`` (inside it)."""
-        return _days(dc, start, end) / _days(dc, grid[k - 1], grid[k])
-
-    def amount(start: date, end: date, k: int) -> float:
-        """Coupon accrued from ``start`` to ``end`` (both inside the coupon period ending on grid[k])."""
-        if dc not in _PERIODIC:
-            return terms.coupon_pct * _year_fraction(dc, start, end)
-        if k == first and first == 2:  # long first coupon: a stub of (g0, g1] and the whole of (g1, g2]
-            stub_end = min(end, grid[1])
-            head = share(start, stub_end, 1) if start < stub_end else 0.0
-            tail = share(max(start, grid[1]), end, 2) if end > grid[1] else 0.0
-            return regular * (head + tail)
-        return regular * share(start, end, k)
-
-    nxt = next(k for k in range(1, len(grid)) if grid[k] > settle)
+    nxt = bisect_right(grid, settle)
     pay = max(nxt, first)
     period_start = terms.dated_date if pay == first else grid[pay - 1]
-    amounts, exponents = [], []
-    for k in range(pay, len(grid)):
-        start = terms.dated_date if k == first else grid[k - 1]
-        flow = amount(start, grid[k], k) + (terms.redemption if k == len(grid) - 1 else 0.0)
-        amounts.append(flow)
-        exponents.append(k - nxt)
+    dc = terms.day_count
     fraction = _days(dc, settle, grid[nxt]) / _days(dc, grid[nxt - 1], grid[nxt])
-    accrued = _round_accrued(amount(period_start, settle, pay)) if settle > period_start else 0.0
-    return _Flows(tuple(amounts), tuple(exponents), fraction, terms.frequency, accrued)
+    accrued = 0.0
+    if settle > period_start:
+        accrued = _round_accrued(_accrual(terms, grid, first, period_start, settle, pay))
+    exponents = tuple(range(pay - nxt, len(grid) - nxt))
+    return _Flows(payments[pay:], exponents, fraction, terms.frequency, accrued)
 
 
 def _round_accrued(accrued: float) -> float:
@@ -281,13 +309,12 @@ def _dirty(flows: _Flows, y: float) -> tuple[float, float, float]:
     if simple <= 0.0 or 1.0 + i <= 0.0:
         raise CalculatorError("yield_pct", f"{100 * y:.6g} % is below -100 % a period")
     a = flows.fraction / simple
-    price = first = second = 0.0
-    for amount, e in zip(flows.amounts, flows.exponents, strict=True):
-        pv = amount / (simple * (1.0 + i) ** e)
-        b = e / (1.0 + i)
-        price += pv
-        first -= pv * (a + b)
-        second += pv * ((a + b) ** 2 + a * a + b / (1.0 + i))
+    amounts, exponents = flows.arrays
+    pv = amounts / (simple * (1.0 + i) ** exponents)
+    b = exponents / (1.0 + i)
+    price = float(pv.sum())
+    first = -float(pv @ (a + b))
+    second = float(pv @ ((a + b) ** 2 + a * a + b / (1.0 + i)))
     return price, first / flows.frequency, second / flows.frequency**2
 
 
@@ -296,7 +323,11 @@ def _solve(flows: _Flows, dirty: float, field: str) -> float:
     if not math.isfinite(dirty) or dirty <= 0.0:
         raise CalculatorError(field, f"{dirty} must be a positive price per 100")
     low, high = -0.99 * flows.frequency / max(1.0, flows.fraction), 10.0
-    y = 0.05
+    # start from the textbook approximation (coupon + pull to par a year) / average of price and par
+    amounts, exponents = flows.arrays
+    life = max((flows.fraction + float(exponents[-1])) / flows.frequency, 1e-6)
+    guess = (float(amounts.sum()) - dirty) / life / (0.5 * (float(amounts[-1]) + dirty))
+    y = min(max(guess, 0.5 * low), 1.0)
     for _ in range(_MAX_ITERATIONS):
         value, slope, _second = _dirty(flows, y)
         if value > dirty:
@@ -316,10 +347,9 @@ def _solve(flows: _Flows, dirty: float, field: str) -> float:
 def _risk(flows: _Flows, y: float) -> YieldRisk:
     price, first, second = _dirty(flows, y)
     i = y / flows.frequency
-    pv_time = sum(
-        amount * (flows.fraction + e) / flows.frequency / ((1.0 + flows.fraction * i) * (1.0 + i) ** e)
-        for amount, e in zip(flows.amounts, flows.exponents, strict=True)
-    )
+    amounts, exponents = flows.arrays
+    pv = amounts / ((1.0 + flows.fraction * i) * (1.0 + i) ** exponents)
+    pv_time = float(pv @ (flows.fraction + exponents)) / flows.frequency
     return YieldRisk(
         modified_duration=-first / price, macaulay_duration=pv_time / price, convexity=second / price
     )
@@ -349,6 +379,15 @@ def bond_price(terms: BondTerms, settle: date, yield_pct: float) -> tuple[BondQu
     y = _check_rate(yield_pct, "yield_pct")
     dirty = _dirty(flows, y)[0]
     quote = BondQuote(dirty - flows.accrued, flows.accrued, dirty, yield_pct)
+    return quote, _risk(flows, y)
+
+
+def bond_yield_from_dirty(terms: BondTerms, settle: date, dirty_price: float) -> tuple[BondQuote, YieldRisk]:
+    """The yield of a coupon bond worth ``dirty_price`` per 100 at ``settle`` (the clean price is that less
+    the accrued interest of this module), and its risk."""
+    flows = _coupon_flows(terms, settle)
+    y = _solve(flows, dirty_price, "dirty_price")
+    quote = BondQuote(dirty_price - flows.accrued, flows.accrued, dirty_price, 100.0 * y)
     return quote, _risk(flows, y)
 
 
