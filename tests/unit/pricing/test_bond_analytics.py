@@ -114,3 +114,17 @@ def test_position_yield_is_the_calculators_yield_at_its_clean_price(sample_resul
         assert calculator["modified_duration"] == pytest.approx(item["modified_duration"], rel=1e-9)
         checked += 1
     assert checked == 4
+
+
+def test_bill_reports_its_quote_back_in_a_leap_year_window() -> None:
+    # case 13 a year earlier: settle Monday 2023-08-07, the year after holds 2024-02-29 (366-day basis)
+    book = json.loads((CASES / "13-tbill-bond-equivalent-yield" / "book.json").read_text())
+    market = json.loads((CASES / "13-tbill-bond-equivalent-yield" / "market.json").read_text())
+    market["as_of"] = "2023-08-04"
+    for item in book["instruments"]:
+        item.update(issue_date="2023-07-24", maturity_date="2023-10-23")
+    result = price_portfolio(book, market)
+    for bill in result["instruments"]:
+        assert bill["ytm_pct"] == pytest.approx(1.3998, abs=1e-8)
+        assert bill["clean_price"] == pytest.approx(100 / (1 + 0.013998 * 77 / 366), abs=1e-8)
+        assert bill["macaulay_duration"] == pytest.approx(77 / 366, abs=1e-9)
