@@ -1,32 +1,22 @@
-"""The Treasury calculator over HTTP, and the seeded Treasury book's official terms.
+"""The Treasury calculator over HTTP, and the derived flag of bonds.
 
 - ``POST /api/v1/calculator/bond`` and ``/bill`` answer the Treasury's own auction numbers; bad input is a
   422 naming the field.
 - ``GET /api/v1/instruments/{id}/price`` and ``/yield`` on a bond of the security master: the calculator's
   rules on the stored terms, 404 for an unknown id, 422 naming the query field or for a swap.
-- ``riskctl seed``: 20 CUSIPs of the seeded book carry the coupon and dated date of their official auction
-  record (``tests/data/treasury_auctions``); ``derived`` is shown by the API.
+- ``derived`` (terms set by a rule, not an official record) is stored and shown by the API; the seeded
+  book's official terms are checked in ``test_secmaster_repository.py``.
 """
 
 from __future__ import annotations
 
-import csv
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
-
-from secmaster.db import SessionFactory
-from secmaster.models import Bond
-from secmaster.seed import seed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.ray]
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "treasury_auctions"
-AS_OF = date(2026, 2, 27)
 NOTE = {
     "coupon_pct": 3.375,
     "dated_date": "2009-11-15",
@@ -113,32 +103,8 @@ def test_instrument_calculator_errors(client: httpx.Client, payloads: dict[str, 
     assert refused.status_code == 422 and "only bonds have a yield" in refused.text
 
 
-def _official_originals() -> dict[str, dict[str, str]]:
-    with (DATA / "notes_bonds_official_2010_2020.csv").open(newline="") as handle:
-        return {row["cusip"]: row for row in csv.DictReader(handle) if row["reopening"] == "No"}
-
-
-def test_seeded_book_has_the_official_coupon_and_dated_date(
-    sessions: SessionFactory, anonymous: httpx.Client
-) -> None:
-    seed(sessions, AS_OF, size=0)
-    official = _official_originals()
-    with sessions() as session:
-        bonds = {bond.cusip: bond for bond in session.scalars(select(Bond).where(Bond.id.like("UST-%")))}
-    held = sorted(cusip for cusip in official if cusip in bonds)
-    assert len(held) >= 20
-    sample = held[:: len(held) // 20][:20]
-    for cusip in sample:
-        bond, record = bonds[cusip], official[cusip]
-        assert bond.coupon_pct == float(record["interest_rate_pct"]), cusip
-        assert bond.start_date == date.fromisoformat(record["dated_date"]), cusip
-        assert bond.derived is False
-    # the month-end notes of the sample are dated on the month end, before their issue date
-    assert any(official[c]["dated_date"] != official[c]["issue_date"] for c in sample)
-    shown = anonymous.get(f"/api/v1/instruments/UST-{sample[0]}").json()
-    assert shown["derived"] is False and shown["coupon_pct"] == float(
-        official[sample[0]]["interest_rate_pct"]
-    )
-    synthetic = [bond for bond in bonds.values() if bond.derived]
-    assert synthetic and all(bond.start_date.year < 2005 for bond in synthetic)
-    assert anonymous.get(f"/api/v1/instruments/{synthetic[0].id}").json()["derived"] is True
+def test_the_api_shows_the_derived_flag(client: httpx.Client, payloads: dict[str, Any]) -> None:
+    official = client.post("/api/v1/instruments/bonds", json=payloads["bond"]()).json()
+    derived = client.post("/api/v1/instruments/bonds", json=payloads["bond"](derived=True)).json()
+    assert official["derived"] is False and derived["derived"] is True
+    assert client.get(f"/api/v1/instruments/{derived['id']}").json()["derived"] is True
