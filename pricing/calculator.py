@@ -33,9 +33,8 @@ from pricing.yields import (
     BondTerms,
     YieldRisk,
     bill_discount_rate,
-    bill_investment_rate,
-    bill_price_from_discount_rate,
     bill_price_from_investment_rate,
+    bill_quote,
     bond_price,
     bond_yield,
     zero_price,
@@ -150,8 +149,8 @@ def calculate_bill(row: Mapping[str, object]) -> dict[str, float]:
     maturity, settle = _date(row, "maturity_date"), _date(row, "settle_date")
     if given == "discount_rate_pct":
         discount = _number(row, "discount_rate_pct")
-        price = _round(bill_price_from_discount_rate(maturity, settle, discount))
-        investment = bill_investment_rate(maturity, settle, price)
+        quote = bill_quote(maturity, settle, discount)
+        price, investment = quote.price, quote.investment_rate_pct
     else:
         investment = _number(row, "investment_rate_pct")
         price = _round(bill_price_from_investment_rate(maturity, settle, investment))

@@ -71,9 +71,9 @@ __all__ = [
     "zero_yield_risk",
 ]
 
-#: day counts whose regular coupon is exactly ``coupon / frequency`` (the others accrue by year fraction)
 #: coupons a year of each coupon frequency name of :mod:`pricing.conventions` (``once``: a zero)
 COUPONS_PER_YEAR = {"annual": 1, "semiannual": 2, "quarterly": 4, "monthly": 12}
+#: day counts whose regular coupon is exactly ``coupon / frequency`` (the others accrue by year fraction)
 _PERIODIC = frozenset({"ACT/ACT-ICMA", "30/360", "30E/360"})
 _DAY_COUNTS = frozenset({"ACT/ACT-ICMA", "30/360", "30E/360", "ACT/360", "ACT/365F", "ACT/ACT-ISDA"})
 _FREQUENCIES = {1: 12, 2: 6, 4: 3, 12: 1}
