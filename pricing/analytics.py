@@ -8,7 +8,8 @@ So the yield shown for a position is the calculator's yield at that position's c
 
 Values are per 100 of face at the bond's settlement date; durations in years; convexity in years squared.
 A bond whose settlement is on or after its (unadjusted) maturity but whose last payment is still due
-(a weekend maturity paid on Monday) has no yield: ``ytm_pct`` and the durations are ``None``.
+(a weekend maturity paid on Monday), or whose curve price no yield reproduces, has no yield: ``ytm_pct``
+and the durations are ``None``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import date
 import QuantLib as ql
 
 from pricing.dates import from_ql_date
+from pricing.errors import CalculatorError
 from pricing.specs import BondSpec
 from pricing.yields import (
     COUPONS_PER_YEAR,
@@ -103,7 +105,10 @@ def analytics_on_curve(bond: ql.Bond, spec: BondSpec, curve: ql.YieldTermStructu
     settle = from_ql_date(settlement)
     if settle >= spec.maturity_date:
         return BondAnalytics(clean, accrued, clean + accrued, None, None, None, None)
-    if spec.frequency == "once":
-        return analytics_at_clean_price(spec, clean, settle)
-    quote, risk = bond_yield_from_dirty(bond_terms(spec), settle, clean + accrued)
+    try:
+        if spec.frequency == "once":
+            return analytics_at_clean_price(spec, clean, settle)
+        quote, risk = bond_yield_from_dirty(bond_terms(spec), settle, clean + accrued)
+    except CalculatorError:  # no yield reproduces the curve's price: report the prices, never fail the book
+        return BondAnalytics(clean, accrued, clean + accrued, None, None, None, None)
     return _analytics(quote.clean_price, quote.accrued, quote.yield_pct, risk)
