@@ -100,11 +100,14 @@ def analytics_on_curve(bond: ql.Bond, spec: BondSpec, curve: ql.YieldTermStructu
     """Analytics at the price implied by ``curve`` (needs the evaluation date set): the dirty price per 100
     at settlement is the curve's; the clean price is that less the calculator's accrued interest."""
     settlement = bond.settlementDate()
+    settle = from_ql_date(settlement)
+    if settle >= spec.maturity_date:  # QL calls it non tradable; the payments still due are worth this
+        still_due = [flow for flow in bond.cashflows() if flow.date() >= settlement]
+        value = sum(flow.amount() * curve.discount(flow.date()) for flow in still_due)
+        dirty = 100.0 * value / curve.discount(settlement) / abs(spec.face)
+        return BondAnalytics(dirty, 0.0, dirty, None, None, None, None)
     clean = float(ql.BondFunctions.cleanPrice(bond, curve, settlement))
     accrued = float(ql.BondFunctions.accruedAmount(bond, settlement))
-    settle = from_ql_date(settlement)
-    if settle >= spec.maturity_date:
-        return BondAnalytics(clean, accrued, clean + accrued, None, None, None, None)
     try:
         if spec.frequency == "once":
             return analytics_at_clean_price(spec, clean, settle)

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import QuantLib as ql
 
 from pricing import BondSpec, price_portfolio
-from pricing.analytics import analytics_at_clean_price, analytics_at_yield
+from pricing.analytics import analytics_at_clean_price, analytics_at_yield, analytics_on_curve
 from pricing.calculator import calculate_instrument
+from pricing.instruments import build_instrument
 
 CASES = Path(__file__).resolve().parents[2] / "data" / "conventions"
 
@@ -128,3 +130,23 @@ def test_bill_reports_its_quote_back_in_a_leap_year_window() -> None:
         assert bill["ytm_pct"] == pytest.approx(1.3998, abs=1e-8)
         assert bill["clean_price"] == pytest.approx(100 / (1 + 0.013998 * 77 / 366), abs=1e-8)
         assert bill["macaulay_duration"] == pytest.approx(77 / 366, abs=1e-9)
+
+
+def test_a_bond_settling_after_its_weekend_maturity_has_no_yield() -> None:
+    # matures Saturday 2024-03-16, paid Monday 2024-03-18 = the settlement date of Friday's valuation
+    spec = BondSpec(
+        "SAT",
+        "USD",
+        100.0,
+        4.0,
+        "semiannual",
+        "ACT/ACT-ICMA",
+        date(2021, 3, 16),
+        date(2024, 3, 16),
+        "USD-UST",
+    )
+    ql.Settings.instance().evaluationDate = ql.Date(15, 3, 2024)
+    curve = ql.FlatForward(ql.Date(15, 3, 2024), 0.05, ql.Actual365Fixed())
+    analytics = analytics_on_curve(build_instrument(spec), spec, curve)
+    assert analytics.ytm_pct is None and analytics.modified_duration is None
+    assert analytics.dirty_price == pytest.approx(102.0, abs=1e-9)  # last coupon and principal, paid that day
