@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "cluster.commands.seed",
     "cluster.commands.serve",
     "cluster.commands.batch",
+    "cluster.commands.calculator",
 ]
 
 app = typer.Typer(

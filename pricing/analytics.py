@@ -1,25 +1,45 @@
-"""Bond analytics: clean price, accrued, yield to maturity, modified and Macaulay duration, convexity.
+"""Bond analytics of a position: clean price, accrued, yield, modified and Macaulay duration, convexity.
 
-Yields are compounded at the coupon frequency on the bond's day count (street convention); zero coupon
-bonds and bills use semiannual compounding (US bond-equivalent basis). Values are per 100 of face at the
-bond's settlement date; durations in years; convexity in years squared.
+The yield rules are those of the calculator (:mod:`pricing.yields`, 31 CFR 356 Appendix B and the street
+convention): coupon bonds compound at their coupon frequency with simple interest over the fraction of a
+period to the next unadjusted coupon date (so simple interest to maturity in the final period); bills and
+zero-coupon bonds report the bond-equivalent yield (Treasury bill investment rate) whatever their day count.
+So the yield shown for a position is the calculator's yield at that position's clean price.
+
+Values are per 100 of face at the bond's settlement date; durations in years; convexity in years squared.
+A bond whose settlement is on or after its (unadjusted) maturity but whose last payment is still due
+(a weekend maturity paid on Monday), or whose curve price no yield reproduces, has no yield: ``ytm_pct``
+and the durations are ``None``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import QuantLib as ql
 
-from pricing.conventions import DAY_COUNTS, FREQUENCIES
+from pricing.dates import from_ql_date
+from pricing.errors import CalculatorError
 from pricing.specs import BondSpec
+from pricing.yields import (
+    COUPONS_PER_YEAR,
+    BondTerms,
+    YieldRisk,
+    bond_price,
+    bond_yield,
+    bond_yield_from_dirty,
+    zero_price,
+    zero_yield,
+    zero_yield_risk,
+)
 
 __all__ = [
     "BondAnalytics",
+    "analytics_at_clean_price",
     "analytics_at_yield",
     "analytics_on_curve",
-    "yield_convention",
-    "yield_from_price",
+    "bond_terms",
 ]
 
 
@@ -28,54 +48,70 @@ class BondAnalytics:
     clean_price: float
     accrued: float
     dirty_price: float
-    ytm_pct: float
-    modified_duration: float
-    macaulay_duration: float
-    convexity: float
+    ytm_pct: float | None
+    modified_duration: float | None
+    macaulay_duration: float | None
+    convexity: float | None
 
 
-def yield_convention(spec: BondSpec) -> tuple[ql.DayCounter, int, int]:
-    """(day count, compounding, frequency) of the bond's quoted yield (coupons bring their own ACT/ACT-ICMA
-    reference periods, so whole periods count exactly ``1 / frequency`` years)."""
-    frequency = ql.Semiannual if spec.frequency == "once" else FREQUENCIES[spec.frequency]
-    return DAY_COUNTS[spec.day_count], ql.Compounded, frequency
-
-
-def yield_from_price(bond: ql.Bond, spec: BondSpec, clean_price: float, settlement: ql.Date) -> float:
-    day_count, compounding, frequency = yield_convention(spec)
-    price = ql.BondPrice(clean_price, ql.BondPrice.Clean)
-    return float(
-        ql.BondFunctions.bondYield(bond, price, day_count, compounding, frequency, settlement, 1e-12)
+def bond_terms(spec: BondSpec) -> BondTerms:
+    """The calculator's terms of a coupon bond spec (its issue date is the dated date)."""
+    return BondTerms(
+        coupon_pct=spec.coupon_pct,
+        dated_date=spec.issue_date,
+        maturity_date=spec.maturity_date,
+        frequency=COUPONS_PER_YEAR[spec.frequency],
+        day_count=spec.day_count,
     )
 
 
-def analytics_at_yield(
-    bond: ql.Bond, spec: BondSpec, ytm: float, settlement: ql.Date, compounding: int | None = None
-) -> BondAnalytics:
-    """Analytics of ``bond`` at the decimal yield ``ytm`` for ``settlement``.
-
-    ``compounding`` (e.g. ``ql.Continuous``) overrides the street convention; Macaulay duration is then
-    reported equal to the modified one, which is exact for continuous compounding.
-    """
-    day_count, street, frequency = yield_convention(spec)
-    compounding = street if compounding is None else compounding
-    rate = ql.InterestRate(ytm, day_count, compounding, frequency)
-    macaulay_type = ql.Duration.Macaulay if compounding == ql.Compounded else ql.Duration.Modified
-    clean = ql.BondFunctions.cleanPrice(bond, rate, settlement)
-    accrued = ql.BondFunctions.accruedAmount(bond, settlement)
+def _analytics(clean: float, accrued: float, yield_pct: float, risk: YieldRisk) -> BondAnalytics:
     return BondAnalytics(
-        clean_price=float(clean),
-        accrued=float(accrued),
-        dirty_price=float(clean + accrued),
-        ytm_pct=100.0 * ytm,
-        modified_duration=float(ql.BondFunctions.duration(bond, rate, ql.Duration.Modified, settlement)),
-        macaulay_duration=float(ql.BondFunctions.duration(bond, rate, macaulay_type, settlement)),
-        convexity=float(ql.BondFunctions.convexity(bond, rate, settlement)),
+        clean_price=clean,
+        accrued=accrued,
+        dirty_price=clean + accrued,
+        ytm_pct=yield_pct,
+        modified_duration=risk.modified_duration,
+        macaulay_duration=risk.macaulay_duration,
+        convexity=risk.convexity,
     )
+
+
+def analytics_at_yield(spec: BondSpec, yield_pct: float, settlement: date) -> BondAnalytics:
+    """Analytics of ``spec`` at ``yield_pct`` (percent) for ``settlement``."""
+    if spec.frequency == "once":
+        price = zero_price(spec.maturity_date, settlement, yield_pct)
+        return _analytics(price, 0.0, yield_pct, zero_yield_risk(spec.maturity_date, settlement, yield_pct))
+    quote, risk = bond_price(bond_terms(spec), settlement, yield_pct)
+    return _analytics(quote.clean_price, quote.accrued, yield_pct, risk)
+
+
+def analytics_at_clean_price(spec: BondSpec, clean_price: float, settlement: date) -> BondAnalytics:
+    """Analytics of ``spec`` at a clean price per 100 for ``settlement`` (the yield solved)."""
+    if spec.frequency == "once":
+        yield_pct = zero_yield(spec.maturity_date, settlement, clean_price)
+        risk = zero_yield_risk(spec.maturity_date, settlement, yield_pct)
+        return _analytics(clean_price, 0.0, yield_pct, risk)
+    quote, risk = bond_yield(bond_terms(spec), settlement, clean_price)
+    return _analytics(quote.clean_price, quote.accrued, quote.yield_pct, risk)
 
 
 def analytics_on_curve(bond: ql.Bond, spec: BondSpec, curve: ql.YieldTermStructure) -> BondAnalytics:
-    """Analytics at the clean price implied by ``curve`` (needs the evaluation date set)."""
+    """Analytics at the price implied by ``curve`` (needs the evaluation date set): the dirty price per 100
+    at settlement is the curve's; the clean price is that less the calculator's accrued interest."""
     settlement = bond.settlementDate()
+    settle = from_ql_date(settlement)
+    if settle >= spec.maturity_date:  # QL calls it non tradable; the payments still due are worth this
+        still_due = [flow for flow in bond.cashflows() if flow.date() >= settlement]
+        value = sum(flow.amount() * curve.discount(flow.date()) for flow in still_due)
+        dirty = 100.0 * value / curve.discount(settlement) / abs(spec.face)
+        return BondAnalytics(dirty, 0.0, dirty, None, None, None, None)
     clean = float(ql.BondFunctions.cleanPrice(bond, curve, settlement))
-    return analytics_at_yield(bond, spec, yield_from_price(bond, spec, clean, settlement), settlement)
+    accrued = float(ql.BondFunctions.accruedAmount(bond, settlement))
+    try:
+        if spec.frequency == "once":
+            return analytics_at_clean_price(spec, clean, settle)
+        quote, risk = bond_yield_from_dirty(bond_terms(spec), settle, clean + accrued)
+    except CalculatorError:  # no yield reproduces the curve's price: report the prices, never fail the book
+        return BondAnalytics(clean, accrued, clean + accrued, None, None, None, None)
+    return _analytics(quote.clean_price, quote.accrued, quote.yield_pct, risk)

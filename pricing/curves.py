@@ -12,8 +12,9 @@ Quote instruments (rates are decimals inside):
 - ``fra``: ``6X12`` style FRA on the curve's IBOR index;
 - ``swap``: annual 30/360 fixed vs 6M EURIBOR, discounted on the ``discount_curve`` (dual curve);
 - ``bill``: zero coupon Treasury bill quoted as a bond-equivalent yield ``y`` with ``d`` days from
-  settlement (T+1) to maturity: price = 100 / (1 + y d/365) if d <= 182, else the Treasury formula
-  100 / ((1 + y/2)(1 + (d/365 - 1/2) y));
+  settlement (T+1) to maturity: price = 100 / (1 + y d/b) if d <= 183, else the Treasury formula
+  100 / ((1 + y/2)(1 + (d - b/2) y / b)), ``b`` = 366 if the year after settlement has a 29 February,
+  else 365 (31 CFR 356 App. B; :mod:`pricing.yields`);
 Bill helpers are quoted in clean price: ``quote_price(key)`` is the price their yield implies.
 
 - ``par_bond``: a semiannual ACT/ACT-ICMA Treasury issued at settlement (T+1) with the quote as coupon,
@@ -25,6 +26,7 @@ Bill helpers are quoted in clean price: ``quote_price(key)`` is the price their 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 
 import numpy as np
 import QuantLib as ql
@@ -39,21 +41,21 @@ from pricing.conventions import (
     INDICES,
     INTERPOLATIONS,
 )
-from pricing.dates import parse_fra_tenor, parse_tenor, to_ql_date
+from pricing.dates import from_ql_date, parse_fra_tenor, parse_tenor, to_ql_date
 from pricing.errors import EngineError, MarketDataError
 from pricing.indices import load_fixings, make_index
 from pricing.market import CurveQuotes, MarketSnapshot, Quote
+from pricing.yields import zero_price
 
 __all__ = ["BOOTSTRAP_ACCURACY", "CurveSet", "bill_price"]
 
 BOOTSTRAP_ACCURACY = 1e-15
 
 
-def bill_price(rate: float, days: int) -> float:
-    """Price per 100 of a Treasury bill from its bond-equivalent yield (decimal) and days to maturity."""
-    if days <= 182:
-        return 100.0 / (1.0 + rate * days / 365.0)
-    return 100.0 / ((1.0 + rate / 2.0) * (1.0 + (days / 365.0 - 0.5) * rate))
+def bill_price(rate: float, settlement: date, maturity: date) -> float:
+    """Price per 100 of a Treasury bill from its bond-equivalent yield (decimal): the rule of the calculator
+    and of the bond analytics (:func:`pricing.yields.zero_price`), so a bill reports its quote back."""
+    return zero_price(maturity, settlement, 100.0 * rate)
 
 
 def _build_order(snapshot: MarketSnapshot) -> list[CurveQuotes]:
@@ -243,11 +245,11 @@ class CurveSet:
         settlement = calendar.advance(to_ql_date(self.as_of), convention.settlement_days, ql.Days)
         if quote.instrument == "bill":
             maturity = calendar.adjust(settlement + parse_tenor(quote.tenor), ql.Following)
-            days = maturity - settlement
+            start, end = from_ql_date(settlement), from_ql_date(maturity)
             bond = ql.ZeroCouponBond(
                 convention.settlement_days, calendar, 100.0, maturity, ql.Following, 100.0, settlement
             )
-            return ql.BondHelper(self._derived(rate, lambda y: bill_price(y, days)), bond)
+            return ql.BondHelper(self._derived(rate, lambda y: bill_price(y, start, end)), bond)
         # par_bond: on one curve, a bond at par is a swap of its coupons against the telescoping
         # compounded leg D(settle) - D(maturity); the coupon is the quote itself, so a bump is a setValue
         par_index = ql.OvernightIndex(

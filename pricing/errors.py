@@ -6,8 +6,9 @@
     ├── MarketDataError              a market snapshot is unusable (names the curve and the quote)
     ├── SpecError                    an instrument dict or spec is invalid (names the field)
     ├── FixingError                  a seasoned trade needs a past fixing the snapshot lacks (names the date)
-    └── EngineError                  an engine cannot do what was asked (unknown engine, unsupported
-                                     interpolation in the fast engine, unknown scenario index...)
+    ├── EngineError                  an engine cannot do what was asked (unknown engine, unsupported
+    │                                interpolation in the fast engine, unknown scenario index...)
+    └── CalculatorError              yield/price calculator input that makes no bond or bill (names the field)
 
 ``SpecError`` and ``FixingError`` are caught per instrument by the portfolio functions and turned into
 failed results (``ok=false`` with the message). ``MarketDataError`` stops the whole valuation when the
@@ -17,7 +18,7 @@ the positions that depend on it (``CurveSet.failures``).
 
 from __future__ import annotations
 
-__all__ = ["EngineError", "FixingError", "MarketDataError", "PricingError", "SpecError"]
+__all__ = ["CalculatorError", "EngineError", "FixingError", "MarketDataError", "PricingError", "SpecError"]
 
 
 class PricingError(Exception):
@@ -38,3 +39,12 @@ class FixingError(PricingError):
 
 class EngineError(PricingError):
     """An engine was asked for something it does not support."""
+
+
+class CalculatorError(PricingError):
+    """Input of the yield/price calculator that makes no bond or bill; ``field`` names the input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message

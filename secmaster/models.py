@@ -5,7 +5,8 @@ joined-table children hold the rest: ``bonds``, ``interest_rate_swaps`` (IBOR sw
 A bond's issue date is stored as ``instruments.start_date`` so that one check constraint enforces the
 date order for every type. ``positions`` say how many units of an instrument a book holds; the
 ``outbox_events`` table is the transactional outbox relayed to Kafka (see :mod:`secmaster.outbox`).
-``batch_runs`` and ``batch_results`` hold the batch jobs of :mod:`cluster.batch_reval` (revision 0002).
+``batch_runs`` and ``batch_results`` hold the batch jobs of :mod:`cluster.batch_reval` (revision 0002);
+revision 0003 adds ``bonds.derived``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -27,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -109,6 +112,9 @@ class Bond(Instrument):
     frequency: Mapped[str] = mapped_column(String(16))
     day_count: Mapped[str] = mapped_column(String(16))
     discount_curve: Mapped[str] = mapped_column(String(32))
+    #: terms set by a documented rule rather than taken from an official record (e.g. a seeded Treasury
+    #: whose coupon the auction data lacks)
+    derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     issue_date = synonym("start_date")
 
     __mapper_args__ = {"polymorphic_identity": "bond"}  # noqa: RUF012 (SQLAlchemy types it as an instance attribute)

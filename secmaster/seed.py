@@ -33,8 +33,8 @@ __all__ = ["DEFAULT_AS_OF", "SEED_BOOKS", "SeedReport", "seed", "seed_rows", "tr
 DEFAULT_AS_OF = date(2026, 2, 27)
 TREASURY_FACE = 1_000_000.0
 SEED_BOOKS = {
-    "UST-NOTES": "US Treasury notes outstanding (real CUSIPs; coupons by the Treasury rule)",
-    "UST-BONDS": "US Treasury bonds outstanding (real CUSIPs; coupons by the Treasury rule)",
+    "UST-NOTES": "US Treasury notes outstanding (real CUSIPs, official coupons and dated dates)",
+    "UST-BONDS": "US Treasury bonds outstanding (real CUSIPs, official coupons and dated dates)",
     "EUR-IRS": "Generated EUR 6M IRS, EURIBOR 6M forecast, ESTR discounting",
     "USD-OIS": "Generated USD SOFR OIS",
 }
@@ -51,7 +51,8 @@ class SeedReport:
 
 
 def treasury_row(note: TreasuryNote) -> dict[str, Any]:
-    """A Treasury in the book format: ACT/ACT-ICMA, semiannual, discounted on ``USD-UST``."""
+    """A Treasury in the book format: ACT/ACT-ICMA, semiannual, discounted on ``USD-UST``; the issue date
+    is the dated date (interest accrues from it); ``derived`` when the coupon is the synthetic rule's."""
     return {
         "id": f"UST-{note.cusip}",
         "type": "bond",
@@ -62,9 +63,10 @@ def treasury_row(note: TreasuryNote) -> dict[str, Any]:
         "coupon_pct": note.coupon_pct,
         "frequency": "semiannual",
         "day_count": "ACT/ACT-ICMA",
-        "issue_date": note.issue_date.isoformat(),
+        "issue_date": note.dated_date.isoformat(),
         "maturity_date": note.maturity_date.isoformat(),
         "discount_curve": "USD-UST",
+        "derived": note.derived,
         "book": "UST-BONDS" if note.security_type == "Bond" else "UST-NOTES",
     }
 

@@ -1,17 +1,30 @@
-"""US Treasury notes and bonds outstanding on a date, from the real auction data (``secmaster/data``).
+"""US Treasury notes and bonds outstanding on a date, with their official terms (``secmaster/data``).
 
-The auction file has no coupons, so the coupon is set the way the Treasury sets it: the auction's high
-yield rounded down to 1/8 %, at least 1/8 %. For the yield we take the daily par yield curve on the
-first auction date at the original term: the par tenor itself for standard terms ("10-Year" -> 10 Yr),
-linear interpolation between the neighbouring par tenors for other terms ("15-Year 1-Month", the
-4-Year note), the nearest available tenor beyond the ends, and the last curve date on or before the
-auction date (auctions on days without a curve row). Notes auctioned before the curve starts
-(1990-01-02) have no yield and are skipped.
+Two public-domain files of the Treasury's auction results (see ``secmaster/data/README.md``):
 
-The file does not flag TIPS or FRNs; two heuristics drop the recognisable ones: TIPS (issued from
-1997, terms of 5 years or more, maturing on the 15th of Jan/Apr/Jul/Oct, where nominal notes never
-mature) and FRNs (2-year terms issued from 2014 that were reopened; nominal 2-year notes never are).
-30-year TIPS maturing on Feb 15 cannot be told apart from nominal bonds and stay in.
+- ``ust_notes_bonds_from_auctions.csv``: every note and bond CUSIP auctioned 1979-2025 (the universe).
+- ``ust_notes_bonds_coupons.csv``: every nominal note and bond auction 2005-2025 with its coupon (official,
+  or recovered exactly from the official price, flagged ``derived_from_official_price``) and, where the
+  official record has them, the dated date and the first interest payment date.
+
+A CUSIP with a coupon record gets that coupon and the dated date of its original auction (the accrual start:
+interest runs from it even when the notes are issued a day or two later). Where the record has no dated
+date (the recovered years, or a CUSIP first auctioned before 2005 and only reopened since), the dated date
+is the last coupon date on or before the original issue date, which is what every official record of
+2010-2020 shows (a test checks this). The first coupon date is then the next coupon date, as on every
+official record (none of 2005-2025 has a long first coupon).
+
+A CUSIP first auctioned in the years the coupon file covers but absent from it is a TIPS or an FRN and is
+left out. A CUSIP auctioned before (no coupon record) keeps the synthetic rule and is flagged
+``derived``: the coupon the Treasury would have set, the auction's high yield rounded down to 1/8 %, at
+least 1/8 %, with the yield taken from the daily par yield curve on the first auction date at the
+original term (the par tenor itself for standard terms, linear interpolation between the neighbouring par
+tenors for other terms, the nearest tenor beyond the ends, the last curve date on or before the auction
+date); notes auctioned before the curve starts (1990-01-02) have no yield and are skipped. The universe
+file does not flag TIPS or FRNs, so for these CUSIPs two heuristics drop the recognisable ones: TIPS
+(issued from 1997, terms of 5 years or more, maturing on the 15th of Jan/Apr/Jul/Oct, where nominal notes
+never mature) and FRNs (2-year terms issued from 2014 that were reopened; nominal 2-year notes never
+are). CUSIPs with a coupon record are nominal.
 """
 
 from __future__ import annotations
@@ -27,13 +40,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from pricing.identifiers import isin_from_cusip
+from pricing.yields import BondTerms, coupon_grid
 
 __all__ = [
     "AUCTIONS_FILE",
+    "COUPONS_FILE",
     "PAR_CURVE_FILE",
+    "CouponRecord",
+    "CouponRecords",
     "ParCurveHistory",
     "TreasuryNote",
     "coupon_from_yield",
+    "coupon_records",
+    "first_coupon_dates",
     "outstanding_treasuries",
     "term_years",
 ]
@@ -41,6 +60,7 @@ __all__ = [
 DATA_DIR = Path(__file__).resolve().parent / "data"
 AUCTIONS_FILE = DATA_DIR / "ust_notes_bonds_from_auctions.csv"
 PAR_CURVE_FILE = DATA_DIR / "ust_par_yield_curve_daily.csv"
+COUPONS_FILE = DATA_DIR / "ust_notes_bonds_coupons.csv"
 
 #: Par curve columns of note and bond maturities, in years.
 _PAR_TENORS = {
@@ -59,7 +79,9 @@ _MIN_COUPON_PCT = 0.125
 
 @dataclass(frozen=True)
 class TreasuryNote:
-    """One Treasury note or bond with its coupon set by the Treasury rule."""
+    """One Treasury note or bond: ``dated_date`` is when interest starts accruing (the book's issue date),
+    ``issue_date`` when the original auction settled; ``derived`` when the coupon is the synthetic rule's
+    (then ``auction_yield_pct`` is the par yield it came from)."""
 
     cusip: str
     isin: str
@@ -67,9 +89,64 @@ class TreasuryNote:
     original_term: str
     first_auction_date: date
     issue_date: date
+    dated_date: date
+    first_coupon_date: date
     maturity_date: date
-    auction_yield_pct: float
     coupon_pct: float
+    coupon_source: str
+    derived: bool
+    auction_yield_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class CouponRecord:
+    """A CUSIP's coupon from the auction results, with its original auction's dates when recorded."""
+
+    cusip: str
+    coupon_pct: float
+    source: str
+    dated_date: date | None
+    first_coupon_date: date | None
+
+
+@dataclass(frozen=True)
+class CouponRecords:
+    """The coupon records by CUSIP and the auction dates the coupon file covers (first, last)."""
+
+    by_cusip: dict[str, CouponRecord]
+    first_auction: date
+    last_auction: date
+
+    def covers(self, auction: date) -> bool:
+        return self.first_auction <= auction <= self.last_auction
+
+
+def coupon_records(path: Path = COUPONS_FILE) -> CouponRecords:
+    """CUSIP -> its coupon record; the dates are those of the original auction (not of a reopening)."""
+    records: dict[str, CouponRecord] = {}
+    auctions: list[date] = []
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            auctions.append(date.fromisoformat(row["auction_date"]))
+            original = row["reopening"] == "No" and bool(row["dated_date"])
+            known = records.get(row["cusip"])
+            if known is not None and (known.dated_date is not None or not original):
+                continue
+            records[row["cusip"]] = CouponRecord(
+                cusip=row["cusip"],
+                coupon_pct=float(row["interest_rate_pct"]),
+                source=row["coupon_source"],
+                dated_date=date.fromisoformat(row["dated_date"]) if original else None,
+                first_coupon_date=date.fromisoformat(row["first_int_payment_date"]) if original else None,
+            )
+    return CouponRecords(records, min(auctions), max(auctions))
+
+
+def first_coupon_dates(maturity: date, issue: date) -> tuple[date, date]:
+    """(dated date, first coupon date) by the rule: the last semiannual coupon date on or before ``issue``
+    and the next one (coupon dates counted back from maturity, end of month for month-end maturities)."""
+    grid = coupon_grid(BondTerms(0.0, issue, maturity))
+    return grid[0], grid[1]
 
 
 def term_years(term: str) -> float:
@@ -141,31 +218,59 @@ def _par_curves() -> ParCurveHistory:
     return ParCurveHistory()
 
 
+@lru_cache(maxsize=1)
+def _coupons() -> CouponRecords:
+    return coupon_records()
+
+
+def _note(row: dict[str, str], record: CouponRecord | None) -> TreasuryNote | None:
+    issue = date.fromisoformat(row["original_issue_date"])
+    maturity = date.fromisoformat(row["maturity_date"])
+    auction = date.fromisoformat(row["first_auction_date"])
+    dated, first = first_coupon_dates(maturity, issue)
+    auction_yield: float | None = None
+    if record is not None:
+        coupon, source = record.coupon_pct, record.source
+        dated, first = record.dated_date or dated, record.first_coupon_date or first
+    else:
+        if _is_tips_or_frn(row, issue, maturity):
+            return None
+        auction_yield = _par_curves().yield_at(auction, term_years(row["original_term"]))
+        if auction_yield is None:
+            return None
+        coupon, source = coupon_from_yield(auction_yield), "synthetic_par_curve_rule"
+    return TreasuryNote(
+        cusip=row["cusip"],
+        isin=isin_from_cusip(row["cusip"]),
+        security_type=row["security_type"],
+        original_term=row["original_term"],
+        first_auction_date=auction,
+        issue_date=issue,
+        dated_date=dated,
+        first_coupon_date=first,
+        maturity_date=maturity,
+        coupon_pct=coupon,
+        coupon_source=source,
+        derived=record is None,
+        auction_yield_pct=None if auction_yield is None else round(auction_yield, 6),
+    )
+
+
 def outstanding_treasuries(as_of: date, path: Path = AUCTIONS_FILE) -> Iterator[TreasuryNote]:
     """Nominal notes and bonds issued on or before ``as_of`` and maturing after it, by maturity then CUSIP."""
-    curves = _par_curves()
+    records = _coupons()
     notes = []
     with path.open(newline="") as handle:
         for row in csv.DictReader(handle):
             issue = date.fromisoformat(row["original_issue_date"])
             maturity = date.fromisoformat(row["maturity_date"])
             auction = date.fromisoformat(row["first_auction_date"])
-            if not (issue <= as_of < maturity and auction <= as_of) or _is_tips_or_frn(row, issue, maturity):
+            record = records.by_cusip.get(row["cusip"])
+            if not (issue <= as_of < maturity and auction <= as_of):
                 continue
-            auction_yield = curves.yield_at(auction, term_years(row["original_term"]))
-            if auction_yield is None:
-                continue
-            notes.append(
-                TreasuryNote(
-                    cusip=row["cusip"],
-                    isin=isin_from_cusip(row["cusip"]),
-                    security_type=row["security_type"],
-                    original_term=row["original_term"],
-                    first_auction_date=auction,
-                    issue_date=issue,
-                    maturity_date=maturity,
-                    auction_yield_pct=round(auction_yield, 6),
-                    coupon_pct=coupon_from_yield(auction_yield),
-                )
-            )
+            if record is None and records.covers(auction):
+                continue  # every nominal note and bond of those years has a record: a TIPS or an FRN
+            note = _note(row, record)
+            if note is not None:
+                notes.append(note)
     yield from sorted(notes, key=lambda note: (note.maturity_date, note.cusip))

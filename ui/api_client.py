@@ -20,7 +20,7 @@ class ApiError(Exception):
 
 
 def _field(location: Any) -> str:
-    parts = [str(part) for part in location or [] if part != "body"]
+    parts = [str(part) for part in location or [] if part not in ("body", "query", "path")]
     return ".".join(parts) or "request"
 
 
@@ -80,6 +80,15 @@ class InstrumentApi:
             return None
         terms: dict[str, Any] = self._checked(response)
         return terms
+
+    def bond_calculator(
+        self, instrument_id: str, solve: Literal["price", "yield"], params: Mapping[str, str | float]
+    ) -> dict[str, Any]:
+        """``GET /api/v1/instruments/{id}/price`` (params ``yield``, ``settle``) or ``.../yield``
+        (``clean_price``, ``settle``): clean price, accrued, dirty price, yield, durations, convexity."""
+        path = f"/api/v1/instruments/{quote(instrument_id, safe='')}/{solve}"
+        answer: dict[str, Any] = self._checked(self._send("GET", path, params=dict(params)))
+        return answer
 
     def create(
         self, kind: Literal["bonds", "swaps"], payload: Mapping[str, Any], token: str

@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from ui.calculator import YieldPriceBox
 from ui.catalog import CASHFLOW_HEADERS, INSTRUMENT_HEADERS, TERMS_HEADERS, Catalog
 from ui.panels import PANEL_CSS
 
@@ -20,6 +21,21 @@ def table(headers: list[str], elem_id: str, label: str) -> gr.Dataframe:
     """A read-only table with fixed headers."""
     empty = pd.DataFrame([], columns=headers)
     return gr.Dataframe(empty, label=label, elem_id=elem_id, interactive=False, wrap=True)
+
+
+def _yield_price_box(box: YieldPriceBox, open_id: gr.Textbox) -> None:
+    """Yield <-> price of the open bond (Treasury rules, 31 CFR 356 App. B) for a settlement date."""
+    gr.Markdown("#### Yield \u2194 price (Treasury calculator, per 100 of face)")
+    with gr.Row():
+        settle = gr.Textbox(box.default_settle(), label="Settle", placeholder=_DATE, elem_id="calc-settle")
+        yield_pct = gr.Number(None, label="Yield %", elem_id="calc-yield")
+        clean = gr.Number(None, label="Clean price", elem_id="calc-clean")
+        to_price = gr.Button("Price from yield", elem_id="calc-price-button")
+        to_yield = gr.Button("Yield from price", elem_id="calc-yield-button")
+    result = gr.HTML(elem_id="calc-result", css_template=PANEL_CSS)
+    inputs, outputs = [open_id, settle, yield_pct, clean], [result, yield_pct, clean]
+    to_price.click(box.price, inputs, outputs)
+    to_yield.click(box.solve, inputs, outputs)
 
 
 def instrument_browser(catalog: Catalog) -> tuple[gr.Textbox, dict[str, Any]]:
@@ -45,6 +61,7 @@ def instrument_browser(catalog: Catalog) -> tuple[gr.Textbox, dict[str, Any]]:
     with gr.Row():
         terms = table(TERMS_HEADERS, "instrument-terms", "Terms")
         instrument_kr01 = gr.Plot(elem_id="instrument-kr01", show_label=False)
+    _yield_price_box(YieldPriceBox(catalog.api), open_id)
     cashflows = table(CASHFLOW_HEADERS, "instrument-cashflows", "Projected cashflows")
 
     search_inputs = [text, kind, currency, in_book, maturity_from, maturity_to, sort, page, page_size]

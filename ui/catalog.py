@@ -94,6 +94,10 @@ def terms_rows(terms: Mapping[str, Any]) -> list[list[str]]:
             text = format_money(float(value), str(terms.get("currency", "")))
         elif isinstance(value, float | int) and name.endswith("_pct"):
             text = format_rate_pct(float(value), 4)
+        elif name == "derived":
+            text = (
+                "yes: terms set by a documented rule, no official record" if value else "no: official terms"
+            )
         else:
             text = "" if value is None else str(value)
         rows.append([name, text])

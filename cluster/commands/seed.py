@@ -25,8 +25,9 @@ def seed(
     ),
 ) -> None:
     """Seed books UST-NOTES, UST-BONDS (every nominal Treasury note and bond outstanding on DATE, from the
-    real auction data) and EUR-IRS, USD-OIS (SIZE deterministic swaps). Idempotent: re-running adds only
-    what is missing. Run `riskctl db upgrade` first."""
+    real auction data, with official coupons and dated dates; without a record: derived) and EUR-IRS,
+    USD-OIS (SIZE deterministic swaps). Idempotent: re-running adds only what is missing. Run `riskctl db
+    upgrade` first."""
     from rich.progress import Progress
 
     from secmaster.db import make_engine, make_session_factory

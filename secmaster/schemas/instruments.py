@@ -96,6 +96,9 @@ class BondCreate(_Placement):
     issue_date: date
     maturity_date: date
     discount_curve: CurveName
+    derived: bool = Field(
+        False, description="Terms set by a documented rule, not taken from an official record"
+    )
 
     @field_validator("cusip")
     @classmethod
@@ -272,6 +275,7 @@ class BondRead(_ReadBase):
     cusip: str | None
     face: float
     coupon_pct: float
+    derived: bool
     frequency: str
     day_count: str
     issue_date: date

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from core.config import Settings
+from core.config import PROJECT_ROOT, Settings
 from pricing.identifiers import validate_isin
 from secmaster import migrate, repository
 from secmaster.db import SessionFactory, transaction
@@ -31,7 +32,7 @@ def test_migrations_match_the_models(database_url: str) -> None:
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
-    assert migrate.current(database_url) == "0002"  # head: 0002 adds the batch tables
+    assert migrate.current(database_url) == "0003"  # head: 0003 adds the bonds' derived flag
 
 
 def test_migrations_downgrade_and_upgrade_again(settings: Settings) -> None:
@@ -50,7 +51,7 @@ def test_migrations_downgrade_and_upgrade_again(settings: Settings) -> None:
             assert inspect(connection).get_table_names() == ["alembic_version"]
         engine.dispose()
         migrate.upgrade(url)
-        assert migrate.current(url) == "0002"
+        assert migrate.current(url) == "0003"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
@@ -107,6 +108,28 @@ def test_seeded_treasury_book(sessions: SessionFactory) -> None:
         assert bond.day_count == "ACT/ACT-ICMA" and bond.frequency == "semiannual"
     assert {"US91282CJZ59"} <= {bond.isin for bond in bonds}
     assert all(item["discount_curve"] == "USD-UST" and item["face"] > 0 for item in notes)
+    _official_terms_of_20_cusips({bond.cusip: bond for bond in bonds if bond.cusip})
+
+
+def _official_terms_of_20_cusips(bonds: dict[str, Bond]) -> None:
+    """20 CUSIPs of the seeded book carry the coupon and dated date of their official auction record
+    (tests/data/treasury_auctions: the Treasury's auction results 2010-2020); only CUSIPs without any
+    record (first auctioned before 2005) are derived."""
+    path = PROJECT_ROOT / "tests" / "data" / "treasury_auctions" / "notes_bonds_official_2010_2020.csv"
+    with path.open(newline="") as handle:
+        official = {row["cusip"]: row for row in csv.DictReader(handle) if row["reopening"] == "No"}
+    held = sorted(cusip for cusip in official if cusip in bonds)
+    sample = held[:: max(len(held) // 20, 1)][:20]
+    assert len(sample) == 20
+    for cusip in sample:
+        bond, record = bonds[cusip], official[cusip]
+        assert bond.coupon_pct == float(record["interest_rate_pct"]), cusip
+        assert bond.start_date == date.fromisoformat(record["dated_date"]), cusip
+        assert bond.derived is False, cusip
+    # month-end notes are dated on the month end, before their issue date: the sample holds some
+    assert any(official[cusip]["dated_date"] != official[cusip]["issue_date"] for cusip in sample)
+    synthetic = [bond for bond in bonds.values() if bond.derived]
+    assert synthetic and all(bond.start_date.year < 2005 for bond in synthetic)
 
 
 def _page() -> Any:

@@ -38,9 +38,17 @@ def test_every_helper_reprices_to_its_quote(curve_sets: dict[str, CurveSet], int
 
 
 def test_bill_and_par_bond_price_formulas() -> None:
-    assert bill_price(0.05, 91) == pytest.approx(100 / (1 + 0.05 * 91 / 365), abs=1e-12)
-    # the >182 day Treasury formula joins the short one: one more day costs about one day of carry
-    assert 0.0 < bill_price(0.05, 182) - bill_price(0.05, 183) < 0.015
+    settle = date(2024, 3, 18)
+
+    def days(n: int) -> date:
+        return date.fromordinal(settle.toordinal() + n)
+
+    assert bill_price(0.05, settle, days(91)) == pytest.approx(100 / (1 + 0.05 * 91 / 365), abs=1e-12)
+    # the >183 day Treasury formula joins the short one: one more day costs about one day of carry
+    assert 0.0 < bill_price(0.05, settle, days(183)) - bill_price(0.05, settle, days(184)) < 0.015
+    # a year after 2023-03-18 holds 2024-02-29: 366-day basis (31 CFR 356 App. B)
+    leap = date(2023, 3, 18)
+    assert bill_price(0.05, leap, date(2023, 6, 17)) == pytest.approx(100 / (1 + 0.05 * 91 / 366), abs=1e-12)
 
 
 def test_independent_par_instruments_reprice(sample_market_data: dict[str, Any]) -> None:

@@ -100,7 +100,8 @@ def test_bond_analytics_in_output(sample_result: dict[str, Any]) -> None:
     assert 96.0 < bond["clean_price"] < 99.0
     assert bond["ytm_pct"] == pytest.approx(4.31, abs=0.03)
     assert bond["macaulay_duration"] > bond["modified_duration"] > 7.0
-    assert bond["accrued"] == pytest.approx(4.0 / 2 * 32 / 182, rel=1e-6)  # Feb 15 -> Mar 18 settlement
+    # Feb 15 -> Mar 18 settlement, rounded to 5 decimals per $1,000 (31 CFR 356 App. B, I.D.4)
+    assert bond["accrued"] == round(4.0 / 2 * 32 / 182, 6)
 
 
 def test_generated_book_is_deterministic_with_the_design_mix() -> None:

@@ -1,14 +1,23 @@
-"""The Treasury book from the real auction data: CUSIPs, ISINs and coupons on the 1/8 grid."""
+"""The Treasury book from the real auction data: CUSIPs, ISINs, official coupons and dated dates."""
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 
 import pytest
 
 from pricing.identifiers import validate_cusip, validate_isin
 from secmaster.seed import seed_rows
-from secmaster.treasury import ParCurveHistory, coupon_from_yield, outstanding_treasuries, term_years
+from secmaster.treasury import (
+    COUPONS_FILE,
+    ParCurveHistory,
+    coupon_from_yield,
+    coupon_records,
+    first_coupon_dates,
+    outstanding_treasuries,
+    term_years,
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +79,51 @@ def test_seed_rows_are_deterministic_and_additive() -> None:
     assert rows == again[: len(rows)]
     assert {row["book"] for row in rows} == {"UST-NOTES", "UST-BONDS", "EUR-IRS", "USD-OIS"}
     assert len(rows) - treasuries == 50
+
+
+def test_official_coupon_dated_date_and_first_coupon(notes: list) -> None:  # type: ignore[type-arg]
+    by_cusip = {note.cusip: note for note in notes}
+    # 912828YB0: 1 5/8 % note of August 2029 (official record: dated 2019-08-15, first interest 2020-02-15)
+    note = by_cusip["912828YB0"]
+    assert (note.coupon_pct, note.dated_date, note.first_coupon_date) == (
+        1.625,
+        date(2019, 8, 15),
+        date(2020, 2, 15),
+    )
+    assert note.coupon_source == "official" and not note.derived
+    # a 2-year note issued 2025-12-01, dated 2025-11-30 (month-end schedule), coupon recovered from its price
+    two_year = by_cusip["91282CPL9"]
+    assert two_year.dated_date == date(2025, 11, 30) and two_year.first_coupon_date == date(2026, 5, 31)
+    assert two_year.coupon_source == "derived_from_official_price" and not two_year.derived
+
+
+def test_the_dated_date_rule_matches_every_official_record() -> None:
+    records = coupon_records()
+    checked = 0
+    for record in records.by_cusip.values():
+        if record.dated_date is None or record.first_coupon_date is None:
+            continue
+        note_rows = [r for r in _coupon_rows() if r["cusip"] == record.cusip and r["reopening"] == "No"]
+        issue, maturity = (
+            date.fromisoformat(note_rows[0]["issue_date"]),
+            date.fromisoformat(note_rows[0]["maturity_date"]),
+        )
+        assert first_coupon_dates(maturity, issue) == (record.dated_date, record.first_coupon_date), record
+        checked += 1
+    assert checked > 500
+
+
+def test_only_cusips_without_a_coupon_record_are_derived(notes: list) -> None:  # type: ignore[type-arg]
+    records = coupon_records()
+    derived = [note for note in notes if note.derived]
+    assert all(note.cusip not in records.by_cusip for note in derived)
+    assert all(note.first_auction_date < records.first_auction for note in derived)
+    assert 0 < len(derived) < 20  # the 30-year bonds of 1996-2001 still outstanding
+    assert all(
+        note.coupon_pct == records.by_cusip[note.cusip].coupon_pct for note in notes if not note.derived
+    )
+
+
+def _coupon_rows() -> list[dict[str, str]]:
+    with COUPONS_FILE.open(newline="") as handle:
+        return list(csv.DictReader(handle))
