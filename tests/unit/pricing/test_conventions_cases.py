@@ -37,12 +37,14 @@ def _by_id(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_case_02_feb28_maturity_pays_on_month_ends(sample_market_data: dict[str, Any], engine: str) -> None:
     result = _by_id(price_portfolio(_load("02-ust-eom-feb28-maturity-book.json"), sample_market_data, engine))
-    # 2.3125 * 18/184: 2024-02-29 -> 2024-03-18 over the regular half-year 2024-02-29 -> 2024-08-31
-    assert result["UST-2Y-2026"]["accrued"] == pytest.approx(0.2262228261, abs=1e-9)
+    # 2.3125 * 18/184 = 0.2262228261: 2024-02-29 -> 2024-03-18 over the regular half-year 2024-02-29 ->
+    # 2024-08-31 (18/182, the Aug 28 roll, gives 0.2287088), reported as the Treasury rounds accrued interest:
+    # to 5 decimals per $1,000 (31 CFR 356 App. B, I.D.4; the README's yield-bases table)
+    assert result["UST-2Y-2026"]["accrued"] == round(2.3125 * 18 / 184, 6) == 0.226223
     # cash flows paid Following on 2024-09-03, 2025-02-28, 2025-09-02, 2026-03-02, on the engine's own curve
     assert result["UST-2Y-2026"]["pv"] == pytest.approx(4_997_656.77, abs=0.01)
     # control: an Aug 31 maturity was already right
-    assert result["UST-2Y-2025-AUG31"]["accrued"] == pytest.approx(0.2445652174, abs=1e-9)
+    assert result["UST-2Y-2025-AUG31"]["accrued"] == round(2.5 * 18 / 184, 6) == 0.244565
 
 
 def test_case_02_coupon_dates_and_amounts(sample_market_data: dict[str, Any]) -> None:
