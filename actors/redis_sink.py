@@ -152,6 +152,8 @@ class RedisRiskWriter:
                     "pnl_open": _num(pnl.actual),
                     "pnl_predicted": _num(pnl.predicted),
                     "pnl_residual": _num(pnl.residual),
+                    # > 0: a partial total (a market had no value yet); the dashboard does not plot it
+                    "n_pending": str(sums.n_pending),
                 },
                 maxlen=self._history_maxlen,
                 approximate=True,

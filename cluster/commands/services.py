@@ -58,6 +58,20 @@ def down(names: list[str] | None = NAMES) -> None:
 
 
 @services_app.command()
+def browser() -> None:
+    """Install Debian's chromium (the headless browser of the dashboard tests) if it is missing."""
+    from cluster.services.browser import CHROMIUM, ensure_chromium
+    from core.config import get_settings
+
+    try:
+        state = ensure_chromium(get_settings())
+    except ServiceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    typer.echo(f"chromium {state}: {CHROMIUM}")
+
+
+@services_app.command()
 def status() -> None:
     """Show which services run, where, and their log files; exit code 1 if any is down."""
     statuses = ServiceManager().status()
