@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from html import escape
 
 from ui.format import (
-    MISSING,
     format_age,
     format_count,
     format_millis,
@@ -129,7 +128,7 @@ def headline_html(
             "Last tick (market time)",
             format_time(summary.market_time),
             summary.market_time,
-            f"{summary.fields.get('market') or MISSING} market",
+            f"{summary.fields['market']} market" if summary.fields.get("market") else "",
         ),
         _card("hl-age", "Tick age", format_age(age), age),
         _card(
