@@ -9,7 +9,8 @@ engine, so the demo's engine keeps its lease after ``riskctl demo`` exits); when
 dies, renewals stop and the lease expires after its TTL. :func:`cluster.supervisor.stop_engine` releases it.
 
 Every acquisition takes a new fencing token from the counter ``engine:lease:tokens`` (strictly increasing,
-never reused), so a writer that holds an older token can tell that it has been superseded.
+never reused): the keeper renews only while its token holds the lease, and a foreground ``riskctl run``
+compares its token with the lease's at every status line and ends when it no longer holds it.
 
 Errors: :class:`EngineAlreadyRunning` (a :class:`core.errors.RiskEngineError`) from :func:`acquire_lease`.
 """

@@ -63,6 +63,7 @@ class EngineHandles:
     consumer: Any
     positions: int
     lease_token: int
+    lease_keeper: Any
 
 
 def _options(name: str, detached: bool) -> dict[str, Any]:
@@ -95,8 +96,8 @@ def start_engine(
             settings.redis_url, lease.token
         )
         ray.get(keeper.token.remote())
-        return _start_actors(settings, client, lease.token, n_shards, engine, detached, progress, topics,
-                             publish_per_tick, scenario_workers)  # fmt: skip
+        return _start_actors(settings, client, (lease.token, keeper), n_shards, engine, detached, progress,
+                             topics, publish_per_tick, scenario_workers)  # fmt: skip
     except BaseException:
         stop_engine(settings)
         raise
@@ -105,7 +106,7 @@ def start_engine(
 def _start_actors(
     settings: Settings,
     client: redis.Redis,
-    lease_token: int,
+    lease: tuple[int, Any],
     n_shards: int,
     engine: str,
     detached: bool,
@@ -147,16 +148,20 @@ def _start_actors(
     ray.get(consumer.ping.remote())
     client.hset(ENGINE_STATUS, mapping={"state": "running"})
     _log.info("engine started", shards=n_shards, positions=len(entries), engine=engine)
-    handles = EngineHandles(shards, aggregator, watcher, consumer, len(entries), lease_token)
+    handles = EngineHandles(shards, aggregator, watcher, consumer, len(entries), *lease)
     _running.append(handles)
     return handles
 
 
 def _named(name: str) -> Any | None:
-    try:
-        return ray.get_actor(name, namespace=NAMESPACE)
-    except ValueError:
-        return None
+    """The engine actor ``name``: in the engine's namespace, else in this driver's own namespace (a driver
+    that was attached to Ray before the supervisor, e.g. a test session, created its actors there)."""
+    for namespace in (NAMESPACE, None):
+        try:
+            return ray.get_actor(name, namespace=namespace)
+        except ValueError:
+            continue
+    return None
 
 
 def stop_engine(settings: Settings, max_shards: int = 256) -> bool:
