@@ -89,7 +89,9 @@ def _kafka_topic(name: str) -> str:
 
 
 def _closed_markets(source: QuoteSource, markets: list[Market], day: date) -> list[Market]:
-    return [m for m in markets if not source.is_open(m, day)]
+    """The markets closed on ``day`` within their data's range (outside it the snapshot says so)."""
+    covered = [m for m in markets if source.coverage(m)[0] <= day <= source.coverage(m)[1]]
+    return [m for m in covered if not source.is_open(m, day)]
 
 
 def _refuse_closed_day(source: QuoteSource, markets: list[Market], day: date) -> None:
