@@ -1,4 +1,4 @@
-"""The aggregator's single write per tick: every key of DESIGN.md section 6 in one Redis transaction.
+"""The aggregator's single write per tick: every key of docs/architecture.md §6 in one Redis transaction.
 
 The transaction is guarded by ``seq``: under ``WATCH`` of the portfolio summary, a tick whose ``seq`` is
 not newer than the stored one is dropped (a redelivered or stale tick never overwrites newer results).

@@ -1,7 +1,7 @@
 """Key grammar shared by the feed, Kafka, Redis and the dashboard (one naming scheme everywhere).
 
 Risk factor keys are ``CURVE/TENOR`` (``EUR-EURIBOR-6M/10Y``); quote keys inside a curve are
-``instrument/tenor`` (``swap/10Y``). The Redis layout (DESIGN.md section 6), written by the aggregator in
+``instrument/tenor`` (``swap/10Y``). The Redis layout (docs/architecture.md §6), written by the aggregator in
 one transaction per tick and read by the API and the dashboard; all numbers are decimal strings, money in
 the reporting currency (USD) unless a field names another currency; times written by the engine
 (``computed_at``, ``updated_at``) are Unix seconds, market times ISO 8601:

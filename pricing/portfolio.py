@@ -1,4 +1,4 @@
-"""``price_portfolio``: a book dict and a market snapshot dict in, the output JSON dict out (DESIGN.md §5).
+"""``price_portfolio``: book and market snapshot dicts in, the output JSON dict out (docs/architecture.md §5).
 
 Used by ``riskctl price`` and ``POST /api/v1/price``. Bad market data raises ``MarketDataError``; a bad
 instrument becomes a result with ``ok=false`` and its reason, the rest of the book is priced.

@@ -209,7 +209,7 @@ def market_snapshot(
     seed: int = SEED,
     ticks_per_day: int = TICKS,
 ) -> None:
-    """Write the market snapshot JSON (DESIGN.md section 5) of one date: the input of `riskctl price`.
+    """Write the market snapshot JSON (docs/architecture.md §5) of one date: the input of `riskctl price`.
 
     The date must be a business day of every chosen market (a weekend or holiday is refused, naming
     the last business day before it).
