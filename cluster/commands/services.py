@@ -57,18 +57,18 @@ def down(names: list[str] | None = NAMES) -> None:
     _print(statuses)
 
 
-@services_app.command()
-def browser() -> None:
-    """Install Debian's chromium (the headless browser of the dashboard tests) if it is missing."""
-    from cluster.services.browser import CHROMIUM, ensure_chromium
+@services_app.command(name="test-tools")
+def test_tools() -> None:
+    """Install the Debian packages the tests need if missing: chromium (browser tests), curl (README)."""
+    from cluster.services.test_tools import ensure_test_tools
     from core.config import get_settings
 
     try:
-        state = ensure_chromium(get_settings())
+        states = ensure_test_tools(get_settings())
     except ServiceError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    typer.echo(f"chromium {state}: {CHROMIUM}")
+    typer.echo("test tools: " + ", ".join(f"{pkg} {state}" for pkg, state in states.items()))
 
 
 @services_app.command()
