@@ -128,6 +128,8 @@ def test_browser_rows_search_and_terms() -> None:
     ]
     assert len(instrument_rows(items)) == 2
     assert ["notional", "EUR 10,000,000"] in terms_rows(items[1])
+    stamped = terms_rows({"created_at": "2026-02-02T14:12:00.123456-05:00", "updated_at": None})
+    assert stamped == [["created_at", "2026-02-02 19:12:00 UTC"], ["updated_at", ""]]
     params = search_params(
         kind="any",
         currency="EUR",
