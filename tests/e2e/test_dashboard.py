@@ -31,7 +31,8 @@ UPDATE_TIMEOUT_MS = 20_000
 
 def _open(page: Page, dashboard_url: str) -> None:
     page.goto(dashboard_url)
-    expect(page.locator("#status-banner")).to_be_visible()
+    # the first refresh renders the headline: on a loaded machine it takes longer than expect's 5 s default
+    expect(page.locator("#status-banner")).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
 
 
 def _expect_headline(page: Page, client: redis.Redis, book: str = ALL_BOOKS) -> dict[str, str]:
