@@ -56,9 +56,13 @@ redis.call('HSET', KEYS[1], 'token', token, unpack(ARGV, 2))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return token
 """
-# KEYS[1] lease; ARGV[1] token, ARGV[2] ttl ms. 1 if renewed, 0 if the lease is no longer ours.
+# KEYS[1] lease; ARGV: token, ttl ms, renewed_at, then the lease's field/value pairs. 1 if renewed; 0 if
+# another token holds the lease. A lease that expired while nobody took it (Redis was away longer than
+# the TTL) is taken back under the same token, so a running engine never stays without its lease.
 _RENEW = """
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
+local current = redis.call('HGET', KEYS[1], 'token')
+if current and current ~= ARGV[1] then return 0 end
+if not current then redis.call('HSET', KEYS[1], 'token', ARGV[1], unpack(ARGV, 4)) end
 redis.call('HSET', KEYS[1], 'renewed_at', ARGV[3])
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 """
@@ -152,10 +156,14 @@ def acquire_lease(client: redis.Redis, redis_url: str, ray_cluster: str, shards:
     return EngineLease(token, lease.owner, lease.ray, lease.shards, lease.started_at, lease.renewed_at)
 
 
-def renew_lease(client: redis.Redis, token: int, ttl_s: float = LEASE_TTL_S) -> bool:
-    """Extend the lease if ``token`` still holds it; False when it was lost (expired and retaken)."""
-    renewed = client.eval(_RENEW, 1, ENGINE_LEASE, str(token), str(int(ttl_s * 1000)), repr(time.time()))  # type: ignore[arg-type]
-    return bool(renewed)
+def renew_lease(client: redis.Redis, lease: EngineLease, ttl_s: float = LEASE_TTL_S) -> bool:
+    """Extend ``lease`` (taking it back if it expired and nobody took it); False when another engine's
+    token holds it."""
+    fields = {"owner": lease.owner, "ray": lease.ray, "shards": lease.shards, "started_at": lease.started_at}
+    argv = [str(lease.token), str(int(ttl_s * 1000)), repr(time.time())]
+    for name, value in fields.items():
+        argv += [name, value]
+    return bool(client.eval(_RENEW, 1, ENGINE_LEASE, *argv))  # type: ignore[arg-type]
 
 
 def release_lease(client: redis.Redis, token: int) -> bool:
@@ -166,11 +174,12 @@ def release_lease(client: redis.Redis, token: int) -> bool:
 @ray.remote(num_cpus=0, max_restarts=-1)
 class EngineLeaseKeeper:
     """Renews the engine's lease every ``ttl_s / 3`` seconds for as long as it lives (and Ray restarts it
-    with the same token if it fails). Stops renewing, and says so in the log, once the lease is lost."""
+    with the same lease if it fails). Stops renewing, and says so in the log, once another engine's token
+    holds the lease."""
 
-    def __init__(self, redis_url: str, token: int, ttl_s: float = LEASE_TTL_S) -> None:
+    def __init__(self, redis_url: str, lease: EngineLease, ttl_s: float = LEASE_TTL_S) -> None:
         self._client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
-        self._token = token
+        self._lease = lease
         self._ttl_s = ttl_s
         self._lost = threading.Event()
         threading.Thread(target=self._renew_forever, name="engine-lease", daemon=True).start()
@@ -178,14 +187,14 @@ class EngineLeaseKeeper:
     def _renew_forever(self) -> None:
         while not self._lost.wait(self._ttl_s / 3):
             try:
-                if not renew_lease(self._client, self._token, self._ttl_s):
-                    _log.error("engine lease lost: another engine holds it", token=self._token)
+                if not renew_lease(self._client, self._lease, self._ttl_s):
+                    _log.error("engine lease lost: another engine holds it", token=self._lease.token)
                     self._lost.set()
-            except redis.RedisError as exc:  # Redis away: retry; the lease expires if it stays away
-                _log.warning("engine lease not renewed", token=self._token, error=str(exc))
+            except redis.RedisError as exc:  # Redis away: retry (the lease is taken back when it returns)
+                _log.warning("engine lease not renewed", token=self._lease.token, error=str(exc))
 
     def token(self) -> int:
-        return self._token
+        return self._lease.token
 
     def held(self) -> bool:
         return not self._lost.is_set()
