@@ -27,6 +27,7 @@ from typing import Any
 
 import ray
 import redis
+from ray.exceptions import RayError
 
 from core.errors import RiskEngineError
 from core.keys import ENGINE_LEASE, ENGINE_LEASE_TOKENS
@@ -174,12 +175,14 @@ def release_lease(client: redis.Redis, token: int) -> bool:
 @ray.remote(num_cpus=0, max_restarts=-1)
 class EngineLeaseKeeper:
     """Renews the engine's lease every ``ttl_s / 3`` seconds for as long as it lives (and Ray restarts it
-    with the same lease if it fails). Stops renewing, and says so in the log, once another engine's token
-    holds the lease."""
+    with the same lease if it fails). Once another engine's token holds the lease (this engine's lease
+    expired unseen, e.g. the keeper was starved for longer than the TTL), it fences this engine: the tick
+    consumer named ``consumer`` is stopped."""
 
-    def __init__(self, redis_url: str, lease: EngineLease, ttl_s: float = LEASE_TTL_S) -> None:
+    def __init__(self, redis_url: str, lease: EngineLease, consumer: str, ttl_s: float = LEASE_TTL_S) -> None:
         self._client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
         self._lease = lease
+        self._consumer = consumer
         self._ttl_s = ttl_s
         self._lost = threading.Event()
         threading.Thread(target=self._renew_forever, name="engine-lease", daemon=True).start()
@@ -190,8 +193,19 @@ class EngineLeaseKeeper:
                 if not renew_lease(self._client, self._lease, self._ttl_s):
                     _log.error("engine lease lost: another engine holds it", token=self._lease.token)
                     self._lost.set()
+                    self._fence()
             except redis.RedisError as exc:  # Redis away: retry (the lease is taken back when it returns)
                 _log.warning("engine lease not renewed", token=self._lease.token, error=str(exc))
+
+    def _fence(self) -> None:
+        """Another engine holds the lease: stop this engine's tick consumer (it commits what it finished
+        and consumes nothing more), so that two engines never write the same results."""
+        try:
+            consumer = ray.get_actor(self._consumer)
+            ray.get(consumer.stop.remote(), timeout=60)
+            _log.error("engine fenced: its tick consumer stopped", token=self._lease.token)
+        except (ValueError, RayError) as exc:
+            _log.error("engine lease lost; stopping the tick consumer failed", error=str(exc))
 
     def token(self) -> int:
         return self._lease.token

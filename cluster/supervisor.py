@@ -93,7 +93,7 @@ def start_engine(
     lease = acquire_lease(client, settings.redis_url, gcs, n_shards)
     try:
         keeper = EngineLeaseKeeper.options(**_options(LEASE_KEEPER, detached)).remote(  # type: ignore[attr-defined]
-            settings.redis_url, lease
+            settings.redis_url, lease, CONSUMER
         )
         ray.get(keeper.token.remote())
         return _start_actors(settings, client, (lease.token, keeper), n_shards, engine, detached, progress,

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+import ray
 from engine_support import Engine, day_ticks, retick, seed_engine_book
 from sqlalchemy.engine import make_url
 
-from cluster.engine_lease import EngineAlreadyRunning, read_lease
-from cluster.supervisor import start_engine, stop_engine
+from cluster.engine_lease import EngineAlreadyRunning, acquire_lease, read_lease, release_lease, renew_lease
+from cluster.supervisor import CONSUMER, start_engine, stop_engine
 from core.config import PROJECT_ROOT
-from core.keys import ENGINE_SHARDS, ENGINE_STATUS
+from core.keys import ENGINE_LEASE, ENGINE_SHARDS, ENGINE_STATUS
 from secmaster.db import SessionFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.kafka, pytest.mark.ray, pytest.mark.slow]
@@ -112,6 +113,27 @@ def test_the_lease_is_renewed_while_the_engine_runs(engine: Engine, computed: di
         renewed = current
     assert float(renewed.renewed_at) > float(first.renewed_at)
     assert int(engine.redis.pttl("engine:lease")) > 0
+
+
+def test_an_engine_whose_lease_another_engine_took_stops_consuming(
+    engine: Engine, computed: dict[str, str]
+) -> None:
+    """Fencing: if this engine's lease expired unseen and another start took it, the keeper stops this
+    engine's tick consumer instead of letting two engines write the same results."""
+    consumer = ray.get_actor(CONSUMER)
+    assert ray.get(consumer.ping.remote())
+    ours = read_lease(engine.redis)
+    assert ours is not None
+    engine.redis.delete(ENGINE_LEASE)  # expired unseen...
+    other = acquire_lease(engine.redis, engine.settings.redis_url, "127.0.0.1:1", 1)  # ...and taken
+    assert other.token > ours.token
+    deadline = time.monotonic() + 120
+    while ray.get(consumer.ping.remote()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not ray.get(consumer.ping.remote()), "the superseded engine's consumer still runs"
+    assert read_lease(engine.redis) == other  # the old keeper never overwrote the new holder
+    # give the lease back to the (now fenced) engine, for the next test to stop it and release it
+    assert release_lease(engine.redis, other.token) and renew_lease(engine.redis, ours, ttl_s=600)
 
 
 def test_stopping_the_engine_releases_the_lease_and_riskctl_stop_then_has_nothing_to_stop(
