@@ -9,7 +9,7 @@ PYTHON  ?= $(shell command -v python3.11 || command -v python3)
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help venv services-up services-down services-status lint test demo bench clean-state
+.PHONY: help venv services-up services-down services-status test-tools lint test demo bench clean-state
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ services-up: venv ## start PostgreSQL, Redis and Kafka on 127.0.0.1 (installs th
 services-down: ## stop exactly the services this project started
 	@if [ -x $(RISKCTL) ]; then $(RISKCTL) services down; else echo "nothing to stop (no $(VENV))"; fi
 
+test-tools: venv ## Debian packages the tests use: chromium (browser tests), curl (README commands)
+	@$(RISKCTL) services test-tools
+
 services-status: venv ## show which services run, where, and their logs
 	@$(RISKCTL) services status
 
@@ -42,7 +45,7 @@ lint: venv ## ruff format check, ruff, mypy (strict) and the import-linter layer
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
-test: services-up lint ## the whole suite against the real services
+test: services-up test-tools lint ## the whole suite against the real services
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: services-up ## start everything and print what runs where

@@ -1,4 +1,4 @@
-"""The Ray Serve application: a FastAPI ingress serving the HTTP API of DESIGN.md section 6.
+"""The Ray Serve application: a FastAPI ingress serving the HTTP API of docs/architecture.md section 6.
 
 ``build_app(args)`` returns the bound deployment (``serve run serve_app:build_app`` or ``riskctl serve``).
 Each replica owns a database pool, a Redis client and the outbox relay thread that publishes the
@@ -74,7 +74,7 @@ class AppArgs(BaseModel):
 
 
 class PriceRequest(BaseModel):
-    """``POST /api/v1/price``: a book and a market snapshot in the formats of DESIGN.md section 5."""
+    """``POST /api/v1/price``: a book and a market snapshot in the formats of docs/architecture.md §5."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -258,7 +258,7 @@ def _install_risk_routes(app: FastAPI, owner: RiskApi) -> None:
 def _install_price_route(app: FastAPI) -> None:
     @app.post("/api/v1/price", tags=["risk"])
     def price(body: PriceRequest) -> dict[str, Any]:
-        """Value a book on a market snapshot (DESIGN.md section 5); a broken market is a 422 saying why."""
+        """Value a book on a market snapshot (docs/architecture.md §5); a broken market: 422 saying why."""
         try:
             return price_portfolio(
                 body.book, body.market, engine=body.engine, interpolation=body.interpolation

@@ -1,4 +1,4 @@
-"""The aggregator's single write per tick: every key of DESIGN.md section 6 in one Redis transaction.
+"""The aggregator's single write per tick: every key of docs/architecture.md §6 in one Redis transaction.
 
 The transaction is guarded by ``seq``: under ``WATCH`` of the portfolio summary, a tick whose ``seq`` is
 not newer than the stored one is dropped (a redelivered or stale tick never overwrites newer results).
@@ -152,6 +152,8 @@ class RedisRiskWriter:
                     "pnl_open": _num(pnl.actual),
                     "pnl_predicted": _num(pnl.predicted),
                     "pnl_residual": _num(pnl.residual),
+                    # > 0: a partial total (a market had no value yet); the dashboard does not plot it
+                    "n_pending": str(sums.n_pending),
                 },
                 maxlen=self._history_maxlen,
                 approximate=True,

@@ -1,6 +1,6 @@
 """Pricing benchmark: full risk set (pv, dv01, gamma, kr01 on every pillar) of a generated book.
 
-Times, on the sample market of 2024-03-15 and ``generate_book(size)`` (DESIGN.md section 8 mix):
+Times, on the sample market of 2024-03-15 and ``generate_book(size)`` (docs/architecture.md section 8 mix):
 - ``fast``: build (QuantLib instruments -> cashflow rows) and valuation of every scenario in numpy;
   also one real-time tick (``update_market`` with new quote values + every scenario);
 - ``quantlib``: QuantLib instruments on the live curves, per scenario only dependent instruments repriced;

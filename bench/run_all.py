@@ -1,5 +1,5 @@
 """``make bench``: run every benchmark of ``bench/`` (one process each), then write
-``bench/results/summary.json``: one entry per budget row of DESIGN.md section 8,
+``bench/results/summary.json``: one entry per budget row of docs/architecture.md section 8,
 ``{"name", "value", "unit", "budget", "baseline", "machine", "within_budget", "note", "measured_at"}``
 where ``baseline`` is the comparison measured in the same run as ``value``. A row whose benchmark did not
 run says so in ``note`` with ``value`` null; ``measured_at`` tells when each row's benchmark last ran.

@@ -23,6 +23,7 @@ from actors.kafka_io import EngineTopics
 from actors.shard import ShardActor, shard_name
 from actors.shard_book import PUBLISH_PER_TICK
 from actors.sharding import assign_shards
+from cluster.engine_lease import EngineLeaseKeeper, acquire_lease, release_lease
 from cluster.ray_env import prepare_ray_environment
 from core.config import Settings
 from core.keys import ENGINE_STATUS
@@ -34,6 +35,7 @@ NAMESPACE = "risk-engine"
 AGGREGATOR = "risk-aggregator"
 WATCHER = "risk-book-watcher"
 CONSUMER = "risk-tick-consumer"
+LEASE_KEEPER = "risk-engine-lease"
 SHARD_RESOURCE = "risk_shard"
 _log = get_logger(__name__)
 # Ray destroys a non-detached actor, named or not, when its creator drops the last handle: the
@@ -60,6 +62,8 @@ class EngineHandles:
     watcher: Any
     consumer: Any
     positions: int
+    lease_token: int
+    lease_keeper: Any
 
 
 def _options(name: str, detached: bool) -> dict[str, Any]:
@@ -79,10 +83,38 @@ def start_engine(
     publish_per_tick: int | None = PUBLISH_PER_TICK,
     scenario_workers: int | None = None,
 ) -> EngineHandles:
-    """Create the actors; returns once every actor answers and the consumer is running."""
+    """Take the deployment's engine lease, then create the actors; returns once every actor answers and
+    the consumer is running. Raises :class:`cluster.engine_lease.EngineAlreadyRunning` (naming the
+    running engine) before touching anything when another engine holds the lease."""
     if n_shards < 1:
         raise ValueError(f"--shards must be at least 1, got {n_shards}")
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    gcs = ray.get_runtime_context().gcs_address
+    lease = acquire_lease(client, settings.redis_url, gcs, n_shards)
+    try:
+        keeper = EngineLeaseKeeper.options(**_options(LEASE_KEEPER, detached)).remote(  # type: ignore[attr-defined]
+            settings.redis_url, lease, CONSUMER
+        )
+        ray.get(keeper.token.remote())
+        return _start_actors(settings, client, (lease.token, keeper), n_shards, engine, detached, progress,
+                             topics, publish_per_tick, scenario_workers)  # fmt: skip
+    except BaseException:
+        stop_engine(settings)
+        raise
+
+
+def _start_actors(
+    settings: Settings,
+    client: redis.Redis,
+    lease: tuple[int, Any],
+    n_shards: int,
+    engine: str,
+    detached: bool,
+    progress: Callable[[str], None],
+    topics: EngineTopics,
+    publish_per_tick: int | None,
+    scenario_workers: int | None,
+) -> EngineHandles:
     progress("loading the book from PostgreSQL")
     entries = load_positions(settings)
     weights = {str(e["id"]): entry_weight(e) for e in entries}
@@ -116,20 +148,25 @@ def start_engine(
     ray.get(consumer.ping.remote())
     client.hset(ENGINE_STATUS, mapping={"state": "running"})
     _log.info("engine started", shards=n_shards, positions=len(entries), engine=engine)
-    handles = EngineHandles(shards, aggregator, watcher, consumer, len(entries))
+    handles = EngineHandles(shards, aggregator, watcher, consumer, len(entries), *lease)
     _running.append(handles)
     return handles
 
 
 def _named(name: str) -> Any | None:
-    try:
-        return ray.get_actor(name, namespace=NAMESPACE)
-    except ValueError:
-        return None
+    """The engine actor ``name``: in the engine's namespace, else in this driver's own namespace (a driver
+    that was attached to Ray before the supervisor, e.g. a test session, created its actors there)."""
+    for namespace in (NAMESPACE, None):
+        try:
+            return ray.get_actor(name, namespace=namespace)
+        except ValueError:
+            continue
+    return None
 
 
 def stop_engine(settings: Settings, max_shards: int = 256) -> bool:
-    """Stop the consumer cleanly (it commits what it finished), then kill every engine actor."""
+    """Stop the consumer cleanly (it commits what it finished), then kill every engine actor of this Ray
+    cluster and release the engine lease they held (never another cluster's engine's lease)."""
     found = False
     consumer = _named(CONSUMER)
     if consumer is not None:
@@ -145,7 +182,16 @@ def stop_engine(settings: Settings, max_shards: int = 256) -> bool:
             ray.kill(actor, no_restart=True)
         elif name.startswith("risk-shard-"):
             break
-    redis.Redis.from_url(settings.redis_url).hset(ENGINE_STATUS, mapping={"state": "stopped"})
+    client = redis.Redis.from_url(settings.redis_url)
+    keeper = _named(LEASE_KEEPER)
+    if keeper is not None:
+        try:
+            token = int(ray.get(keeper.token.remote(), timeout=30))
+        finally:
+            ray.kill(keeper, no_restart=True)
+        release_lease(client, token)
+    if found:
+        client.hset(ENGINE_STATUS, mapping={"state": "stopped"})
     _running.clear()
     return found
 

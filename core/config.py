@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     ray_address: str | None = Field(None, description="Attach to this Ray cluster; None starts a local one.")
     ray_gcs_port: int = Field(6380, ge=1, le=65535, description="GCS port of the local Ray head (demo).")
     ray_dashboard_port: int = Field(8265, ge=1, le=65535)
+    ray_client_server_port: int = Field(
+        10001, ge=1, le=65535, description="Ray client server of the local Ray head (ray://HOST:PORT)."
+    )
+    ray_dashboard_agent_port: int = Field(
+        52365, ge=1, le=65535, description="Dashboard agent of the local Ray head (one per head per machine)."
+    )
     serve_port: int = Field(8000, ge=1, le=65535)
 
     interpolation: Literal["linear_zero", "loglinear_discount"] = Field(

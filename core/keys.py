@@ -1,7 +1,7 @@
 """Key grammar shared by the feed, Kafka, Redis and the dashboard (one naming scheme everywhere).
 
 Risk factor keys are ``CURVE/TENOR`` (``EUR-EURIBOR-6M/10Y``); quote keys inside a curve are
-``instrument/tenor`` (``swap/10Y``). The Redis layout (DESIGN.md section 6), written by the aggregator in
+``instrument/tenor`` (``swap/10Y``). The Redis layout (docs/architecture.md §6), written by the aggregator in
 one transaction per tick and read by the API and the dashboard; all numbers are decimal strings, money in
 the reporting currency (USD) unless a field names another currency; times written by the engine
 (``computed_at``, ``updated_at``) are Unix seconds, market times ISO 8601:
@@ -14,7 +14,8 @@ the reporting currency (USD) unless a field names another currency; times writte
 ``risk:{book}:by_type``       HASH ``TYPE:MEASURE`` (``bond:dv01``, ``swap:pv``, ``ois:gamma``) -> value
 ``risk:{book}:dv01_rank``     ZSET instrument id -> abs(dv01) in USD (top contributors)
 ``risk:{book}:history``       STREAM (bounded) seq, market_time, pv, dv01, gamma, pnl_open, pnl_predicted,
-                              pnl_residual
+                              pnl_residual, n_pending (> 0: a partial total, taken before every market had
+                              a value)
 ``risk:instr:{id}``           HASH id, book, type, currency, ok (0|1), error, pv, dv01, gamma, kr01 (JSON
                               object), seq, market_time (instrument currency); cashflows (JSON list of
                               ``{"pay_date", "leg", "amount", "df", "pv"}``, projected on this tick)
@@ -26,6 +27,9 @@ the reporting currency (USD) unless a field names another currency; times writte
                               market's curve names, comma-separated), rejected_curves (comma-separated
                               curves whose latest tick was rejected; empty when none)
 ``engine:shards``             HASH position id -> shard index (the durable shard assignment)
+``engine:lease``              HASH token, owner, ray, shards, started_at, renewed_at, with a TTL: the one
+                              running engine of this deployment (cluster/engine_lease.py)
+``engine:lease:tokens``       counter of fencing tokens (each lease takes the next value)
 ``risk.updates``              pub/sub channel: a JSON ``{"seq", "market", "market_time"}`` per written tick
 """
 
@@ -35,6 +39,8 @@ __all__ = [
     "ALL_BOOKS",
     "BOOKS_SET",
     "CONSUMER_GROUP",
+    "ENGINE_LEASE",
+    "ENGINE_LEASE_TOKENS",
     "ENGINE_SHARDS",
     "ENGINE_STATUS",
     "MARKET_DERIVED",
@@ -60,6 +66,8 @@ CONSUMER_GROUP = "risk-engine"
 RISK_UPDATES_CHANNEL = "risk.updates"
 ENGINE_STATUS = "engine:status"
 ENGINE_SHARDS = "engine:shards"
+ENGINE_LEASE = "engine:lease"
+ENGINE_LEASE_TOKENS = "engine:lease:tokens"
 BOOKS_SET = "risk:books"
 MARKET_DERIVED = "market:derived"
 ALL_BOOKS = "ALL"

@@ -122,7 +122,7 @@ class CurveTick(BaseModel):
         return cls.model_validate_json(payload)
 
     def to_market_snapshot(self) -> dict[str, Any]:
-        """The market snapshot JSON of DESIGN.md section 5 (the input of ``riskctl price``).
+        """The market snapshot JSON of docs/architecture.md section 5 (the input of ``riskctl price``).
 
         Curve metadata (currency, index, discount curve) is filled in by ``pricing`` from the
         conventions of each named curve.

@@ -2,7 +2,7 @@
 
 Pipeline: dates -> :func:`day_quotes` (recipes over the real series) -> intraday Brownian bridges ->
 ``CurveTick`` (:func:`generate_ticks`) -> Kafka (:func:`replay_to_kafka`). :func:`market_snapshot`
-builds the market snapshot JSON of DESIGN.md section 5 for one date (and optionally a time).
+builds the market snapshot JSON of docs/architecture.md section 5 for one date (and optionally a time).
 """
 
 from __future__ import annotations

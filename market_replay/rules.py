@@ -36,13 +36,13 @@ __all__ = [
 Market = Literal["USD", "EUR"]
 MARKETS: Final[tuple[Market, ...]] = ("USD", "EUR")
 
-#: Curves of each market, in the order they appear in a tick (DESIGN.md section 3).
+#: Curves of each market, in the order they appear in a tick (docs/architecture.md section 3).
 MARKET_CURVES: Final[dict[Market, tuple[str, ...]]] = {
     "USD": ("USD-UST", "USD-SOFR"),
     "EUR": ("EUR-ESTR", "EUR-EURIBOR-6M"),
 }
 
-#: Snapshot metadata of each curve (DESIGN.md section 5).
+#: Snapshot metadata of each curve (docs/architecture.md section 5).
 CURVE_INFO: Final[dict[str, dict[str, str]]] = {
     "USD-UST": {"currency": "USD"},
     "USD-SOFR": {"currency": "USD", "index": "SOFR"},

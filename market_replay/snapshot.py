@@ -1,4 +1,4 @@
-"""The market snapshot JSON of DESIGN.md section 5 for one date (the input of ``riskctl price``).
+"""The market snapshot JSON of docs/architecture.md section 5 for one date (the input of ``riskctl price``).
 
 Without a time the snapshot holds each market's close. With a time ``T`` (local market time of each
 market) it holds the last replay tick at or before ``T`` of that day, exactly as the replay with the
@@ -58,7 +58,7 @@ def market_snapshot(
     seed: int = 0,
     ticks_per_day: int = DEFAULT_TICKS_PER_DAY,
 ) -> dict[str, Any]:
-    """The DESIGN.md section 5 market snapshot of ``markets`` on ``day`` (at ``at``, else the close).
+    """The docs/architecture.md §5 market snapshot of ``markets`` on ``day`` (at ``at``, else the close).
 
     Besides ``as_of``, ``fx``, ``curves`` (with ``currency``, ``index``, ``discount_curve``) and
     ``fixings``, it carries ``derived`` and ``stale`` (``CURVE/instrument/tenor`` lists) and

@@ -3,7 +3,7 @@
 Imports only the standard library, QuantLib, numpy and pycountry (ISO 3166 codes). Never logs or prints;
 returns results.
 
-- :func:`price_portfolio` (book + market dicts -> DESIGN.md section 5 output dict)
+- :func:`price_portfolio` (book + market dicts -> docs/architecture.md section 5 output dict)
 - :class:`PortfolioEngine` (stateful, for long-lived workers) and :func:`measures_from_pv_matrix`
 - specs: :class:`BondSpec`, :class:`SwapSpec`, :class:`OisSwapSpec`, :func:`spec_from_dict`,
   :func:`spec_to_dict`, :func:`cashflow_count`

@@ -1,6 +1,6 @@
-"""Deterministic benchmark and test books (DESIGN.md section 8) and matching synthetic fixings.
+"""Deterministic benchmark and test books (docs/architecture.md section 8) and matching synthetic fixings.
 
-``generate_book(size, as_of, seed)`` returns book entries (the JSON of DESIGN.md section 5): about 50%
+``generate_book(size, as_of, seed)`` returns book entries (the JSON of docs/architecture.md §5): about 50%
 Treasury-style bonds (one in ten a bill), 30% EUR 6M IRS (dual curve) and 20% USD SOFR OIS; about 60% of
 the swaps are seasoned (started before ``as_of``), so they need past fixings: the current IBOR coupon's
 fixing (up to 6 months back) and the overnight fixings of the current OIS period (up to a year back).

@@ -1,4 +1,4 @@
-"""Market snapshot parsing and validation (the JSON of DESIGN.md section 5).
+"""Market snapshot parsing and validation (the JSON of docs/architecture.md section 5).
 
 :func:`parse_market` turns the snapshot dict into a frozen :class:`MarketSnapshot` with rates as decimals,
 or raises :class:`~pricing.errors.MarketDataError` naming the curve and the quote. Curve metadata

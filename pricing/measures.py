@@ -1,4 +1,4 @@
-"""Risk measures from a PV matrix ``[instrument, scenario]`` (DESIGN.md section 4); pure functions.
+"""Risk measures from a PV matrix ``[instrument, scenario]`` (docs/architecture.md section 4); pure functions.
 
 - ``pv`` = base; ``dv01 = (PV(-1bp) - PV(+1bp)) / 2`` on the parallel shift of every quote;
 - ``gamma = PV(+1bp) + PV(-1bp) - 2 PV(base)``;

@@ -1,4 +1,4 @@
-"""``price_portfolio``: a book dict and a market snapshot dict in, the output JSON dict out (DESIGN.md §5).
+"""``price_portfolio``: book and market snapshot dicts in, the output JSON dict out (docs/architecture.md §5).
 
 Used by ``riskctl price`` and ``POST /api/v1/price``. A malformed market snapshot (or one where no curve
 can be built) raises ``MarketDataError``; a curve that cannot be bootstrapped fails only the positions that

@@ -1,4 +1,4 @@
-"""Scenario sets: the bumped quote sets of DESIGN.md section 4, built once per market snapshot.
+"""Scenario sets: the bumped quote sets of docs/architecture.md section 4, built once per market snapshot.
 
 Order (``3 + 2 * len(pillars)`` scenarios)::
 

@@ -1,4 +1,4 @@
-"""Instrument specs: frozen, picklable contract terms, and their JSON form (DESIGN.md section 5).
+"""Instrument specs: frozen, picklable contract terms, and their JSON form (docs/architecture.md section 5).
 
 Three forms of an instrument (as in Strata): the spec here (terms + position size + book), the QuantLib
 objects built from it inside a process (:mod:`pricing.instruments`), and the fast engine's cashflow rows
@@ -242,7 +242,7 @@ def _check_swap(spec: SwapSpec | OisSwapSpec) -> None:
 
 
 def spec_from_dict(data: Mapping[str, Any]) -> InstrumentSpec:
-    """A validated spec from a book entry (DESIGN.md section 5); raises ``SpecError`` with the reason."""
+    """A validated spec from a book entry (docs/architecture.md §5); raises ``SpecError`` with the reason."""
     if not isinstance(data, Mapping):
         raise SpecError(f"instrument {data!r}: expected an object")
     ident = data.get("id")

@@ -1,6 +1,6 @@
 """Bulk import of instruments from JSON or CSV: all rows in one transaction, or none with a per-row report.
 
-JSON: the book document ``{"instruments": [...]}`` of DESIGN.md section 5 (or a bare list).
+JSON: the book document ``{"instruments": [...]}`` of docs/architecture.md section 5 (or a bare list).
 CSV: a header row of book-format field names (``type`` is required); an empty cell means "not given".
 Rows are numbered from 1 (the CSV header is not a row).
 """

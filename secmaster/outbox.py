@@ -14,7 +14,7 @@ Event value (JSON)::
      "type": "created" | "updated" | "deleted", "key": "UST-91282CJZ5", "occurred_at": "...",
      "data": {...}}
 
-``data`` is the instrument in the book format of DESIGN.md section 5 (unscaled, without ``book``) for
+``data`` is the instrument in the book format of docs/architecture.md §5 (unscaled, without ``book``) for
 instrument events, ``{"book", "instrument_id", "quantity"}`` for position events and the book for book
 events; a ``deleted`` instrument event lists the positions that went with it (``removed_positions``).
 """

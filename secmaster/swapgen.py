@@ -77,5 +77,5 @@ def _swap(as_of: date, number: int, seed: int) -> dict[str, Any]:
 
 
 def generate_swaps(as_of: date, count: int, seed: int = 7) -> list[dict[str, Any]]:
-    """``count`` swaps in the book format of DESIGN.md section 5 (without ``book``)."""
+    """``count`` swaps in the book format of docs/architecture.md section 5 (without ``book``)."""
     return [_swap(as_of, number, seed) for number in range(1, count + 1)]

@@ -2,7 +2,7 @@
 
 PV and DV01 agree to a relative 1e-9. Gamma (a second difference) and single-pillar kr01 come from curves
 re-bootstrapped from other starting points in another process, so they agree only to the parity bound of
-DESIGN.md section 4, 1e-6 per 1,000,000 notional (measured noise: about 1e-8 per 1,000,000).
+docs/architecture.md section 4, 1e-6 per 1,000,000 notional (measured noise: about 1e-8 per 1,000,000).
 """
 
 from __future__ import annotations

@@ -15,12 +15,18 @@ import plotly.graph_objects as go
 
 from core.keys import ALL_BOOKS
 from ui.api_client import ApiError, InstrumentApi
-from ui.figures import build_batch_attribution_figure, build_batch_eod_figure, build_batch_var_figure
-from ui.format import MISSING, format_count, format_money, format_signed_money
+from ui.figures import (
+    build_batch_attribution_figure,
+    build_batch_eod_figure,
+    build_batch_var_figure,
+    empty_figure,
+)
+from ui.format import MISSING, format_count, format_money, format_signed_money, format_time
 
 __all__ = [
     "BATCH_DETAIL_HEADERS",
     "BATCH_RUN_HEADERS",
+    "NO_BATCH_RUN",
     "BatchHistory",
     "batch_detail_rows",
     "batch_run_choices",
@@ -45,11 +51,9 @@ _MEASURES = (
 )
 _VAR_LABELS = {"base_pv": "base PV", "var": "VaR", "es": "ES"}
 _WORST = 5
-
-
-def _when(stamp: str | None) -> str:
-    """``2026-07-31T18:02:03.123+00:00`` -> ``2026-07-31 18:02:03``."""
-    return stamp[:19].replace("T", " ") if stamp else MISSING
+#: What the History tab says (and draws) before any batch run exists.
+NO_BATCH_RUN = "No batch run yet"
+_NO_RUN_TITLE = "Batch results"
 
 
 def _dates(run: Mapping[str, Any]) -> str:
@@ -68,8 +72,8 @@ def batch_run_rows(runs: Sequence[Mapping[str, Any]]) -> list[list[str]]:
             run["status"],
             _dates(run),
             str((run.get("params") or {}).get("book", ALL_BOOKS)),
-            _when(run.get("started_at")),
-            _when(run.get("finished_at")),
+            format_time(run.get("started_at")),
+            format_time(run.get("finished_at")),
             run.get("error") or "",
         ]
         for run in runs
@@ -184,7 +188,7 @@ class BatchHistory:
         note = (
             f"{page['total']} batch run(s); the latest {len(runs)} are listed."
             if runs
-            else "No batch run yet."
+            else f"{NO_BATCH_RUN}: start one with `riskctl batch eod|var|attribution`."
         )
         table = pd.DataFrame(batch_run_rows(runs), columns=BATCH_RUN_HEADERS)
         return table, gr.update(choices=choices, value=value), note
@@ -193,13 +197,15 @@ class BatchHistory:
         """The selected run's chart, its headline numbers and a line saying what is shown."""
         empty = pd.DataFrame([], columns=BATCH_DETAIL_HEADERS)
         if not run_id:
-            return go.Figure(), empty, ""
+            return empty_figure(_NO_RUN_TITLE, NO_BATCH_RUN), empty, NO_BATCH_RUN
         try:
             run = self._api.get_batch_run(int(run_id), _MEASURES)
         except (ApiError, ValueError) as error:
-            return go.Figure(), empty, f"Run {run_id} unavailable: {error}"
+            message = f"Run {run_id} unavailable: {error}"
+            return empty_figure(_NO_RUN_TITLE, message), empty, message
         if run["kind"] not in _JOB:
-            return go.Figure(), empty, f"Run {run_id}: unknown job {run['kind']!r}"
+            message = f"Run {run_id}: unknown job {run['kind']!r}"
+            return empty_figure(_NO_RUN_TITLE, message), empty, message
         text = f"Run #{run['id']}: {_JOB[run['kind']]}, {_dates(run)}, {run['status']}"
         if run.get("error"):
             text += f": {run['error']}"

@@ -11,7 +11,7 @@ import redis
 
 from ui.api_client import ApiError, InstrumentApi
 from ui.figures import build_kr01_figure
-from ui.format import format_count, format_money, format_rate_pct
+from ui.format import format_count, format_money, format_rate_pct, format_time
 from ui.panels import instrument_risk_html, message_html
 from ui.snapshot import read_instrument_risk
 
@@ -87,7 +87,8 @@ def instrument_rows(items: Sequence[Mapping[str, Any]], text: str = "") -> list[
 
 
 def terms_rows(terms: Mapping[str, Any]) -> list[list[str]]:
-    """The instrument's terms as field/value rows, amounts with thousands separators."""
+    """The instrument's terms as field/value rows, amounts with thousands separators, times (``*_at``) in
+    the dashboard's one time format (:func:`ui.format.format_time`)."""
     rows = []
     for name, value in terms.items():
         if isinstance(value, float | int) and not isinstance(value, bool) and name in ("face", "notional"):
@@ -98,6 +99,8 @@ def terms_rows(terms: Mapping[str, Any]) -> list[list[str]]:
             text = (
                 "yes: terms set by a documented rule, no official record" if value else "no: official terms"
             )
+        elif isinstance(value, str) and name.endswith("_at"):
+            text = format_time(value)
         else:
             text = "" if value is None else str(value)
         rows.append([name, text])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.keys import ALL_BOOKS, split_risk_factor_key
+from ui.format import parse_time
 from ui.snapshot import CurveSnapshot, HistoryPoint
 from ui.tenors import quote_tenor, tenor_years
 
@@ -22,6 +24,7 @@ __all__ = [
     "build_history_figure",
     "build_kr01_figure",
     "build_pnl_explain_figure",
+    "empty_figure",
     "ordered_tenors",
 ]
 
@@ -33,6 +36,13 @@ _SNAPSHOT_STYLE = {
     "prev_close": {"dash": "dot", "width": 1.5},
 }
 _SNAPSHOT_LABEL = {"now": "now", "open": "open", "prev_close": "prev close"}
+
+
+def _utc_axis(stamp: str) -> datetime | None:
+    """A market time for a date axis: UTC without the zone (plotly.js has no time zones; the axis says
+    UTC)."""
+    moment = parse_time(stamp)
+    return moment.replace(tzinfo=None) if moment is not None else None
 
 
 def _layout(figure: go.Figure, title: str, height: int = 320) -> go.Figure:
@@ -48,7 +58,8 @@ def _layout(figure: go.Figure, title: str, height: int = 320) -> go.Figure:
     return figure
 
 
-def _empty(title: str, message: str) -> go.Figure:
+def empty_figure(title: str, message: str) -> go.Figure:
+    """A chart with no axes, only ``message`` (nothing to draw yet)."""
     figure = _layout(go.Figure(), title)
     figure.add_annotation(text=message, showarrow=False, font={"size": 13, "color": "#57606a"})
     figure.update_xaxes(visible=False)
@@ -69,7 +80,7 @@ def build_kr01_figure(kr01: Mapping[str, float], title: str = "KR01 ladder (USD 
         curve, tenor = split_risk_factor_key(key)
         by_curve.setdefault(curve, {})[tenor] = value
     if not by_curve:
-        return _empty(title, "no key-rate risk published yet")
+        return empty_figure(title, "no key-rate risk published yet")
     tenors = ordered_tenors([tenor for pillars in by_curve.values() for tenor in pillars])
     figure = go.Figure()
     for curve in sorted(by_curve):
@@ -89,7 +100,7 @@ def build_kr01_figure(kr01: Mapping[str, float], title: str = "KR01 ladder (USD 
 def build_dv01_bars_figure(values: Mapping[str, float], title: str) -> go.Figure:
     """Horizontal bars of DV01 (USD per bp) by a category (instrument type, book), largest on top."""
     if not values:
-        return _empty(title, "nothing published yet")
+        return empty_figure(title, "nothing published yet")
     names = sorted(values, key=lambda name: abs(values[name]))
     amounts = [values[name] for name in names]
     figure = go.Figure(
@@ -121,7 +132,7 @@ def build_curves_figure(curves: Sequence[CurveSnapshot]) -> go.Figure:
     """
     title = "Curves: now, open, previous close (%)"
     if not curves:
-        return _empty(title, "no market data published yet")
+        return empty_figure(title, "no market data published yet")
     columns = 2 if len(curves) > 1 else 1
     rows = math.ceil(len(curves) / columns)
     subtitles = [f"{c.name}  ⚠ REJECTED" if c.rejected else c.name for c in curves]
@@ -181,8 +192,8 @@ def build_pnl_explain_figure(points: Sequence[HistoryPoint]) -> go.Figure:
     title = "P&L explain since open (USD): actual vs predicted"
     day = _trading_day(points)
     if not day:
-        return _empty(title, "no ticks today yet")
-    times = [point.market_time for point in day]
+        return empty_figure(title, "no ticks today yet")
+    times = [_utc_axis(point.market_time) for point in day]
     figure = go.Figure()
     figure.add_bar(
         x=times,
@@ -211,21 +222,35 @@ def build_pnl_explain_figure(points: Sequence[HistoryPoint]) -> go.Figure:
 
 
 def build_history_figure(points: Sequence[HistoryPoint]) -> go.Figure:
-    """PV (left axis) and DV01 (right axis) of every tick kept in the history stream."""
+    """PV (left axis) and DV01 (right axis) of every tick kept in the history stream, against market time
+    in UTC. Partial totals (taken before every market had a value, e.g. the first ticks after a start)
+    are left out, and the chart says how many, so that no spike of a half book is drawn."""
     title = "Intraday history: PV and DV01 (USD)"
-    if not points:
-        return _empty(title, "no history yet")
-    times = [point.market_time for point in points]
+    complete = [point for point in points if not point.partial]
+    left_out = len(points) - len(complete)
+    if not complete:
+        message = "no history yet"
+        if left_out:
+            message = f"no complete total yet: {left_out} partial total(s) while markets were pending"
+        return empty_figure(title, message)
+    times = [_utc_axis(point.market_time) for point in complete]
     figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_scatter(x=times, y=[p.number("pv") for p in points], name="PV", line={"color": "#0969da"})
+    figure.add_scatter(x=times, y=[p.number("pv") for p in complete], name="PV", line={"color": "#0969da"})
     figure.add_scatter(
         x=times,
-        y=[p.number("dv01") for p in points],
+        y=[p.number("dv01") for p in complete],
         name="DV01",
         line={"color": "#cf222e"},
         secondary_y=True,
     )
     figure.update_yaxes(tickformat=",.0f")
+    figure.update_xaxes(title_text="market time (UTC)", tickformat="%Y-%m-%d %H:%M")
+    if left_out:
+        figure.add_annotation(
+            text=f"{left_out} partial total(s) before every market had a value: not plotted",
+            xref="paper", yref="paper", x=0, y=1.08, showarrow=False, xanchor="left",
+            font={"size": 11, "color": "#7d4e00"},
+        )  # fmt: skip
     return _layout(figure, title)
 
 
@@ -245,7 +270,7 @@ def build_batch_eod_figure(results: Sequence[Mapping[str, Any]]) -> go.Figure:
     title = "EOD revaluation: PV and DV01 per close (USD)"
     pv, dv01 = _by_book(results, "pv"), _by_book(results, "dv01")
     if not pv:
-        return _empty(title, "this run has no PV")
+        return empty_figure(title, "this run has no PV")
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=("PV", "DV01"))
     for row, series in ((1, pv), (2, dv01)):
         for book, points in series.items():
@@ -269,7 +294,7 @@ def build_batch_var_figure(results: Sequence[Mapping[str, Any]]) -> go.Figure:
     title = "Historical scenarios: P&L of the whole portfolio (USD)"
     pnls = [float(r["value"]) for r in results if r["measure"] == "scenario_pnl" and r["book"] == ALL_BOOKS]
     if not pnls:
-        return _empty(title, "this run stores no scenario P&L")
+        return empty_figure(title, "this run stores no scenario P&L")
     figure = go.Figure()
     figure.add_histogram(x=pnls, name="scenarios", marker_color="#0969da", opacity=0.75)
     for row in results:
@@ -289,7 +314,7 @@ def build_batch_attribution_figure(results: Sequence[Mapping[str, Any]]) -> go.F
     series = {m: dict(_by_book(results, m).get(ALL_BOOKS, [])) for m in ("actual", "predicted", "residual")}
     days = sorted(series["actual"])
     if not days:
-        return _empty(title, "this run has no attribution")
+        return empty_figure(title, "this run has no attribution")
     figure = go.Figure()
     figure.add_bar(
         x=days,

@@ -6,6 +6,8 @@ snapshot never breaks a panel.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 __all__ = [
     "MISSING",
     "format_age",
@@ -15,6 +17,8 @@ __all__ = [
     "format_money",
     "format_rate_pct",
     "format_signed_money",
+    "format_time",
+    "parse_time",
 ]
 
 MISSING = "—"
@@ -77,3 +81,32 @@ def format_age(seconds: float | None) -> str:
     if whole < 3600:
         return f"{whole // 60} min {whole % 60:02d} s"
     return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
+def parse_time(stamp: str | None) -> datetime | None:
+    """An ISO 8601 time (``2026-02-02T14:12:00-05:00``) as an aware UTC datetime; ``None`` if absent or
+    unreadable. A time without a zone is taken as UTC (the engine writes none such)."""
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def format_time(stamp: str | datetime | None) -> str:
+    """The one way the dashboard shows a time: in UTC, saying so (``2026-02-02 19:12:00 UTC``).
+
+    Market times (written by the engine in each market's local time, with its offset) and wall-clock
+    times (batch runs) alike, so that two times on one screen compare at a glance. Text that is not an
+    ISO time is shown as it is.
+    """
+    if stamp is None or stamp == "":
+        return MISSING
+    moment = stamp if isinstance(stamp, datetime) else parse_time(stamp)
+    if moment is None:
+        return str(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -22,7 +22,7 @@ from ui.figures import (
     build_kr01_figure,
     build_pnl_explain_figure,
 )
-from ui.format import format_money, format_signed_money
+from ui.format import format_money, format_signed_money, format_time
 from ui.panels import CONTRIBUTOR_HEADERS, contributor_rows, engine_health_html, headline_html, message_html
 from ui.snapshot import HistoryPoint, read_headline, read_snapshot
 
@@ -43,17 +43,18 @@ LIVE_OUTPUTS = (
     "book",
     "state",
 )
-HISTORY_HEADERS = ["Seq", "Market time", "PV", "DV01", "Gamma", "P&L", "Predicted", "Residual"]
+HISTORY_HEADERS = ["Market time", "Markets", "PV", "DV01", "Gamma", "P&L", "Predicted", "Residual"]
 
 
 def history_rows(points: Sequence[HistoryPoint], limit: int = 50) -> list[list[str]]:
-    """The newest ``limit`` ticks first, formatted."""
+    """The newest ``limit`` ticks first, formatted; a partial total (taken while a market had no value
+    yet) says so in the Markets column."""
     rows = []
     for point in reversed(points[-limit:]):
         rows.append(
             [
-                f"{point.seq:,d}" if point.seq is not None else "",
-                point.market_time,
+                format_time(point.market_time),
+                "partial" if point.partial else "all",
                 format_money(point.number("pv")),
                 format_money(point.number("dv01")),
                 format_money(point.number("gamma"), decimals=2),

@@ -7,16 +7,15 @@ tooling can read exactly what is displayed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from html import escape
 
 from ui.format import (
-    MISSING,
     format_age,
     format_count,
     format_millis,
     format_money,
     format_signed_money,
+    format_time,
 )
 from ui.health import stale_reasons, tick_age_seconds
 from ui.snapshot import BookSummary, Contributor, EngineStatus, InstrumentRisk
@@ -28,6 +27,7 @@ __all__ = [
     "engine_health_html",
     "headline_html",
     "instrument_risk_html",
+    "live_text",
     "message_html",
 ]
 
@@ -72,9 +72,20 @@ def message_html(kind: str, text: str, element_id: str | None = None) -> str:
     return f'<div class="banner {kind}"{id_attr} data-state="{kind}">{escape(text)}</div>'
 
 
-def _banner(reasons: Sequence[str], seq: int | None) -> str:
+def live_text(market_time: str | None, age_seconds: float | None) -> str:
+    """``LIVE · market time 2026-02-02 19:12:00 UTC · 1.2 s ago``: what a trader reads at a glance."""
+    parts = ["LIVE"]
+    if market_time:
+        parts.append(f"market time {format_time(market_time)}")
+    if age_seconds is not None:
+        parts.append(f"{format_age(age_seconds)} ago")
+    return " · ".join(parts)
+
+
+def _banner(reasons: Sequence[str], summary: BookSummary | None, age: float | None) -> str:
     if not reasons:
-        return message_html("live", f"LIVE · tick {seq:,d}" if seq is not None else "LIVE", _STATUS_ID)
+        market_time = summary.market_time if summary is not None else None
+        return message_html("live", live_text(market_time, age), _STATUS_ID)
     items = "".join(f"<li>{escape(reason)}</li>" for reason in reasons)
     return (
         f'<div class="banner stale" id="{_STATUS_ID}" data-state="stale">STALE: do not trade on these numbers'
@@ -82,22 +93,13 @@ def _banner(reasons: Sequence[str], seq: int | None) -> str:
     )
 
 
-def _market_time_text(market_time: str) -> str:
-    try:
-        moment = datetime.fromisoformat(market_time)
-    except ValueError:
-        return market_time or MISSING
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
 def headline_html(
     summary: BookSummary | None, engine: EngineStatus, now: float, stale_after_seconds: float
 ) -> str:
-    """Status banner, then PV, DV01, gamma, P&L since open, last tick's market time and age, p95 latency."""
-    seq = summary.seq if summary is not None else None
-    banner = _banner(stale_reasons(summary, engine, now, stale_after_seconds), seq)
+    """Status banner (market time and age of the last tick), then PV, DV01, gamma, P&L since open, last
+    tick's market time and age, p95 latency. Times are shown in UTC, saying so (:func:`format_time`)."""
+    age = tick_age_seconds(summary, now)
+    banner = _banner(stale_reasons(summary, engine, now, stale_after_seconds), summary, age)
     if summary is None:
         return banner
     pv, dv01, gamma, pnl = (summary.number(name) for name in ("pv", "dv01", "gamma", "pnl_open"))
@@ -108,7 +110,6 @@ def headline_html(
     counts = f"{format_count(n_ok)} priced · {format_count(n_failed)} failed"
     if n_pending:
         counts += f" · {format_count(n_pending)} pending"
-    age = tick_age_seconds(summary, now)
     p95 = engine.number("latency_p95_ms")
     cards = [
         _card("hl-pv", "PV", format_money(pv), pv, per_currency),
@@ -125,9 +126,9 @@ def headline_html(
         _card(
             "hl-market-time",
             "Last tick (market time)",
-            _market_time_text(summary.market_time),
+            format_time(summary.market_time),
             summary.market_time,
-            f"seq {format_count(summary.seq)}",
+            f"{summary.fields['market']} market" if summary.fields.get("market") else "",
         ),
         _card("hl-age", "Tick age", format_age(age), age),
         _card(
@@ -194,13 +195,19 @@ def instrument_risk_html(risk: InstrumentRisk | None) -> str:
     currency = risk.fields.get("currency", "")
     if not risk.ok:
         reason = risk.fields.get("error") or "no reason given"
-        return message_html("down", f"Pricing failed at tick {risk.fields.get('seq', '?')}: {reason}")
+        when = format_time(risk.fields.get("market_time"))
+        return message_html("down", f"Pricing failed on the tick of {when}: {reason}")
     cards = [
         _card("ir-pv", "PV", format_money(risk.number("pv"), currency), risk.number("pv")),
         _card("ir-dv01", "DV01 (per bp)", format_money(risk.number("dv01"), currency), risk.number("dv01")),
         _card(
             "ir-gamma", "Gamma (1bp)", format_money(risk.number("gamma"), currency, 2), risk.number("gamma")
         ),
-        _card("ir-tick", "Tick", format_count(risk.number("seq")), risk.fields.get("market_time", "")),
+        _card(
+            "ir-tick",
+            "Market time",
+            format_time(risk.fields.get("market_time")),
+            risk.fields.get("market_time", ""),
+        ),
     ]
     return f'<div class="cards">{"".join(cards)}</div>'

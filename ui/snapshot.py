@@ -156,6 +156,11 @@ class HistoryPoint:
     def number(self, name: str) -> float | None:
         return to_float(self.fields.get(name))
 
+    @property
+    def partial(self) -> bool:
+        """Whether this total was taken before every market had a value (positions still pending)."""
+        return (self.number("n_pending") or 0) > 0
+
 
 @dataclass(frozen=True)
 class CurveSnapshot:

@@ -6,7 +6,7 @@
   returns the P&L per book and scenario in USD at today's FX.
 
 Positions whose terms are invalid or cannot be priced are counted in ``failures`` and left out of every
-sum, never dropped silently (DESIGN.md section 4).
+sum, never dropped silently (docs/architecture.md section 4).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -25,13 +26,28 @@ def _fmt(value: str | None, unit: str = "") -> str:
     return f"{number:,.2f}{unit}" if abs(number) < 1e15 else value
 
 
-def render_status(status: dict[str, str], summary: dict[str, str]) -> str:
-    """engine:status and the portfolio summary as a few readable lines."""
+def _when(epoch_seconds: str | None, now: float) -> str:
+    """A Unix time of the engine (``updated_at``) as ISO 8601 in UTC with its age:
+    ``2026-02-02T19:12:03+00:00 (4 s ago)``."""
+    try:
+        seconds = float(epoch_seconds) if epoch_seconds else None
+    except ValueError:
+        return str(epoch_seconds)
+    if seconds is None:
+        return "-"
+    stamp = datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="seconds")
+    return f"{stamp} ({max(0, round(now - seconds)):,d} s ago)"
+
+
+def render_status(status: dict[str, str], summary: dict[str, str], now: float | None = None) -> str:
+    """engine:status and the portfolio summary as a few readable lines; times in ISO 8601 with their
+    zone (``now``: the wall clock in Unix seconds, for the ages)."""
+    now = time.time() if now is None else now
     if not status:
         return "engine: no status in Redis (is the engine running? start it with `riskctl run`)"
     lines = [
         f"engine     {status.get('state', '?')}  shards {status.get('shards', '-')}  "
-        f"positions {status.get('instruments', '-')}  updated {status.get('updated_at', '-')}",
+        f"positions {status.get('instruments', '-')}  updated {_when(status.get('updated_at'), now)}",
         f"last tick  seq {status.get('last_seq', '-')} {status.get('last_market', '')} "
         f"market time {status.get('last_market_time', '-')}",
         f"ticks      processed {status.get('ticks_processed', 0)}  "
@@ -83,21 +99,26 @@ def run(
     import ray
     import redis
 
+    from cluster.engine_lease import EngineAlreadyRunning, read_lease
     from cluster.supervisor import connect_ray, engine_health, start_engine, stop_engine
     from core.errors import RiskEngineError
 
     settings = get_settings()
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=3, decode_responses=True)
     try:
-        redis.Redis.from_url(settings.redis_url, socket_timeout=3).ping()
+        holder = read_lease(client)
     except redis.RedisError as exc:
         typer.echo(
             f"error: Redis not reachable at {settings.redis_url}: {exc} (run `make services-up`)", err=True
         )
         sys.exit(1)
+    if holder is not None:  # one engine per deployment: refused before anything is touched
+        typer.echo(f"error: {EngineAlreadyRunning(holder, settings.redis_url)}", err=True)
+        sys.exit(1)
     connect_ray(settings, address)
     cpus = ray.cluster_resources().get("CPU", os.cpu_count() or 1)  # type: ignore[no-untyped-call]
     n_shards = shards or max(1, int(cpus))
-    stop_engine(settings)  # a previous engine of this cluster would compete for the same partitions
+    stop_engine(settings)  # leftovers of an engine of this cluster whose lease expired
     try:
         handles = start_engine(
             settings, n_shards, engine, detached=detach, progress=lambda m: typer.echo(f"[engine] {m}")
@@ -115,6 +136,12 @@ def run(
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
     while not stopping["now"]:
         time.sleep(interval)
+        current = read_lease(client)
+        if current is None or current.token != handles.lease_token:
+            typer.echo(
+                "[engine] stopped from elsewhere (`riskctl stop`): this engine no longer holds the lease"
+            )
+            break
         status, summary = _read_status()
         typer.echo(render_status(status, summary).splitlines()[2])
         unhealthy = {k: v for k, v in engine_health(n_shards, timeout_s=5).items() if v != "ok"}
@@ -122,6 +149,42 @@ def run(
             typer.echo(f"[engine] health: {unhealthy} (actors restart automatically)")
     typer.echo("[engine] stopping")
     stop_engine(settings)
+
+
+def stop(
+    address: str = typer.Option(
+        None, help="Ray cluster of the engine (default: the one recorded in the engine's lease)."
+    ),
+) -> None:
+    """Stop this deployment's real-time engine (the one holding its lease), wherever it runs.
+
+    The consumer commits what it finished, every engine actor is killed and the lease is released, so
+    that `riskctl run` can start a new engine.
+    """
+    import redis
+
+    from cluster.engine_lease import read_lease
+    from cluster.supervisor import connect_ray, stop_engine
+
+    settings = get_settings()
+    try:
+        holder = read_lease(redis.Redis.from_url(settings.redis_url, socket_timeout=3, decode_responses=True))
+    except redis.RedisError as exc:
+        typer.echo(f"error: Redis not reachable at {settings.redis_url}: {exc}", err=True)
+        sys.exit(1)
+    target = address or (holder.ray if holder is not None else None) or settings.ray_address
+    if target is None:
+        typer.echo("no engine holds this deployment's lease: nothing to stop")
+        return
+    try:
+        connect_ray(settings, target)
+    except ConnectionError as exc:
+        typer.echo(f"error: cannot reach the engine's Ray cluster at {target}: {exc}", err=True)
+        sys.exit(1)
+    stopped = stop_engine(settings)
+    typer.echo(
+        f"engine stopped (Ray cluster {target})" if stopped else f"no engine actors in Ray cluster {target}"
+    )
 
 
 def status() -> None:
@@ -139,3 +202,4 @@ def status() -> None:
 def register(app: typer.Typer) -> None:
     app.command(name="run")(run)
     app.command(name="status")(status)
+    app.command(name="stop")(stop)

@@ -1,4 +1,4 @@
-"""``riskctl price``: value a book against a market snapshot (DESIGN.md section 5)."""
+"""``riskctl price``: value a book against a market snapshot (docs/architecture.md section 5)."""
 
 from __future__ import annotations
 
@@ -128,8 +128,10 @@ def format_ore_csv(result: dict[str, Any]) -> str:
 
 
 def price(
-    book: Path = typer.Option(..., "--book", help='Book JSON: {"instruments": [...]} (DESIGN.md section 5).'),
-    market: Path = typer.Option(..., "--market", help="Market snapshot JSON (DESIGN.md section 5)."),
+    book: Path = typer.Option(
+        ..., "--book", help='Book JSON: {"instruments": [...]} (docs/architecture.md section 5).'
+    ),
+    market: Path = typer.Option(..., "--market", help="Market snapshot JSON (docs/architecture.md §5)."),
     engine: str = typer.Option(
         "fast", "--engine", help="fast (numpy on QuantLib curves) or quantlib (reference)."
     ),

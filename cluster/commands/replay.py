@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time as wall_time
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from market_replay.rules import Market
 
 __all__ = ["register"]
+
+_TOPIC_CHARS = re.compile(r"[a-zA-Z0-9._-]+")
 
 _log = get_logger(__name__)
 
@@ -73,6 +76,44 @@ def _markets_with_data(source: QuoteSource, markets: list[Market]) -> list[Marke
     return available
 
 
+def _kafka_topic(name: str) -> str:
+    """Kafka's rule for a topic name (1 to 249 of ``a-zA-Z0-9._-``, not ``.`` or ``..``), checked
+    before any connection so that a bad name is a clear error, not a broker exception."""
+    if not name or len(name) > 249 or name in (".", "..") or not _TOPIC_CHARS.fullmatch(name):
+        raise typer.BadParameter(
+            f"{name!r} is not a valid Kafka topic name: use 1 to 249 characters of a-z, A-Z, 0-9, "
+            "'.', '_' and '-' (not '.' or '..' alone), e.g. market.curves",
+            param_hint="--topic",
+        )
+    return name
+
+
+def _closed_markets(source: QuoteSource, markets: list[Market], day: date) -> list[Market]:
+    """The markets closed on ``day`` within their data's range (outside it the snapshot says so)."""
+    covered = [m for m in markets if source.coverage(m)[0] <= day <= source.coverage(m)[1]]
+    return [m for m in covered if not source.is_open(m, day)]
+
+
+def _refuse_closed_day(source: QuoteSource, markets: list[Market], day: date) -> None:
+    """A snapshot of a day on which a requested market published no close would carry the previous
+    close forward (and miss that day's fixings, so `riskctl price` cannot build it): refuse, and name
+    the business day to use instead."""
+    closed = _closed_markets(source, markets, day)
+    if not closed:
+        return
+    problem = (
+        f"no market data on {day.isoformat()} ({day.strftime('%A')}): {', '.join(closed)} published no close"
+    )
+    for back in range(1, 15):
+        previous = date.fromordinal(day.toordinal() - back)
+        if not _closed_markets(source, markets, previous):
+            raise ValueError(
+                f"{problem}; the last business day before it is {previous.isoformat()} "
+                f"(use --date {previous.isoformat()}, or --markets to keep only the open markets)"
+            )
+    raise ValueError(problem)
+
+
 def _progress(stats: ReplayStats) -> None:
     """One live line on a terminal (rewritten in place), a plain line per call in a log file."""
     if sys.stderr.isatty():
@@ -94,7 +135,9 @@ def replay(
     csv_path: Path | None = CSV,
     seed: int = SEED,
     ticks_per_day: int = TICKS,
-    topic: str = typer.Option(TOPIC_CURVES, "--topic", help="Kafka topic to write to."),
+    topic: str = typer.Option(
+        TOPIC_CURVES, "--topic", callback=_kafka_topic, help="Kafka topic to write to (created if missing)."
+    ),
     first_seq: int | None = typer.Option(
         None, "--first-seq", min=0, help="seq of the first tick. Default: wall clock in microseconds."
     ),
@@ -105,6 +148,8 @@ def replay(
     1x is market time: each market day is a 08:00-17:00 session of --ticks-per-day ticks (default one a
     minute); nights, weekends and holidays take no time. Ctrl-C stops cleanly after a flush.
     """
+    from confluent_kafka import KafkaException
+
     from market_replay import MarketReplayError, Pace, generate_ticks
     from market_replay.producer import ensure_topic, replay_to_kafka, stop_on_sigint
 
@@ -146,6 +191,9 @@ def replay(
     except (MarketReplayError, ValueError) as exc:
         typer.echo(f"\nerror: {exc}", err=True)
         raise typer.Exit(1) from None
+    except KafkaException as exc:
+        typer.echo(f"\nerror: Kafka at {get_settings().kafka_bootstrap}: {exc.args[0]}", err=True)
+        raise typer.Exit(1) from None
     ending = "stopped by Ctrl-C" if stats.stopped else "done"
     typer.echo(f"\n{ending}: {stats.progress_line()} | last seq {stats.last_seq}", err=True)
 
@@ -161,7 +209,11 @@ def market_snapshot(
     seed: int = SEED,
     ticks_per_day: int = TICKS,
 ) -> None:
-    """Write the market snapshot JSON (DESIGN.md section 5) of one date: the input of `riskctl price`."""
+    """Write the market snapshot JSON (docs/architecture.md §5) of one date: the input of `riskctl price`.
+
+    The date must be a business day of every chosen market (a weekend or holiday is refused, naming
+    the last business day before it).
+    """
     from market_replay import MarketReplayError
     from market_replay import market_snapshot as build_snapshot
 
@@ -169,10 +221,12 @@ def market_snapshot(
         as_of = date.fromisoformat(day)
         at_time: time | None = datetime.strptime(at, "%H:%M").time() if at else None
         source = _source(csv_path)
+        chosen = _markets_with_data(source, _markets(markets))
+        _refuse_closed_day(source, chosen, as_of)
         snapshot = build_snapshot(
             as_of,
             at_time,
-            markets=_markets_with_data(source, _markets(markets)),
+            markets=chosen,
             source=source,
             seed=seed,
             ticks_per_day=ticks_per_day,

@@ -57,6 +57,20 @@ def down(names: list[str] | None = NAMES) -> None:
     _print(statuses)
 
 
+@services_app.command(name="test-tools")
+def test_tools() -> None:
+    """Install the Debian packages the tests need if missing: chromium (browser tests), curl (README)."""
+    from cluster.services.test_tools import ensure_test_tools
+    from core.config import get_settings
+
+    try:
+        states = ensure_test_tools(get_settings())
+    except ServiceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    typer.echo("test tools: " + ", ".join(f"{pkg} {state}" for pkg, state in states.items()))
+
+
 @services_app.command()
 def status() -> None:
     """Show which services run, where, and their log files; exit code 1 if any is down."""

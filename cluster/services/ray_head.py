@@ -1,7 +1,12 @@
 """A local Ray head node for the demo (`ray start --head`), bound to loopback.
 
-Every process of this head carries its own temp folder in its command line, so `down` stops exactly
-these processes and never a Ray runtime somebody else started (a test's ``ray.init``, another project).
+Every process of this head carries its own temp folder in its command line (or, for Ray's client server,
+which ``ray start`` leaves behind as an orphan, this head's GCS address), so `down` stops exactly these
+processes and never a Ray runtime somebody else started (a test's ``ray.init``, another project).
+
+The head runs with this project's virtual environment first on ``PATH``: a job submitted with
+``ray job submit ... -- python -m cluster.batch_reval ...`` runs its ``python`` in that environment, as
+the README shows it.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ class RayHeadService:
                 continue
             pid = int(entry.name)
             parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
-            if str(self.temp_dir) in cmdline:
+            if str(self.temp_dir) in cmdline or self._is_our_client_server(cmdline):
                 marked.add(pid)
         ours = set(marked)
         grew = True
@@ -64,6 +69,9 @@ class RayHeadService:
             ours |= children
             grew = bool(children)
         return sorted(ours)
+
+    def _is_our_client_server(self, cmdline: str) -> bool:
+        return "ray.util.client.server" in cmdline and f"--address={self.address}" in cmdline.split()
 
     def up(self) -> str:
         if self.process.running() and port_open(self.settings.host, self.gcs_port):
@@ -77,11 +85,19 @@ class RayHeadService:
             str(ray) if ray.exists() else "ray", "start", "--head",
             f"--node-ip-address={self.settings.host}", f"--port={self.gcs_port}",
             f"--dashboard-host={self.settings.host}", f"--dashboard-port={self.settings.ray_dashboard_port}",
+            f"--ray-client-server-port={self.settings.ray_client_server_port}",
+            f"--dashboard-agent-listen-port={self.settings.ray_dashboard_agent_port}",
             f"--temp-dir={self.temp_dir}", f"--num-cpus={os.cpu_count() or 2}", "--disable-usage-stats",
         ]  # fmt: skip
         # Ray turns 127.0.0.1 into the machine's address unless clusters are "disabled": this keeps
         # every Ray component of the local demo head on loopback (a multi-node head uses ray_cluster.yaml)
-        env = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token"}
+        venv_bin = str(Path(sys.executable).parent)
+        env = {
+            **os.environ,
+            "PATH": os.pathsep.join([venv_bin, os.environ.get("PATH", os.defpath)]),
+            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+            "RAY_AUTH_MODE": "token",
+        }
         with self.process.open_log() as log:
             result = subprocess.run(
                 argv, stdout=log, stderr=subprocess.STDOUT, env=env, check=False, timeout=180
@@ -112,4 +128,8 @@ class RayHeadService:
         return bool(pids)
 
     def describe(self) -> str:
-        return f"ray head at {self.address}, dashboard http://{self.settings.host}:{self.settings.ray_dashboard_port}"
+        s = self.settings
+        return (
+            f"ray head at {self.address}, dashboard http://{s.host}:{s.ray_dashboard_port}, "
+            f"client server {s.host}:{s.ray_client_server_port}"
+        )

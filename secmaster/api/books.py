@@ -86,7 +86,7 @@ def delete_book(
 
 @router.get("/{book}/export")
 def export_book(context: Ctx, book: BookPath) -> dict[str, list[dict[str, Any]]]:
-    """The book in the JSON of DESIGN.md section 5 (``ALL``: every book), as ``riskctl price`` reads it."""
+    """The book as docs/architecture.md §5 gives it (``ALL``: every book), as ``riskctl price`` reads it."""
     with context.read() as session:
         return repository.export_book(session, None if book == ALL_BOOKS else book)
 

@@ -1,4 +1,4 @@
-"""The book JSON of DESIGN.md section 5, as consumed by the risk engine and ``riskctl price``."""
+"""The book JSON of docs/architecture.md section 5, as consumed by the risk engine and ``riskctl price``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Conversions between the ORM instruments and the book JSON of DESIGN.md section 5."""
+"""Conversions between the ORM instruments and the book JSON of docs/architecture.md section 5."""
 
 from __future__ import annotations
 

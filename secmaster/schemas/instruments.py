@@ -1,6 +1,6 @@
 """Instrument schema families (Create, Update, Read) for bonds, IBOR swaps and OIS.
 
-Create models carry the fields of the book JSON of DESIGN.md section 5 and check every business rule;
+Create models carry the fields of the book JSON of docs/architecture.md §5 and check every business rule;
 cross-field rules are field validators on the later field, so that a violation names that field.
 Update models are partial: the route merges them into the stored terms and validates the result with
 the Create model, so the same rules apply to every write.

@@ -10,6 +10,7 @@ import httpx
 import pytest
 import redis
 from playwright.sync_api import Page, expect
+from sqlalchemy import delete
 
 from cluster.batch.jobs import ResultRow
 from cluster.batch.store import fail_run, finish_run, start_run
@@ -17,6 +18,7 @@ from core.config import PROJECT_ROOT, Settings
 from core.keys import ALL_BOOKS, ENGINE_STATUS, book_summary_key
 from pricing.identifiers import cusip_check_digit, isin_from_cusip
 from secmaster.db import SessionFactory
+from secmaster.models import BatchResult, BatchRun
 from tests.e2e.ticks import STANDARD_BOOK, Position, write_tick
 from ui.format import format_age, format_count, format_millis, format_money, format_signed_money
 
@@ -29,7 +31,8 @@ UPDATE_TIMEOUT_MS = 20_000
 
 def _open(page: Page, dashboard_url: str) -> None:
     page.goto(dashboard_url)
-    expect(page.locator("#status-banner")).to_be_visible()
+    # the first refresh renders the headline: on a loaded machine it takes longer than expect's 5 s default
+    expect(page.locator("#status-banner")).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
 
 
 def _expect_headline(page: Page, client: redis.Redis, book: str = ALL_BOOKS) -> dict[str, str]:
@@ -54,10 +57,14 @@ def _fill(page: Page, elem_id: str, value: str) -> None:
 def test_numbers_equal_redis_and_follow_new_ticks(
     page: Page, dashboard_url: str, redis_client: redis.Redis
 ) -> None:
-    write_tick(redis_client, seq=41)
+    write_tick(redis_client, seq=41, market_time="2024-03-15T10:30:00-04:00")
     _open(page, dashboard_url)
     first = _expect_headline(page, redis_client)
-    expect(page.locator("#status-banner")).to_have_text("LIVE · tick 41")
+    banner = page.locator("#status-banner")
+    # market time (one format, in UTC, saying so) and age; never the tick's seq
+    expect(banner).to_contain_text("LIVE · market time 2024-03-15 14:30:00 UTC · ")
+    expect(banner).to_contain_text(" s ago")
+    expect(page.locator("#hl-market-time")).to_have_text("2024-03-15 14:30:00 UTC")
     top = page.locator("#top-contributors")
     expect(top).to_contain_text("UST-10Y")
     biggest = redis_client.zrevrange("risk:ALL:dv01_rank", 0, 0, withscores=True)[0]
@@ -68,8 +75,8 @@ def test_numbers_equal_redis_and_follow_new_ticks(
     expect(page.locator("#eh-ticks-dlq")).to_have_text(status["ticks_dlq"])
     expect(page.locator("#eh-consumer-lag")).to_have_text(status["consumer_lag"])
 
-    write_tick(redis_client, seq=42)
-    expect(page.locator("#status-banner")).to_have_text("LIVE · tick 42", timeout=UPDATE_TIMEOUT_MS)
+    write_tick(redis_client, seq=42, market_time="2024-03-15T10:31:00-04:00")
+    expect(banner).to_contain_text("market time 2024-03-15 14:31:00 UTC", timeout=UPDATE_TIMEOUT_MS)
     second = _expect_headline(page, redis_client)
     assert second["pv"] != first["pv"]
     expect(page.locator("#eh-ticks-processed")).to_have_text(
@@ -144,8 +151,10 @@ def test_bond_added_through_the_form_shows_in_the_browser_and_next_tick(
     expect(page.locator("#instrument-table")).to_contain_text(bond_id)
 
     new_bond = Position(bond_id, "bond", book, "USD", 24_950_000.0, 21_500.0, "USD-UST")
-    totals = write_tick(redis_client, seq=101, book=(*STANDARD_BOOK, new_bond))
-    expect(page.locator("#status-banner")).to_have_text("LIVE · tick 101", timeout=UPDATE_TIMEOUT_MS)
+    totals = write_tick(
+        redis_client, seq=101, book=(*STANDARD_BOOK, new_bond), market_time="2024-03-15T14:45:00+00:00"
+    )
+    expect(page.locator("#status-banner")).to_contain_text("14:45:00 UTC", timeout=UPDATE_TIMEOUT_MS)
     summary = _expect_headline(page, redis_client)
     assert float(summary["pv"]) == pytest.approx(totals[ALL_BOOKS]["pv"])
     page.locator("#open-button").click()
@@ -154,6 +163,47 @@ def test_bond_added_through_the_form_shows_in_the_browser_and_next_tick(
     )
     page.get_by_role("tab", name="Risk").click()
     expect(page.locator("#dv01-book-chart")).to_contain_text(book)
+
+
+def test_headline_and_intraday_history_are_readable(
+    page: Page, dashboard_url: str, redis_client: redis.Redis
+) -> None:
+    """Headline: market time in UTC and age, no tick number. History: the partial totals taken after a
+    start (only USD had a value) are not plotted and are named in the table."""
+    write_tick(redis_client, seq=1, market_time="2024-03-15T09:00:00-04:00", n_pending=2)  # USD only
+    write_tick(redis_client, seq=2, market_time="2024-03-15T09:01:00-04:00", n_pending=2)
+    for k, minute in enumerate(("02", "04", "06", "08", "10", "12"), start=3):
+        write_tick(redis_client, seq=k, market_time=f"2024-03-15T09:{minute}:00-04:00")
+    _open(page, dashboard_url)
+    _expect_headline(page, redis_client)
+    expect(page.locator("#status-banner")).to_contain_text("LIVE · market time 2024-03-15 13:12:00 UTC · ")
+    expect(page.locator("#hl-market-time")).to_have_text("2024-03-15 13:12:00 UTC")
+    expect(page.locator("#hl-market-time").locator("xpath=..")).to_contain_text("USD market")
+    page.screenshot(path=str(ARTIFACTS / "headline.png"))
+    page.get_by_role("tab", name="History").click()
+    chart = page.locator("#history-chart")
+    expect(chart).to_contain_text("2 partial total(s) before every market had a value: not plotted")
+    expect(chart).to_contain_text("market time (UTC)")
+    table = page.locator("#history-table")
+    expect(table).to_contain_text("2024-03-15 13:12:00 UTC")
+    expect(table).to_contain_text("partial")
+    page.screenshot(path=str(ARTIFACTS / "history-intraday.png"), full_page=True)
+
+
+def test_history_tab_says_no_batch_run_yet(
+    page: Page, dashboard_url: str, scratch_sessions: SessionFactory
+) -> None:
+    with scratch_sessions() as session:  # the scratch database of these tests: no run at all
+        session.execute(delete(BatchResult))
+        session.execute(delete(BatchRun))
+        session.commit()
+    _open(page, dashboard_url)
+    page.get_by_role("tab", name="History").click()
+    expect(page.locator("#batch-note")).to_contain_text("No batch run yet", timeout=UPDATE_TIMEOUT_MS)
+    chart = page.locator("#batch-chart")
+    expect(chart).to_contain_text("No batch run yet")
+    expect(chart.locator(".xtick")).to_have_count(0)  # no empty axes from -1 to 6
+    page.screenshot(path=str(ARTIFACTS / "history-no-batch-run.png"), full_page=True)
 
 
 def test_history_tab_shows_batch_runs_and_the_latest_var(
@@ -166,6 +216,17 @@ def test_history_tab_shows_batch_runs_and_the_latest_var(
         ResultRow(day, ALL_BOOKS, "es", "0.99", 150_000.0),
         ResultRow(day, ALL_BOOKS, "scenario_pnl", "2026-03-16/2026-03-17", -123_456.0),
         ResultRow(day, ALL_BOOKS, "scenario_pnl", "2026-03-17/2026-03-18", 20_000.0),
+    ]
+    # a spread of scenario P&Ls (deterministic) so that the histogram of the screenshot reads like a real run
+    var_rows += [
+        ResultRow(
+            day,
+            ALL_BOOKS,
+            "scenario_pnl",
+            f"2026-04-{k:02d}/2026-04-{k + 1:02d}",
+            ((k * 37) % 23 - 11) * 9_000.0,
+        )
+        for k in range(1, 29)
     ]
     var = start_run(sessions, "var", {"date": "2026-07-31", "scenarios": 2, "confidence": [0.99]})
     finish_run(sessions, var, var_rows, {"date": "2026-07-31"})
@@ -184,3 +245,5 @@ def test_history_tab_shows_batch_runs_and_the_latest_var(
     page.locator("#batch-refresh").click()
     expect(page.locator("#batch-runs")).to_contain_text("is after --to", timeout=UPDATE_TIMEOUT_MS)
     expect(page.locator("#batch-run-title")).to_contain_text(f"Run #{var}")  # the selection is kept
+    expect(page.locator("#batch-runs")).to_contain_text(" UTC")  # started/finished: one format, with zone
+    page.screenshot(path=str(ARTIFACTS / "history-batch-var.png"), full_page=True)

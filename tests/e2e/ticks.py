@@ -84,8 +84,10 @@ def write_tick(
     market_time: str = "2024-03-15T14:30:00+00:00",
     computed_at: float | None = None,
     rejected_curves: str = "",
+    n_pending: int = 0,
 ) -> dict[str, dict[str, float]]:
-    """Write one tick for every book and ``ALL`` in one transaction; returns the totals per book."""
+    """Write one tick for every book and ``ALL`` in one transaction; returns the totals per book.
+    ``n_pending`` > 0 makes it a partial total (a market had no value yet), as after an engine start."""
     positions = list(book)
     totals: dict[str, dict[str, float]] = {}
     kr01: dict[str, dict[str, float]] = {}
@@ -137,8 +139,9 @@ def write_tick(
             "pnl_residual": repr(pnl_open - pnl_predicted),
             "n_ok": str(int(book_totals["n"])),
             "n_failed": "0",
-            "n_pending": "0",
+            "n_pending": str(n_pending),
             "seq": str(seq),
+            "market": "USD",
             "market_time": market_time,
             "as_of": market_time[:10],
             "computed_at": repr(now),
@@ -151,7 +154,8 @@ def write_tick(
         pipe.hset(book_kr01_key(name), mapping={k: repr(v) for k, v in kr01[name].items()})
         pipe.hset(book_by_type_key(name), mapping={k: repr(v) for k, v in by_type[name].items()})
         history = {
-            k: summary[k] for k in ("pv", "dv01", "gamma", "pnl_open", "pnl_predicted", "pnl_residual")
+            k: summary[k]
+            for k in ("pv", "dv01", "gamma", "pnl_open", "pnl_predicted", "pnl_residual", "n_pending")
         }
         pipe.xadd(
             book_history_key(name), {"seq": str(seq), "market_time": market_time, **history}, maxlen=5000

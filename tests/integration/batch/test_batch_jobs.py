@@ -24,7 +24,7 @@ from secmaster.repository.export import export_book
 pytestmark = [pytest.mark.postgres, pytest.mark.ray, pytest.mark.slow]
 
 # Same numbers up to QuantLib's iterative bootstrap, which starts from the process's previous solution:
-# two processes agree to ~1e-8 USD on a kr01 (DESIGN's parity bar is 1e-6 per 1,000,000 notional).
+# two processes agree to ~1e-8 USD per kr01 (parity bar, docs/architecture.md §4: 1e-6 per 1,000,000).
 SAME = {"rel": 1e-9, "abs": 1e-6}
 
 

@@ -1,6 +1,8 @@
-"""``ray job submit`` of the batch module against a Ray head of its own (started here on free loopback
-ports with ``ray start --head``, stopped by killing exactly its processes): the job's status and its
-results in PostgreSQL, for a good run and for a bad date range."""
+"""``ray job submit`` of the batch module against a Ray head of its own, started as `make demo` starts its
+head (:class:`RayHeadService`, here on free loopback ports) and submitted as the README shows it
+(``-- python -m cluster.batch_reval ...``: the head runs jobs in the project's environment): the job's
+status and its results in PostgreSQL, for a good run and for a bad date range; then `down` stops every
+process of the head, its Ray client server included."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import pytest
 from batch_support import BATCH_DATABASE
 from sqlalchemy import select
 
+from cluster.services.process import port_open
 from cluster.services.ray_head import RayHeadService
 from core.config import PROJECT_ROOT, Settings
 from secmaster.db import SessionFactory
@@ -41,37 +44,35 @@ def _ray_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def ray_head(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A separate Ray head on free loopback ports; yields the job API URL.
-
-    Started with `ray start --head` here because every port must be free (the dashboard agent's default
-    52365 is taken whenever the demo's head runs); stopped by :class:`RayHeadService`, which kills exactly
-    the processes naming its temp folder."""
+def ray_head_service(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RayHeadService]:
+    """The project's Ray head service on free loopback ports (every port must be free: the demo's head
+    may run on the defaults); stopped by ``down``, which kills exactly the processes of this head."""
     head = RayHeadService(
         settings.model_copy(
             update={
                 "ray_gcs_port": _free_port(),
                 "ray_dashboard_port": _free_port(),
+                "ray_client_server_port": _free_port(),
+                "ray_dashboard_agent_port": _free_port(),
                 "state_dir": tmp_path_factory.mktemp("ray-batch-head"),
             }
         )
     )
-    argv = [
-        RAY, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={head.gcs_port}",
-        "--dashboard-host=127.0.0.1", f"--dashboard-port={head.settings.ray_dashboard_port}",
-        f"--dashboard-agent-listen-port={_free_port()}", f"--ray-client-server-port={_free_port()}",
-        f"--temp-dir={head.temp_dir}", "--num-cpus=2", "--disable-usage-stats",
-    ]  # fmt: skip
     # creates ~/.ray/auth_token only when missing (what any local ray.init does)
     subprocess.run([RAY, "get-auth-token", "--generate"], env=_ray_env(), capture_output=True, check=True)
     try:
-        started = subprocess.run(
-            argv, env=_ray_env(), capture_output=True, text=True, timeout=180, check=False
-        )
-        assert started.returncode == 0, started.stdout + started.stderr
-        yield f"http://127.0.0.1:{head.settings.ray_dashboard_port}"
+        assert head.up() == "started"
+        yield head
     finally:
         head.down()
+
+
+@pytest.fixture(scope="module")
+def ray_head(ray_head_service: RayHeadService) -> str:
+    """The head's job API URL."""
+    return f"http://127.0.0.1:{ray_head_service.settings.ray_dashboard_port}"
 
 
 def _submit(address: str, *args: str) -> tuple[str, subprocess.CompletedProcess[str]]:
@@ -85,7 +86,7 @@ def _submit(address: str, *args: str) -> tuple[str, subprocess.CompletedProcess[
     argv = [
         RAY, "job", "submit", "--address", address, "--submission-id", submission,
         "--working-dir", ".", "--runtime-env-json", json.dumps(runtime_env),
-        "--", sys.executable, "-m", "cluster.batch_reval", *args,
+        "--", "python", "-m", "cluster.batch_reval", *args,
     ]  # fmt: skip
     for _ in range(30):
         done = subprocess.run(
@@ -134,3 +135,21 @@ def test_a_ray_job_with_a_date_without_data_fails_and_writes_nothing(
     assert f"Job '{submission}' failed" in _status(ray_head, submission)
     run, count = _run_of(batch_sessions, "2026-08-02")
     assert run.status == "failed" and count == 0
+
+
+def test_down_stops_every_process_of_the_head_including_its_client_server(
+    ray_head_service: RayHeadService,
+) -> None:
+    s = ray_head_service.settings
+    client_port = s.ray_client_server_port
+    deadline = time.monotonic() + 60  # `ray start` returns before the client server listens
+    while not port_open(s.host, client_port) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert port_open(s.host, client_port), f"the head's Ray client server never listened on {client_port}"
+    assert ray_head_service._our_pids()
+
+    assert ray_head_service.down()
+
+    assert ray_head_service._our_pids() == []
+    for port in (ray_head_service.gcs_port, s.ray_dashboard_port, client_port):
+        assert not port_open(s.host, port), f"127.0.0.1:{port} still listens after down"

@@ -1,4 +1,4 @@
-"""Market snapshots (DESIGN.md section 5) and the `riskctl market-snapshot` / `replay` commands."""
+"""Market snapshots (docs/architecture.md section 5) and the `riskctl market-snapshot` / `replay` commands."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ def test_run_rows_and_choices() -> None:
     rows = batch_run_rows(runs)
     assert rows[0] == [
         "9", "P&L attribution", "failed", "2026-07-30 → 2026-07-31", "ALL",
-        "2026-07-31 18:00:01", "—", "--from is after --to",
+        "2026-07-31 18:00:01 UTC", "—", "--from is after --to",
     ]  # fmt: skip
     assert rows[1][3] == "2026-07-31 (3 scenarios)" and rows[2][4] == "GOVT"
     assert batch_run_choices(runs)[1] == ("#8 var 2026-07-31 (3 scenarios) (succeeded)", "8")
@@ -148,4 +148,7 @@ def test_controller_selects_the_newest_run_and_turns_failures_into_messages() ->
     unreachable = BatchHistory(_FakeApi(fail=True))  # type: ignore[arg-type]
     assert "unreachable" in unreachable.runs(None)[2]
     assert "does not exist" in BatchHistory(_FakeApi()).show("5")[2]  # type: ignore[arg-type]
-    assert BatchHistory(_FakeApi()).show(None)[2] == ""  # type: ignore[arg-type]
+    figure, detail, note = BatchHistory(_FakeApi()).show(None)  # type: ignore[arg-type]
+    assert note == "No batch run yet" and detail.empty and not figure.data
+    assert [a.text for a in figure.layout.annotations] == ["No batch run yet"]
+    assert figure.layout.xaxis.visible is False  # no empty axes from -1 to 6

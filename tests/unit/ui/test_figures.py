@@ -90,3 +90,22 @@ def test_pnl_explain_covers_only_the_latest_trading_day() -> None:
     by_name = {trace.name: trace for trace in figure.data}
     assert list(by_name["actual"].y) == [10.0, 20.0]
     assert list(by_name["residual"].y) == [1.0, 2.0]
+
+
+def test_history_leaves_out_partial_totals_and_says_so() -> None:
+    def point(seq: int, time: str, pv: float, pending: int) -> HistoryPoint:
+        return HistoryPoint(seq, time, {"pv": str(pv), "dv01": "1", "n_pending": str(pending)})
+
+    points = [
+        point(1, "2024-03-15T09:00:00-04:00", 2.2e9, 120),  # only USD had a value: half the book
+        point(2, "2024-03-15T14:00:00+01:00", 4.4e9, 0),
+        point(3, "2024-03-15T09:10:00-04:00", 4.5e9, 0),
+    ]
+    figure = build_history_figure(points)
+    pv = next(trace for trace in figure.data if trace.name == "PV")
+    assert list(pv.y) == [4.4e9, 4.5e9]
+    assert [str(x) for x in pv.x] == ["2024-03-15 13:00:00", "2024-03-15 13:10:00"]
+    notes = [annotation.text for annotation in figure.layout.annotations]
+    assert notes == ["1 partial total(s) before every market had a value: not plotted"]
+    only_partial = build_history_figure(points[:1])
+    assert not only_partial.data and "partial" in only_partial.layout.annotations[0].text

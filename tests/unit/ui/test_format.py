@@ -13,6 +13,7 @@ from ui.format import (
     format_money,
     format_rate_pct,
     format_signed_money,
+    format_time,
 )
 
 
@@ -53,3 +54,12 @@ def test_age(seconds: float, text: str) -> None:
 def test_missing_values_are_a_dash() -> None:
     formatters = (format_money, format_signed_money, format_bp, format_rate_pct, format_count)
     assert {f(None) for f in formatters} | {format_millis(None), format_age(None)} == {MISSING}
+
+
+def test_one_time_format_with_its_zone() -> None:
+    assert format_time("2026-02-02T14:12:00-05:00") == "2026-02-02 19:12:00 UTC"
+    assert format_time("2026-02-02T18:26:00+00:00") == "2026-02-02 18:26:00 UTC"
+    assert format_time("2026-07-31T18:02:03.123456+00:00") == "2026-07-31 18:02:03 UTC"
+    assert format_time("2026-02-02T18:26:00") == "2026-02-02 18:26:00 UTC"
+    assert format_time(None) == MISSING and format_time("") == MISSING
+    assert format_time("soon") == "soon"

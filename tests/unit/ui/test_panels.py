@@ -23,9 +23,18 @@ def test_headline_shows_formatted_numbers_with_raw_values() -> None:
     engine = EngineStatus({"latency_p95_ms": "23.75"})
     html = headline_html(_summary(pv_USD="1000", pv_EUR="-20"), engine, NOW, 30.0)
     assert 'id="hl-pv" data-value="147791019.4">USD 147,791,019<' in html
-    assert ">USD +37,970<" in html and ">23.8 ms<" in html and "LIVE · tick 41" in html
+    assert ">USD +37,970<" in html and ">23.8 ms<" in html
     assert "EUR -20  USD 1,000" in html
-    assert ">2024-03-15 14:30:00<" in html
+    assert ">2024-03-15 14:30:00 UTC<" in html
+
+
+def test_headline_banner_says_market_time_and_age_not_a_tick_number() -> None:
+    html = headline_html(
+        _summary(market_time="2024-03-15T10:30:00-04:00", seq="1795964616164450"), EngineStatus({}), NOW, 30.0
+    )
+    assert "LIVE · market time 2024-03-15 14:30:00 UTC · 1.0 s ago" in html
+    assert "1795964616164450" not in html.replace('data-value="', "").split("hl-market-time")[0]
+    assert "1,795,964,616,164,450" not in html
 
 
 def test_stale_reasons() -> None:
@@ -71,15 +80,26 @@ def test_instrument_risk_and_its_failure() -> None:
         "B1", {"currency": "USD", "pv": "100", "dv01": "7.5", "kr01": '{"USD-UST/2Y": 7.5}'}
     )
     assert ">USD 8<" in instrument_risk_html(risk) and risk.kr01 == {"USD-UST/2Y": 7.5}
-    failed = InstrumentRisk("B1", {"ok": "0", "error": "curve missing", "seq": "3"})
-    assert "Pricing failed at tick 3: curve missing" in instrument_risk_html(failed)
+    failed = InstrumentRisk(
+        "B1", {"ok": "0", "error": "curve missing", "seq": "3", "market_time": "2024-03-15T10:30:00-04:00"}
+    )
+    assert "Pricing failed on the tick of 2024-03-15 14:30:00 UTC: curve missing" in instrument_risk_html(
+        failed
+    )
     assert "next tick" in instrument_risk_html(None)
 
 
-def test_history_rows_newest_first() -> None:
-    points = [HistoryPoint(seq, f"t{seq}", {"pv": str(1000 * seq)}) for seq in (1, 2, 3)]
-    assert [row[0] for row in history_rows(points, limit=2)] == ["3", "2"]
+def test_history_rows_newest_first_times_in_utc_partial_totals_named() -> None:
+    points = [
+        HistoryPoint(seq, f"2024-03-15T1{seq}:00:00+01:00", {"pv": str(1000 * seq), "n_pending": pending})
+        for seq, pending in ((1, "40"), (2, "0"), (3, "0"))
+    ]
+    assert [row[0] for row in history_rows(points, limit=2)] == [
+        "2024-03-15 12:00:00 UTC",
+        "2024-03-15 11:00:00 UTC",
+    ]
     assert history_rows(points)[0][2] == "USD 3,000"
+    assert [row[1] for row in history_rows(points)] == ["all", "all", "partial"]
 
 
 def test_browser_rows_search_and_terms() -> None:
@@ -108,6 +128,8 @@ def test_browser_rows_search_and_terms() -> None:
     ]
     assert len(instrument_rows(items)) == 2
     assert ["notional", "EUR 10,000,000"] in terms_rows(items[1])
+    stamped = terms_rows({"created_at": "2026-02-02T14:12:00.123456-05:00", "updated_at": None})
+    assert stamped == [["created_at", "2026-02-02 19:12:00 UTC"], ["updated_at", ""]]
     params = search_params(
         kind="any",
         currency="EUR",
