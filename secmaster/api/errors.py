@@ -1,4 +1,4 @@
-"""Map the security master's errors to HTTP: 404, 409, 422 naming the field and the rule, 503."""
+"""Map the security master's errors to HTTP: 404, 409, 412, 422 naming the field and the rule, 503."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from secmaster.errors import BulkImportRejected, Conflict, NotFound, RuleViolation
+from secmaster.errors import BulkImportRejected, Conflict, NotFound, PreconditionFailed, RuleViolation
 from secmaster.repository.integrity import translate_integrity_error
 
 __all__ = ["install_error_handlers"]
@@ -31,6 +31,10 @@ async def _not_found(_request: Request, error: Exception) -> JSONResponse:
 
 async def _conflict(_request: Request, error: Exception) -> JSONResponse:
     return _detail(status.HTTP_409_CONFLICT, str(error))
+
+
+async def _precondition_failed(_request: Request, error: Exception) -> JSONResponse:
+    return _detail(status.HTTP_412_PRECONDITION_FAILED, str(error))
 
 
 async def _rule_violation(_request: Request, error: Exception) -> JSONResponse:
@@ -70,6 +74,7 @@ async def _unavailable(_request: Request, error: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(PreconditionFailed, _precondition_failed)
     app.add_exception_handler(RuleViolation, _rule_violation)
     app.add_exception_handler(BulkImportRejected, _bulk)
     app.add_exception_handler(ValidationError, _pydantic)

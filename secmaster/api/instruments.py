@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
@@ -87,15 +87,16 @@ async def bulk_import(context: Ctx, request: Request) -> dict[str, Any]:
     body = await request.body()
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if content_type == "text/csv":
-        rows = bulk.parse_csv(body)
+        parse = bulk.parse_csv
     elif content_type in ("application/json", ""):
-        rows = bulk.parse_json(body)
+        parse = bulk.parse_json
     else:
         raise BulkImportRejected([RowError(0, "content-type", "send application/json or text/csv")])
 
-    def write() -> list[str]:
+    def write() -> list[str]:  # parsing 100,000 rows takes a while: off the event loop, with the write
+        rows = parse(body)
         with context.write() as session:
-            return [instrument.id for instrument in bulk.import_instruments(session, rows)]
+            return bulk.import_instruments(session, rows)
 
     ids = await run_in_threadpool(write)
     return {"created": len(ids), "ids": ids}
@@ -114,10 +115,26 @@ def list_instruments(context: Ctx, query: Annotated[InstrumentQuery, Query()]) -
         }
 
 
+_IfMatch = Annotated[
+    str | None,
+    Header(
+        description="ETag(s) from an earlier read: the write happens only if the stored terms still have "
+        "one of them (else 412); without it, concurrent writes are applied one after the other"
+    ),
+]
+
+
+def _etag(instrument: Instrument) -> str:
+    return repository.terms_etag(repository.instrument_terms(instrument))
+
+
 @router.get("/{instrument_id}", response_model=InstrumentRead)
-def get_instrument(context: Ctx, instrument_id: InstrumentIdPath) -> Any:
+def get_instrument(context: Ctx, instrument_id: InstrumentIdPath, response: Response) -> Any:
+    """The instrument's terms; the ``ETag`` header identifies them for a later ``If-Match``."""
     with context.read() as session:
-        return read_model(repository.get_instrument(session, instrument_id))
+        instrument = repository.get_instrument(session, instrument_id)
+        response.headers["ETag"] = _etag(instrument)
+        return read_model(instrument)
 
 
 @router.patch("/{instrument_id}", response_model=InstrumentRead, dependencies=_writer)
@@ -125,11 +142,19 @@ def update_instrument(
     context: Ctx,
     instrument_id: InstrumentIdPath,
     body: Annotated[InstrumentUpdate, Body()],
+    response: Response,
+    if_match: _IfMatch = None,
 ) -> Any:
-    """Change some terms (type and currency never change); the merged terms must pass every rule."""
+    """Change some terms (type and currency never change); the merged terms must pass every rule.
+
+    The stored row is locked while the merged terms are validated and written, so concurrent PATCHes of
+    one instrument apply one after the other and never store a mix that no rule checked. With
+    ``If-Match`` a PATCH based on a stale read is refused with 412 instead of being applied.
+    """
     changes = body.model_dump(exclude_unset=True)
     with context.write() as session:
-        instrument = repository.update_instrument(session, instrument_id, changes)
+        instrument = repository.update_instrument(session, instrument_id, changes, if_match)
+        response.headers["ETag"] = _etag(instrument)
     return read_model(instrument)
 
 
@@ -138,8 +163,9 @@ def delete_instrument(
     context: Ctx,
     instrument_id: InstrumentIdPath,
     force: Annotated[bool, Query(description="Also delete the instrument's positions")] = False,
+    if_match: _IfMatch = None,
 ) -> Response:
-    """Delete an instrument; 409 if books hold it, unless ``force=true``."""
+    """Delete an instrument; 409 if books hold it, unless ``force=true``; 412 if ``If-Match`` is stale."""
     with context.write() as session:
-        repository.delete_instrument(session, instrument_id, force)
+        repository.delete_instrument(session, instrument_id, force, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -22,4 +22,4 @@ def test_unreadable_csv_is_rejected_with_a_reason(body: bytes) -> None:
 
 
 def test_carriage_returns_end_lines() -> None:
-    assert bulk.parse_csv(b"type,id\rbond,B1\r") == [{"type": "bond", "id": "B1"}]
+    assert bulk.parse_csv(b"type,id\rbond,B1\r") == [(1, {"type": "bond", "id": "B1"})]
