@@ -4,9 +4,9 @@ JSON: the book document ``{"instruments": [...]}`` of DESIGN.md section 5 (or a 
 N-th element. CSV: a header row of book-format field names (``type`` is required); an empty cell means
 "not given"; row N is the N-th record after the header (line N + 1 of a file without multi-line cells).
 Files as spreadsheets save them are read as they are: UTF-8 with or without a byte-order mark, CRLF or
-LF line ends, rows whose cells are all empty ignored, and the separator (``,``, ``;`` or tab) detected
-with :class:`csv.Sniffer`; a ``;``-separated file is the European spreadsheet format, whose numbers
-may have a decimal comma (``4,25``), read as ``4.25``.
+LF line ends, rows whose cells are all empty ignored, and the separator (``,``, ``;`` or tab) detected;
+in a ``;``-separated file (the European spreadsheet format) a decimal comma (``4,25``) is read as
+``4.25`` (see :mod:`core.spreadsheet_csv`).
 
 Every row is validated by the Create schemas (the rules of single creates), duplicate ids, ISINs and
 CUSIPs are looked for inside the import and among the stored instruments (one query per kind of key),
@@ -19,13 +19,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from core.spreadsheet_csv import decimal_point, detect_separator
 from secmaster.errors import BulkImportRejected, Conflict, RowError, RuleViolation
 from secmaster.repository.bulk_copy import NewInstrument, copy_instruments, stored_conflicts
 from secmaster.repository.instruments import default_id
@@ -37,8 +37,6 @@ __all__ = ["MAX_BULK_ROWS", "NumberedRows", "import_instruments", "parse_csv", "
 MAX_BULK_ROWS = 200_000
 _ROW = TypeAdapter[BondCreate | SwapCreate | OisCreate](InstrumentCreate)
 _TAGS = frozenset({"bond", "swap", "ois"})
-_SEPARATORS = ",;\t"
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 
 #: (row number, row) pairs; row numbers count from 1 and may skip ignored (all-empty) CSV rows.
 NumberedRows = list[tuple[int, Any]]
@@ -56,22 +54,13 @@ def parse_json(body: bytes) -> NumberedRows:
     return _bounded(list(enumerate(rows, start=1)))
 
 
-def _separator(text: str) -> str:
-    """The separator of the header line: ``,``, ``;`` or tab (``,`` when the header has one column)."""
-    header = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
-    try:
-        return csv.Sniffer().sniff(header, delimiters=_SEPARATORS).delimiter
-    except csv.Error:
-        return ","
-
-
 def parse_csv(body: bytes) -> NumberedRows:
     """The rows of a CSV body (UTF-8, header row first; see the module docstring); empty cells are dropped."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise BulkImportRejected([RowError(0, "body", f"CSV must be UTF-8: {error}")]) from error
-    separator = _separator(text)
+    separator = detect_separator(text.lstrip("\r\n").splitlines()[0] if text.strip() else "")
     # newline="" lets the csv module see line ends itself (a lone CR is then a line end, not an error)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows: NumberedRows = []
@@ -96,18 +85,12 @@ def parse_csv(body: bytes) -> NumberedRows:
                 rows.append((number, {None: f"more cells than header columns ({separator!r} separated)"}))
                 continue
             row = {key: value for key, value in zip(header, record, strict=False) if value != ""}
-            if separator == ";":
-                row = {key: _decimal_point(value) for key, value in row.items()}
-            rows.append((number, row))
+            rows.append((number, {key: decimal_point(value, separator) for key, value in row.items()}))
     except csv.Error as error:
         raise BulkImportRejected(
             [RowError(reader.line_num, "body", f"not a readable CSV: {error}")]
         ) from error
     return _bounded(rows)
-
-
-def _decimal_point(cell: str) -> str:
-    return cell.replace(",", ".") if _DECIMAL_COMMA.match(cell) else cell
 
 
 def _bounded(rows: NumberedRows) -> NumberedRows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -115,6 +116,20 @@ def test_bulk_import_json_and_csv(client: httpx.Client, payloads: dict[str, Any]
     )
     assert csv_response.status_code == 201, csv_response.text
     assert client.get(f"/api/v1/books/{book}").json()["positions"] == 4
+
+
+@pytest.mark.parametrize(
+    ("case", "ids"),
+    [("e-trailing-empty-rows.csv", ["QA-XL-6", "QA-XL-7"]), ("b-semicolon.csv", ["QA-XL-3"])],
+)
+def test_bulk_import_of_excel_csv_files(client: httpx.Client, case: str, ids: list[str]) -> None:
+    body = (Path(__file__).resolve().parents[2] / "cases" / "operations" / case).read_bytes()
+    response = client.post("/api/v1/instruments/bulk", content=body, headers={"Content-Type": "text/csv"})
+    assert response.status_code == 201, response.text
+    assert response.json() == {"created": len(ids), "ids": ids}
+    for instrument_id in ids:
+        stored = client.get(f"/api/v1/instruments/{instrument_id}").json()
+        assert (stored["coupon_pct"], stored["frequency"], stored["face"]) == (4.0, "semiannual", 1_000_000)
 
 
 def test_bulk_import_is_all_or_nothing_with_a_row_report(
