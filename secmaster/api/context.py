@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from secmaster.db import SessionFactory, transaction
+from secmaster.read_cache import InstrumentReadCache
 
 __all__ = ["ApiContext", "Ctx", "require_writer"]
 
@@ -30,6 +31,13 @@ class ApiContext:
     api_token: SecretStr
     #: called after each committed write (the Serve app nudges the outbox relay)
     after_commit: Callable[[], None] = field(default=_no_op)
+    #: encoded single-instrument reads (None: every read goes to the database)
+    read_cache: InstrumentReadCache | None = None
+
+    def forget(self, instrument_id: str) -> None:
+        """Drop the cached read of an instrument this process has just changed (call after the commit)."""
+        if self.read_cache is not None:
+            self.read_cache.invalidate([instrument_id])
 
     @contextmanager
     def write(self) -> Iterator[Session]:

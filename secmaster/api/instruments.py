@@ -9,9 +9,10 @@ from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from secmaster import bulk, repository
-from secmaster.api.context import Ctx, require_writer
+from secmaster.api.context import ApiContext, Ctx, require_writer
 from secmaster.errors import BulkImportRejected, RowError
 from secmaster.models import Instrument
+from secmaster.read_cache import CachedRead
 from secmaster.schemas import (
     ID_PATTERN,
     BondCreate,
@@ -128,13 +129,28 @@ def _etag(instrument: Instrument) -> str:
     return repository.terms_etag(repository.instrument_terms(instrument))
 
 
-@router.get("/{instrument_id}", response_model=InstrumentRead)
-def get_instrument(context: Ctx, instrument_id: InstrumentIdPath, response: Response) -> Any:
-    """The instrument's terms; the ``ETag`` header identifies them for a later ``If-Match``."""
+def _encoded_read(context: ApiContext, instrument_id: str) -> CachedRead:
+    cache = context.read_cache
+    generation = cache.generation if cache is not None else 0
     with context.read() as session:
         instrument = repository.get_instrument(session, instrument_id)
-        response.headers["ETag"] = _etag(instrument)
-        return read_model(instrument)
+        body, etag = _read.dump_json(read_model(instrument)), _etag(instrument)
+    if cache is not None:
+        cache.put(instrument_id, body, etag, generation)
+    return CachedRead(body, etag, 0.0)
+
+
+@router.get("/{instrument_id}", response_model=InstrumentRead)
+async def get_instrument(context: Ctx, instrument_id: InstrumentIdPath) -> Response:
+    """The instrument's terms; the ``ETag`` header identifies them for a later ``If-Match``.
+
+    Served from the replica's read cache when it holds the instrument (kept fresh by the change events,
+    see :mod:`secmaster.read_cache`), else read from the database in a worker thread.
+    """
+    cached = context.read_cache.get(instrument_id) if context.read_cache is not None else None
+    if cached is None:
+        cached = await run_in_threadpool(_encoded_read, context, instrument_id)
+    return Response(cached.body, media_type="application/json", headers={"ETag": cached.etag})
 
 
 @router.patch("/{instrument_id}", response_model=InstrumentRead, dependencies=_writer)
@@ -155,6 +171,7 @@ def update_instrument(
     with context.write() as session:
         instrument = repository.update_instrument(session, instrument_id, changes, if_match)
         response.headers["ETag"] = _etag(instrument)
+    context.forget(instrument_id)
     return read_model(instrument)
 
 
@@ -168,4 +185,5 @@ def delete_instrument(
     """Delete an instrument; 409 if books hold it, unless ``force=true``; 412 if ``If-Match`` is stale."""
     with context.write() as session:
         repository.delete_instrument(session, instrument_id, force, if_match)
+    context.forget(instrument_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
