@@ -51,7 +51,8 @@ class ApiContext:
             yield session
 
 
-def _context(request: Request) -> ApiContext:
+async def _context(request: Request) -> ApiContext:
+    # async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop on every request
     context: ApiContext = request.app.state.secmaster
     return context
 
@@ -60,7 +61,7 @@ Ctx = Annotated[ApiContext, Depends(_context)]
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <RISK_API_TOKEN>")
 
 
-def require_writer(
+async def require_writer(
     context: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> None:
     """Writes need ``Authorization: Bearer <RISK_API_TOKEN>``: none -> 401, wrong -> 403."""
