@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg2
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from secmaster.errors import BulkImportRejected, DuplicateInstrument, RowError, RuleViolation, SecmasterError
@@ -42,6 +43,11 @@ class NewInstrument:
     data: BondCreate | SwapCreate | OisCreate
 
 
+def _any(values: Iterable[str]) -> Any:
+    """``= ANY(%(array)s)``: one array parameter (``IN`` would render one parameter per key)."""
+    return any_(bindparam(None, [str(value) for value in values], type_=ARRAY(String)))
+
+
 def stored_conflicts(session: Session, items: Sequence[NewInstrument]) -> list[tuple[int, SecmasterError]]:
     """(row, error) for every row whose id, ISIN or CUSIP is already stored or whose book does not exist:
     the checks of ``create_instrument``, one query per kind of key instead of three per row."""
@@ -54,15 +60,15 @@ def stored_conflicts(session: Session, items: Sequence[NewInstrument]) -> list[t
     }
     books = {item.data.book for item in items if item.data.book is not None}
     found: list[tuple[int, SecmasterError]] = []
-    for isin in session.scalars(select(Instrument.isin).where(Instrument.isin.in_(list(isins)))):
+    for isin in session.scalars(select(Instrument.isin).where(Instrument.isin == _any(isins))):
         found.append(
             (isins[str(isin)], DuplicateInstrument(f"an instrument with ISIN {isin} already exists"))
         )
-    for cusip in session.scalars(select(Bond.cusip).where(Bond.cusip.in_(list(cusips)))):
+    for cusip in session.scalars(select(Bond.cusip).where(Bond.cusip == _any(cusips))):
         found.append((cusips[str(cusip)], DuplicateInstrument(f"a bond with CUSIP {cusip} already exists")))
-    for stored in session.scalars(select(Instrument.id).where(Instrument.id.in_(list(ids)))):
+    for stored in session.scalars(select(Instrument.id).where(Instrument.id == _any(ids))):
         found.append((ids[stored], DuplicateInstrument(f"instrument {stored!r} already exists")))
-    existing = set(session.scalars(select(Book.name).where(Book.name.in_(sorted(books)))))
+    existing = set(session.scalars(select(Book.name).where(Book.name == _any(books))))
     for item in items:
         book = item.data.book
         if book is not None and book not in existing:
