@@ -13,7 +13,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from secmaster.errors import BulkImportRejected, Conflict, NotFound, PreconditionFailed, RuleViolation
 from secmaster.repository.integrity import translate_integrity_error
 
-__all__ = ["install_error_handlers"]
+__all__ = ["MAX_LISTED", "install_error_handlers"]
+
+#: A rejected bulk import lists its first row errors (in row order) and counts them all (``errors_total``):
+#: 100,000 bad rows must not make a 20 MB answer.
+MAX_LISTED = 1000
 
 
 def _detail(code: int, detail: Any) -> JSONResponse:
@@ -54,8 +58,9 @@ async def _pydantic(_request: Request, error: Exception) -> JSONResponse:
 async def _bulk(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, BulkImportRejected)
     code = status.HTTP_409_CONFLICT if error.only_conflicts else status.HTTP_422_UNPROCESSABLE_CONTENT
-    rows = [{"row": item.row, "field": item.field, "msg": item.message} for item in error.errors]
-    return JSONResponse(status_code=code, content={"detail": str(error), "errors": rows})
+    rows = [{"row": item.row, "field": item.field, "msg": item.message} for item in error.errors[:MAX_LISTED]]
+    content = {"detail": str(error), "errors": rows, "errors_total": len(error.errors)}
+    return JSONResponse(status_code=code, content=content)
 
 
 async def _integrity(request: Request, error: Exception) -> JSONResponse:

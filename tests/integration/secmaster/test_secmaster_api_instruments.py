@@ -161,3 +161,12 @@ def test_openapi_docs_health_and_metrics(anonymous: httpx.Client) -> None:
     assert health.status_code == 200 and health.json()["database"] == "ok"
     metrics = anonymous.get("/metrics")
     assert metrics.status_code == 200 and "risk_http_requests_total" in metrics.text
+
+
+def test_a_bulk_import_of_many_bad_rows_lists_the_first_and_counts_all(client: httpx.Client) -> None:
+    rows = [{"type": "bond", "currency": "USD"}] * 3000  # each row misses eight required fields
+    response = client.post("/api/v1/instruments/bulk", json=rows)
+    assert response.status_code == 422
+    report = response.json()
+    assert len(report["errors"]) == 1000 and report["errors_total"] == 3000 * 8
+    assert report["errors"][0]["row"] == 1 and report["errors"][-1]["row"] == 125
