@@ -7,7 +7,8 @@ request and one transaction: every row validated, stored-key checks, ``COPY`` of
 and one change event per instrument. Timed from the request to the 201, then until the relay has
 published every event to Kafka. Same run, as baseline: PostgreSQL ``COPY`` of the same CSV into a
 scratch table with one text column per field (no constraints, no validation). Where the time goes: the
-same import in-process, phase by phase, on a third set of keys.
+same import in-process, phase by phase, on a third set of keys. Last (``--watcher-changes``, default
+10,000): the engine's book watcher applying the events of one more import of that many instruments.
 
 Budget (DESIGN.md section 8): <= 15 s per import of 100,000. Writes ``bench/results/bulk.json``.
 Run: ``python bench/bulk_bench.py [--size 100000]``.
@@ -127,9 +128,53 @@ def _until_published(sessions: SessionFactory, limit_s: float = 600.0) -> float:
     return time.perf_counter() - started
 
 
+def book_watcher(
+    settings: Any, database_url: str, events: str, run: str, load: Any, sessions: SessionFactory
+) -> dict[str, Any]:
+    """The engine's book watcher (``actors.book_watcher.BookWatcherCore``, without shard actors: their
+    ``add``/``remove`` are no-ops) applying the events of one bulk import: consume, reload the positions
+    from PostgreSQL, weigh and place them on 2 shards, save the assignment in Redis (database 14)."""
+    import redis
+
+    from actors.book_watcher import BookWatcherCore
+    from actors.kafka_io import EngineTopics
+    from core.keys import ENGINE_SHARDS
+
+    watched = settings.model_copy(update={"postgres_db": database_url.rsplit("/", 1)[1], "redis_db": 14})
+    client = redis.Redis.from_url(watched.redis_url)
+    client.delete(ENGINE_SHARDS)
+    topics = EngineTopics(events=events, group=f"bench-bulk-{run}")
+    core = BookWatcherCore(watched, lambda *_: None, lambda *_: None, {0: 0, 1: 0}, True, topics)
+    try:
+        _seconds, answer = load()
+        changes = answer["created"]
+        published_s = _until_published(sessions)
+        started = time.perf_counter()
+        applied = 0
+        while applied < changes and time.perf_counter() - started < 600:
+            applied += core.sync(max_wait_s=5.0)
+        seconds = time.perf_counter() - started
+    finally:
+        core.close()
+        client.delete(ENGINE_SHARDS)
+        client.close()
+    return {
+        "changes": changes,
+        "applied": applied,
+        "events_published_s_after_201": round(published_s, 2),
+        "sync_seconds": round(seconds, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument(
+        "--watcher-changes",
+        type=int,
+        default=10_000,
+        help="then import this many more and time the book watcher applying them (0: skip)",
+    )
     args = parser.parse_args()
     settings = get_settings()
     token = settings.api_token.get_secret_value()
@@ -169,6 +214,12 @@ def main() -> None:
             seconds, answer = _post(base, token, body_csv, "text/csv")
             results["http_csv"] = {"seconds": round(seconds, 2), "created": answer["created"]}
             results["http_csv"]["events_published_s_after_201"] = round(_until_published(sessions), 2)
+            if args.watcher_changes:
+                watcher_rows = _renamed(rows[: args.watcher_changes], "W")
+                results["book_watcher"] = book_watcher(
+                    settings, url, events, run, lambda: _post(base, token, json.dumps(watcher_rows).encode(),
+                                                              "application/json"), sessions
+                )  # fmt: skip
         finally:
             serve.shutdown()
             ray.shutdown()
