@@ -8,9 +8,11 @@ Serve replica keeps the encoded body and ETag of the instruments it served, and 
 - when the instrument's change event arrives on ``secmaster.events`` (writes through other replicas, the
   bulk import, ``riskctl`` commands): :class:`EventInvalidator` reads the topic from its end, with no
   consumer group, in a daemon thread of the replica;
-- after :data:`MAX_AGE_S` in any case, so that a stalled event stream cannot keep a changed instrument
-  stale for longer than that; while the stream is not followed (broker unreachable), nothing is served
-  from the cache.
+- after :data:`MAX_AGE_S` in any case.
+
+The invalidator asks the broker every :data:`HEARTBEAT_S`; the cache is used only within :data:`GRACE_S`
+of the last answer, so while the broker is unreachable every read goes to the database, and after such a
+gap the cache starts empty.
 
 A read that started before an invalidation is not stored (a generation counter), so a slow database
 read can never put back terms that a newer write replaced. The size is bounded (oldest entries first).
@@ -19,6 +21,7 @@ read can never put back terms that a newer write replaced. The size is bounded (
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 import uuid
@@ -32,10 +35,13 @@ from core.keys import TOPIC_SECMASTER_EVENTS
 from core.logging import get_logger
 from secmaster.outbox import ensure_topic
 
-__all__ = ["MAX_AGE_S", "CachedRead", "EventInvalidator", "InstrumentReadCache"]
+__all__ = ["GRACE_S", "HEARTBEAT_S", "MAX_AGE_S", "CachedRead", "EventInvalidator", "InstrumentReadCache"]
 
-#: The longest an entry is served without a new database read (bounds staleness if events stop).
-MAX_AGE_S = 10.0
+#: The longest an entry is served without a new database read (a last safety net; events invalidate).
+MAX_AGE_S = 300.0
+#: The invalidator checks the broker this often; the cache serves only within GRACE_S of the last success.
+HEARTBEAT_S = 1.0
+GRACE_S = 3.0
 _log = get_logger(__name__)
 
 
@@ -57,8 +63,9 @@ class InstrumentReadCache:
         self._generation = 0
         self.max_entries = max_entries
         self.max_age_s = max_age_s
-        #: entries are served only while this is true (the invalidator clears it while it is not following)
-        self.live = True
+        #: entries are stored and served only before this monotonic time (the invalidator moves it on
+        #: while it follows the events; without an invalidator, always)
+        self.live_until = math.inf
 
     @property
     def generation(self) -> int:
@@ -66,7 +73,7 @@ class InstrumentReadCache:
         return self._generation
 
     def get(self, instrument_id: str) -> CachedRead | None:
-        entry = self._entries.get(instrument_id) if self.live else None
+        entry = self._entries.get(instrument_id) if time.monotonic() < self.live_until else None
         if entry is None or time.monotonic() - entry.stored_at > self.max_age_s:
             return None
         return entry
@@ -74,7 +81,7 @@ class InstrumentReadCache:
     def put(self, instrument_id: str, body: bytes, etag: str, generation: int) -> None:
         """Store unless an invalidation happened since ``generation`` was read (the body may be older)."""
         with self._lock:
-            if generation != self._generation:
+            if generation != self._generation or time.monotonic() >= self.live_until:
                 return
             self._entries[instrument_id] = CachedRead(body, etag, time.monotonic())
             self._entries.move_to_end(instrument_id)
@@ -94,6 +101,10 @@ class InstrumentReadCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, instrument_id: object) -> bool:
+        """Whether an entry is held (served or not)."""
+        return instrument_id in self._entries
+
 
 class EventInvalidator:
     """A daemon thread dropping the cache entries of the instruments named by ``secmaster.events``."""
@@ -110,7 +121,7 @@ class EventInvalidator:
         self._thread = threading.Thread(target=self._run, name="secmaster-read-cache", daemon=True)
 
     def start(self) -> None:
-        self._cache.live = False  # until the stream is followed
+        self._cache.live_until = 0.0  # until the stream is followed
         self._thread.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
@@ -136,23 +147,36 @@ class EventInvalidator:
         consumer.assign(
             [TopicPartition(self._topic, p, end) for p, end in zip(partitions, ends, strict=True)]
         )
-        # entries stored before the assignment may predate events we will never see
-        self._cache.invalidate()
-        self._cache.live = True
+        self._alive()
         self.ready.set()
         return consumer
 
+    def _alive(self) -> None:
+        """The broker answered: extend the cache's life; after a gap, forget everything first (events of
+        the gap may still be on their way: the relays publish them once the broker is back)."""
+        if time.monotonic() >= self._cache.live_until:
+            self._cache.invalidate()
+        self._cache.live_until = time.monotonic() + GRACE_S
+
     def _run(self) -> None:
         consumer: Consumer | None = None
+        next_heartbeat = 0.0
         while not self._stopping.is_set():
             try:
                 if consumer is None:
                     consumer = self._consumer()
+                if time.monotonic() >= next_heartbeat:  # a broker round trip proves we still follow
+                    probe = TopicPartition(self._topic, 0)
+                    consumer.get_watermark_offsets(probe, timeout=HEARTBEAT_S, cached=False)
+                    self._alive()
+                    next_heartbeat = time.monotonic() + HEARTBEAT_S
                 messages = consumer.consume(num_messages=1000, timeout=0.2)
             except (KafkaException, ServiceError) as error:
                 _log.warning("read cache: event stream unavailable; retrying", error=str(error))
                 self.ready.clear()
-                self._cache.live = False
+                self._cache.live_until = 0.0
+                if consumer is not None:
+                    consumer.close()
                 consumer = None
                 self._stopping.wait(2.0)
                 continue

@@ -3,6 +3,8 @@ entries expire; nothing is served while the event stream is not followed."""
 
 from __future__ import annotations
 
+import math
+
 from secmaster.read_cache import InstrumentReadCache
 
 
@@ -29,10 +31,11 @@ def test_oldest_entries_leave_first_and_old_entries_expire() -> None:
     assert expired.get("A") is None
 
 
-def test_nothing_is_served_while_the_stream_is_not_followed() -> None:
+def test_nothing_is_stored_or_served_while_the_stream_is_not_followed() -> None:
     cache = InstrumentReadCache()
     cache.put("A", b"a", '"x"', cache.generation)
-    cache.live = False
+    cache.live_until = 0.0
     assert cache.get("A") is None
-    cache.live = True
-    assert cache.get("A") is not None
+    cache.put("B", b"b", '"x"', cache.generation)
+    cache.live_until = math.inf
+    assert cache.get("A") is not None and cache.get("B") is None
