@@ -51,5 +51,7 @@ test: services-up test-tools lint ## the whole suite against the real services
 demo: services-up ## start everything and print what runs where
 	@$(RISKCTL) demo
 
-bench: services-up ## run the benchmarks and write bench/results/
+bench: services-up ## run the benchmarks and write bench/results/ (installs wrk, the HTTP load generator)
+	@command -v wrk >/dev/null || { echo "[setup] installing wrk with apt"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(PY) bench/run_all.py

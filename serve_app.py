@@ -1,8 +1,9 @@
 """The Ray Serve application: a FastAPI ingress serving the HTTP API of docs/architecture.md section 6.
 
 ``build_app(args)`` returns the bound deployment (``serve run serve_app:build_app`` or ``riskctl serve``).
-Each replica owns a database pool, a Redis client and the outbox relay thread that publishes the
-security master's change events to Kafka after commit.
+Each replica owns a database pool, a Redis client, the outbox relay thread that publishes the
+security master's change events to Kafka after commit, and a read cache of single instruments kept
+fresh by those events (:mod:`secmaster.read_cache`).
 
 Routes: the security master (``/api/v1/instruments``, ``/api/v1/books``; see :mod:`secmaster.api`),
 ``/api/v1/risk/...`` (live results from Redis), ``POST /api/v1/price`` (ad-hoc valuation),
@@ -18,11 +19,10 @@ from __future__ import annotations
 import contextlib
 import importlib
 import time
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, cast
 
 import redis
-from fastapi import FastAPI, HTTPException, Path, Request, Response, status
+from fastapi import FastAPI, HTTPException, Path, Response, status
 from fastapi.responses import JSONResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ray import serve
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.config import get_settings
 from core.keys import (
@@ -51,9 +52,19 @@ from pricing.errors import PricingError
 from secmaster import api as secmaster_api
 from secmaster.db import make_engine, make_session_factory
 from secmaster.outbox import OutboxRelay, pending_count
+from secmaster.read_cache import EventInvalidator, InstrumentReadCache
 from secmaster.schemas import BOOK_PATTERN
 
-__all__ = ["DASHBOARD_PATH", "AppArgs", "PriceRequest", "RiskApi", "build_app", "create_app"]
+__all__ = [
+    "DASHBOARD_PATH",
+    "DEPLOYMENT_OPTIONS",
+    "SERVE_LOGGING",
+    "AppArgs",
+    "PriceRequest",
+    "RiskApi",
+    "build_app",
+    "create_app",
+]
 
 DASHBOARD_PATH = "/dashboard"
 _log = get_logger(__name__)
@@ -69,6 +80,9 @@ class AppArgs(BaseModel):
     kafka_bootstrap: str | None = None
     events_topic: str = TOPIC_SECMASTER_EVENTS
     relay: bool = Field(True, description="Run the outbox relay thread in each replica")
+    read_cache: bool = Field(
+        True, description="Cache single-instrument reads, kept fresh by secmaster.events (needs Kafka)"
+    )
     num_replicas: int = Field(1, ge=1)
     dashboard: str | None = Field(None, description="'module:function' returning a gradio.Blocks")
 
@@ -156,7 +170,17 @@ class RiskApi:
                 self.sessions, args.kafka_bootstrap or settings.kafka_bootstrap, args.events_topic
             )
             self.relay.start()
-        self.context = secmaster_api.ApiContext(self.sessions, settings.api_token, self._after_commit)
+        self.read_cache: InstrumentReadCache | None = None
+        self.invalidator: EventInvalidator | None = None
+        if args.read_cache:
+            self.read_cache = InstrumentReadCache()
+            self.invalidator = EventInvalidator(
+                self.read_cache, args.kafka_bootstrap or settings.kafka_bootstrap, args.events_topic
+            )
+            self.invalidator.start()
+        self.context = secmaster_api.ApiContext(
+            self.sessions, settings.api_token, self._after_commit, self.read_cache
+        )
         self.metrics = _Metrics()
         self.dashboard = args.dashboard
 
@@ -175,6 +199,8 @@ class RiskApi:
     def close(self) -> None:
         if self.relay is not None:
             self.relay.stop()
+        if self.invalidator is not None:
+            self.invalidator.stop()
         self.redis.close()
         self.engine.dispose()
 
@@ -196,16 +222,38 @@ def create_app(owner: RiskApi) -> FastAPI:
     return app
 
 
-def _install_metrics(app: FastAPI, owner: RiskApi) -> None:
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+class _MetricsMiddleware:
+    """Counts and times every HTTP request by route template (a plain ASGI middleware: Starlette's
+    ``BaseHTTPMiddleware`` costs a task and a stream per request, measured in bench/api_load_bench.py)."""
+
+    def __init__(self, app: ASGIApp, metrics: _Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        owner.metrics.latency.labels(request.method, path).observe(time.perf_counter() - started)
-        owner.metrics.requests.labels(request.method, path, str(response.status_code)).inc()
-        return response
+        status_code = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            self.metrics.latency.labels(method, path).observe(time.perf_counter() - started)
+            self.metrics.requests.labels(method, path, str(status_code)).inc()
+
+
+def _install_metrics(app: FastAPI, owner: RiskApi) -> None:
+    app.add_middleware(_MetricsMiddleware, metrics=owner.metrics)
 
 
 def _install_ops_routes(app: FastAPI, owner: RiskApi) -> None:
@@ -275,9 +323,21 @@ def _mount_dashboard(app: FastAPI, target: str) -> FastAPI:
     return mounted
 
 
-# Serve's default of 5 ongoing requests per replica queues a burst of clients in the proxy; the
-# routes are short and mostly I/O-bound, so one replica takes many at once (measured in bench/).
-@serve.deployment(name="risk-api", health_check_period_s=10, max_ongoing_requests=100)
+#: Serving options of the API deployment, measured in bench/api_load_bench.py (50 connections, 2 cores):
+#: Serve's default of 5 ongoing requests per replica queues a burst of clients in the proxy, and the
+#: routes are short, so one replica takes 100 at once (>= the 50 connections of the budget); a
+#: per-request access log line costs more than a cached read. Replicas: ``AppArgs.num_replicas``
+#: (default 1: on 2 cores the proxy and one replica already use both).
+DEPLOYMENT_OPTIONS: dict[str, Any] = {
+    "health_check_period_s": 10,
+    "max_ongoing_requests": 100,
+    "logging_config": {"enable_access_log": False},
+}
+#: ``serve.start(logging_config=...)``: the proxy's per-request access log off as well.
+SERVE_LOGGING: dict[str, Any] = {"enable_access_log": False}
+
+
+@serve.deployment(name="risk-api", **DEPLOYMENT_OPTIONS)
 @serve.ingress()
 class RiskDeployment:
     """One Serve replica: builds its resources, then its FastAPI app (``__serve_build_asgi_app__``)."""

@@ -40,7 +40,6 @@ from secmaster.models import Book  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 GENERATED_BOOKS = ("GOVT", "SWAPS-EUR", "SWAPS-USD")
-_CHUNK = 1000
 
 
 def machine() -> dict[str, Any]:
@@ -98,15 +97,19 @@ def _with_isin(row: dict[str, Any], number: int) -> dict[str, Any]:
 
 def load_generated_book(sessions: SessionFactory, size: int, as_of: date, seed: int = 0) -> float:
     """``generate_book(size, as_of, seed)`` into the security master through its bulk-import path (validation,
-    positions, change events), in transactions of 1,000 rows; returns the seconds it took."""
+    positions, change events), in one transaction; returns the seconds it took."""
     started = time.perf_counter()
-    rows = [_with_isin(row, n) for n, row in enumerate(generate_book(size, as_of, seed))]
+    rows = generated_rows(size, as_of, seed)
     with transaction(sessions) as session:
         session.add_all(Book(name=name, description="generated bench book") for name in GENERATED_BOOKS)
-    for first in range(0, len(rows), _CHUNK):
-        with transaction(sessions) as session:
-            import_instruments(session, rows[first : first + _CHUNK])
+    with transaction(sessions) as session:
+        import_instruments(session, rows)
     return time.perf_counter() - started
+
+
+def generated_rows(size: int, as_of: date, seed: int = 0) -> list[dict[str, Any]]:
+    """The rows of ``generate_book(size, as_of, seed)`` in the book format, each bond with a unique ISIN."""
+    return [_with_isin(row, n) for n, row in enumerate(generate_book(size, as_of, seed))]
 
 
 def session_factory(url: str) -> SessionFactory:

@@ -1,7 +1,11 @@
 """Users' own quotes: a long CSV ``date,curve,instrument,tenor,rate_pct`` replayed like the real data.
 
 Every row is checked; a bad row is skipped and reported as a :class:`CsvIssue` with its line number
-(1 = the header) and the reason. The market of a row is the prefix of its curve (``USD-``, ``EUR-``).
+(1 = the header) and the reason, including a quote implausible for its curve (a decimal such as 0.0552
+written for 5.52 %, see :mod:`market_replay.plausibility`). Files as spreadsheets save them are read:
+UTF-8 with a byte-order mark, CRLF line ends, all-empty rows (skipped), ``;`` or tab separators
+(detected) with decimal commas in ``;`` files (:mod:`core.spreadsheet_csv`).
+The market of a row is the prefix of its curve (``USD-``, ``EUR-``).
 A quote present on a user's earlier date but missing on a later one is carried forward (flagged
 ``stale``) for at most :data:`~market_replay.rules.MAX_CARRY_DAYS` days; a weekday with no row for a
 market is a holiday of that market. User quotes are taken as observed (not ``derived``); fixings
@@ -11,6 +15,7 @@ come from the built-in series where they cover the date, and ``EURUSD`` is the b
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import re
 from collections.abc import Iterable
@@ -20,8 +25,10 @@ from pathlib import Path
 from typing import cast
 
 from core.messages import MAX_ABS_RATE_PCT
+from core.spreadsheet_csv import decimal_point, detect_separator
 from market_replay.errors import NoMarketData, UserCsvError
 from market_replay.fixings import MARKET_INDICES, recent_fixings
+from market_replay.plausibility import implausible_quotes
 from market_replay.recipes import DayQuotes
 from market_replay.rules import DERIVED_FX_KEY, EURUSD_SPOT, MARKETS, MAX_CARRY_DAYS, Market, tenor_years
 
@@ -108,7 +115,7 @@ def _effective_days(market: Market, rows: dict[date, dict[str, dict[str, float]]
 def load_user_csv(path: Path) -> tuple[CsvSource, tuple[CsvIssue, ...]]:
     """Read a user quote CSV; bad rows are returned as issues, a file with no good row is an error."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             return parse_user_csv(handle, name=path.name)
     except (OSError, UnicodeDecodeError) as exc:
         raise UserCsvError(f"cannot read user quote CSV {path}: {exc}") from exc
@@ -116,20 +123,25 @@ def load_user_csv(path: Path) -> tuple[CsvSource, tuple[CsvIssue, ...]]:
 
 def parse_user_csv(lines: Iterable[str], name: str = "user CSV") -> tuple[CsvSource, tuple[CsvIssue, ...]]:
     """Parse CSV text lines (header first); see :func:`load_user_csv`."""
-    reader = csv.reader(lines)
+    remaining = iter(lines)
+    first = next(remaining, "").lstrip("\ufeff")  # a byte-order mark read without utf-8-sig
+    separator = detect_separator(first)
+    reader = csv.reader(itertools.chain([first], remaining), delimiter=separator)
     header = next(reader, None)
     if header is None or tuple(h.strip().lower() for h in header) != CSV_HEADER:
-        raise UserCsvError(f"{name}: the first line must be the header {','.join(CSV_HEADER)}, got {header}")
+        raise UserCsvError(
+            f"{name}: the first line must be the header {','.join(CSV_HEADER)} (separated by ',', ';' or "
+            f"a tab), got {header} (read with separator {separator!r})"
+        )
     rows: dict[Market, dict[date, dict[str, dict[str, float]]]] = {}
     first_line: dict[tuple[date, str, str], int] = {}
     issues: list[CsvIssue] = []
-    good = 0
     for record in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in record):
             continue
         try:
-            day, market, curve, key, rate = _parse_row(record)
+            day, market, curve, key, rate = _parse_row([decimal_point(cell, separator) for cell in record])
         except ValueError as exc:
             issues.append(CsvIssue(line, str(exc)))
             continue
@@ -140,7 +152,18 @@ def parse_user_csv(lines: Iterable[str], name: str = "user CSV") -> tuple[CsvSou
             continue
         first_line[(day, curve, key)] = line
         rows.setdefault(market, {}).setdefault(day, {}).setdefault(curve, {})[key] = rate
-        good += 1
+    for market, days in rows.items():
+        for day, curves in days.items():
+            for (curve, key), reason in implausible_quotes(market, day, curves).items():
+                del curves[curve][key]
+                issues.append(CsvIssue(first_line[(day, curve, key)], reason))
+            for curve in [curve for curve, quotes in curves.items() if not quotes]:
+                del curves[curve]
+    rows = {m: {d: c for d, c in days.items() if c} for m, days in rows.items()}
+    issues.sort(key=lambda issue: issue.line)
+    good = sum(
+        len(quotes) for days in rows.values() for curves in days.values() for quotes in curves.values()
+    )
     if good == 0:
         details = "; ".join(str(issue) for issue in issues[:5])
         raise UserCsvError(f"{name}: no usable quote row ({len(issues)} bad rows: {details})")

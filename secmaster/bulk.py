@@ -1,8 +1,17 @@
 """Bulk import of instruments from JSON or CSV: all rows in one transaction, or none with a per-row report.
 
-JSON: the book document ``{"instruments": [...]}`` of docs/architecture.md section 5 (or a bare list).
-CSV: a header row of book-format field names (``type`` is required); an empty cell means "not given".
-Rows are numbered from 1 (the CSV header is not a row).
+JSON: the book document ``{"instruments": [...]}`` of docs/architecture.md §5 (or a bare list); row N is the
+N-th element. CSV: a header row of book-format field names (``type`` is required); an empty cell means
+"not given"; row N is the N-th record after the header (line N + 1 of a file without multi-line cells).
+Files as spreadsheets save them are read as they are: UTF-8 with or without a byte-order mark, CRLF or
+LF line ends, rows whose cells are all empty ignored, and the separator (``,``, ``;`` or tab) detected;
+in a ``;``-separated file (the European spreadsheet format) a decimal comma (``4,25``) is read as
+``4.25`` (see :mod:`core.spreadsheet_csv`).
+
+Every row is validated by the Create schemas (the rules of single creates), duplicate ids, ISINs and
+CUSIPs are looked for inside the import and among the stored instruments (one query per kind of key),
+and the valid rows are written with ``COPY`` (:mod:`secmaster.repository.bulk_copy`), each with its
+``created`` change event in the outbox (one event per instrument, the format of single creates).
 """
 
 from __future__ import annotations
@@ -16,19 +25,25 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from secmaster.errors import BulkImportRejected, Conflict, RowError, RuleViolation, SecmasterError
-from secmaster.models import Instrument
-from secmaster.repository.instruments import create_instrument
+from core.spreadsheet_csv import decimal_point, detect_separator
+from pricing.rules import INSTRUMENT_TYPES
+from secmaster.errors import BulkImportRejected, Conflict, RowError, RuleViolation
+from secmaster.repository.bulk_copy import NewInstrument, copy_instruments, stored_conflicts
+from secmaster.repository.instruments import default_id
 from secmaster.schemas import BondCreate, InstrumentCreate, OisCreate, SwapCreate
 
-__all__ = ["MAX_BULK_ROWS", "import_instruments", "parse_csv", "parse_json"]
+__all__ = ["MAX_BULK_ROWS", "NumberedRows", "import_instruments", "parse_csv", "parse_json"]
 
-MAX_BULK_ROWS = 10_000
+#: One import holds a desk's whole book (the bench loads 100,000 in one request).
+MAX_BULK_ROWS = 200_000
 _ROW = TypeAdapter[BondCreate | SwapCreate | OisCreate](InstrumentCreate)
-_TAGS = frozenset({"bond", "swap", "ois"})
+_TAGS = frozenset(INSTRUMENT_TYPES)  # one type map: the rule set of pricing
+
+#: (row number, row) pairs; row numbers count from 1 and may skip ignored (all-empty) CSV rows.
+NumberedRows = list[tuple[int, Any]]
 
 
-def parse_json(body: bytes) -> list[Any]:
+def parse_json(body: bytes) -> NumberedRows:
     """The rows of a JSON body; raises BulkImportRejected (row 0) if it is not a book document."""
     try:
         document = json.loads(body)
@@ -37,28 +52,41 @@ def parse_json(body: bytes) -> list[Any]:
     rows = document.get("instruments") if isinstance(document, dict) else document
     if not isinstance(rows, list):
         raise BulkImportRejected([RowError(0, "instruments", 'expected {"instruments": [...]} or a list')])
-    return _bounded(rows)
+    return _bounded(list(enumerate(rows, start=1)))
 
 
-def parse_csv(body: bytes) -> list[Any]:
-    """The rows of a CSV body (UTF-8, header row first); empty cells are dropped."""
+def parse_csv(body: bytes) -> NumberedRows:
+    """The rows of a CSV body (UTF-8, header row first; see the module docstring); empty cells are dropped."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise BulkImportRejected([RowError(0, "body", f"CSV must be UTF-8: {error}")]) from error
+    separator = detect_separator(text.lstrip("\r\n").splitlines()[0] if text.strip() else "")
     # newline="" lets the csv module see line ends itself (a lone CR is then a line end, not an error)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    rows: list[Any] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    rows: NumberedRows = []
     try:
-        if not reader.fieldnames or "type" not in reader.fieldnames:
+        header = next(reader, [])
+        if "type" not in header:
+            named = f" (read with separator {separator!r})" if header else ""
             raise BulkImportRejected(
-                [RowError(0, "type", "the CSV header must name the columns, including 'type'")]
+                [
+                    RowError(
+                        0,
+                        "type",
+                        f"the CSV header must name the columns, including 'type'{named}; "
+                        "separate them with ',', ';' or a tab",
+                    )
+                ]
             )
-        for record in reader:
-            if None in record:
-                rows.append({None: "more cells than header columns"})
+        for number, record in enumerate(reader, start=1):
+            if not any(cell.strip() for cell in record):
+                continue  # an all-empty row, as spreadsheets save below a table
+            if len(record) > len(header):
+                rows.append((number, {None: f"more cells than header columns ({separator!r} separated)"}))
                 continue
-            rows.append({key: value for key, value in record.items() if value not in ("", None)})
+            row = {key: value for key, value in zip(header, record, strict=False) if value != ""}
+            rows.append((number, {key: decimal_point(value, separator) for key, value in row.items()}))
     except csv.Error as error:
         raise BulkImportRejected(
             [RowError(reader.line_num, "body", f"not a readable CSV: {error}")]
@@ -66,7 +94,7 @@ def parse_csv(body: bytes) -> list[Any]:
     return _bounded(rows)
 
 
-def _bounded(rows: list[Any]) -> list[Any]:
+def _bounded(rows: NumberedRows) -> NumberedRows:
     if not rows:
         raise BulkImportRejected([RowError(0, "instruments", "no rows to import")])
     if len(rows) > MAX_BULK_ROWS:
@@ -79,13 +107,12 @@ def _field(loc: Sequence[int | str]) -> str:
     return ".".join(parts) or "type"
 
 
-def import_instruments(session: Session, rows: Sequence[Any]) -> list[Instrument]:
-    """Validate and insert every row in the caller's transaction; raise BulkImportRejected listing all
-    failing rows (the caller's transaction must then roll back, so nothing is written)."""
+def _validated(rows: NumberedRows) -> tuple[list[NewInstrument], list[RowError]]:
+    """Each row through the Create schemas, then the duplicates inside the import (the first one wins)."""
     errors: list[RowError] = []
-    valid: list[tuple[int, BondCreate | SwapCreate | OisCreate]] = []
+    valid: list[NewInstrument] = []
     seen: dict[str, int] = {}
-    for number, row in enumerate(rows, start=1):
+    for number, row in rows:
         if isinstance(row, dict) and None in row:
             errors.append(RowError(number, "row", str(row[None])))
             continue
@@ -94,29 +121,45 @@ def import_instruments(session: Session, rows: Sequence[Any]) -> list[Instrument
         except ValidationError as error:
             errors.extend(RowError(number, _field(item["loc"]), item["msg"]) for item in error.errors())
             continue
-        keys = [f"id {data.id}"] if data.id else []
-        keys += [f"ISIN {data.isin}"] if isinstance(data, BondCreate) else []
-        clashes = [f"{key} is also in row {seen[key]}" for key in keys if key in seen]
-        if clashes:
-            errors.append(
-                RowError(number, "isin" if "ISIN" in clashes[0] else "id", clashes[0], conflict=True)
-            )
+        item = NewInstrument(number, data.id or default_id(data), data)
+        keys = []
+        if isinstance(data, BondCreate):
+            keys.append(("isin", f"ISIN {data.isin}"))
+            if data.cusip is not None:
+                keys.append(("cusip", f"CUSIP {data.cusip}"))
+        keys.append(("id", f"id {item.instrument_id}"))
+        clash = next(((field, key) for field, key in keys if key in seen), None)
+        if clash is not None:
+            field, key = clash
+            errors.append(RowError(number, field, f"{key} is also in row {seen[key]}", conflict=True))
             continue
-        seen.update(dict.fromkeys(keys, number))
-        valid.append((number, data))
-    created = []
-    for number, data in valid:
-        try:
-            with session.begin_nested():
-                created.append(create_instrument(session, data))
-        except RuleViolation as error:
-            errors.append(RowError(number, error.field, str(error)))
-        except SecmasterError as error:
-            errors.append(
-                RowError(
-                    number, "isin" if "ISIN" in str(error) else "id", str(error), isinstance(error, Conflict)
-                )
-            )
+        seen.update((key, number) for _, key in keys)
+        valid.append(item)
+    return valid, errors
+
+
+def import_instruments(session: Session, rows: Sequence[Any] | NumberedRows) -> list[str]:
+    """Validate and insert every row in the caller's transaction; return the ids in row order.
+
+    ``rows``: the output of :func:`parse_json` / :func:`parse_csv`, or plain row dicts (numbered from 1).
+    Raises BulkImportRejected listing every failing row (the caller's transaction must then roll back,
+    so nothing is written).
+    """
+    numbered: NumberedRows = (
+        list(rows) if rows and isinstance(rows[0], tuple) else list(enumerate(rows, start=1))
+    )
+    valid, errors = _validated(numbered)
+    reported: set[int] = set()
+    for number, error in stored_conflicts(session, valid):
+        if number in reported:  # one stored conflict per row, as a single create reports it
+            continue
+        reported.add(number)
+        message = str(error)
+        field = "isin" if "ISIN" in message else "cusip" if "CUSIP" in message else "id"
+        if isinstance(error, RuleViolation):
+            field = error.field
+        errors.append(RowError(number, field, message, isinstance(error, Conflict)))
     if errors:
         raise BulkImportRejected(sorted(errors, key=lambda item: item.row))
-    return created
+    copy_instruments(session, valid)
+    return [item.instrument_id for item in valid]

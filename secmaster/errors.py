@@ -6,6 +6,7 @@ RiskEngineError (core)
     ├── Conflict               the write contradicts stored data                         -> 409
     │   ├── DuplicateInstrument    an instrument with this id or ISIN already exists
     │   └── InUse                  positions still refer to it; retry with force=true
+    ├── PreconditionFailed     If-Match names an ETag the stored instrument no longer has -> 412
     ├── RuleViolation          a business rule checked against stored data (or by a
     │                          database constraint) failed, naming the field             -> 422
     └── BulkImportRejected     one or more rows of a bulk import failed; nothing was written;
@@ -24,6 +25,7 @@ __all__ = [
     "DuplicateInstrument",
     "InUse",
     "NotFound",
+    "PreconditionFailed",
     "RowError",
     "RuleViolation",
     "SecmasterError",
@@ -48,6 +50,10 @@ class DuplicateInstrument(Conflict):
 
 class InUse(Conflict):
     """Positions still refer to the instrument or book; delete them first or pass ``force=true``."""
+
+
+class PreconditionFailed(SecmasterError):
+    """The client's ``If-Match`` ETag is stale: someone else changed the instrument since it was read."""
 
 
 class RuleViolation(SecmasterError):

@@ -24,11 +24,12 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any, Literal, NamedTuple
 
 from confluent_kafka import KafkaError, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
-from sqlalchemy import func, select, text
+from sqlalchemy import Text, cast, func, select, text, update
 from sqlalchemy.orm import Session
 
 from core.errors import ServiceError
@@ -40,6 +41,7 @@ from secmaster.models import OutboxEvent
 __all__ = [
     "EVENT_SCHEMA",
     "OutboxRelay",
+    "PendingEvent",
     "ensure_topic",
     "event_value",
     "make_producer",
@@ -64,7 +66,19 @@ def record_event(
     session.add(OutboxEvent(aggregate_id=key, entity=entity, event_type=event_type, payload=data))
 
 
-def event_value(row: OutboxEvent) -> bytes:
+class PendingEvent(NamedTuple):
+    """An unpublished outbox row as the relay reads it: the payload stays the JSON text PostgreSQL holds
+    (decoding and re-encoding 100,000 payloads of a bulk import was half the relay's time)."""
+
+    id: int
+    aggregate_id: str
+    entity: str
+    event_type: str
+    created_at: datetime
+    payload_json: str
+
+
+def event_value(row: PendingEvent) -> bytes:
     envelope = {
         "schema": EVENT_SCHEMA,
         "event_id": row.id,
@@ -72,9 +86,9 @@ def event_value(row: OutboxEvent) -> bytes:
         "type": row.event_type,
         "key": row.aggregate_id,
         "occurred_at": row.created_at.isoformat(),
-        "data": row.payload,
     }
-    return json.dumps(envelope, separators=(",", ":")).encode()
+    head = json.dumps(envelope, separators=(",", ":"))[:-1]
+    return f'{head},"data":{row.payload_json}}}'.encode()
 
 
 def make_producer(bootstrap: str) -> Producer:
@@ -114,7 +128,7 @@ def relay_pending(
     factory: SessionFactory,
     producer: Producer,
     topic: str = TOPIC_SECMASTER_EVENTS,
-    batch_size: int = 500,
+    batch_size: int = 5000,
     timeout_s: float = 30.0,
 ) -> int:
     """Publish every unpublished event, oldest first; return how many were published.
@@ -128,18 +142,33 @@ def relay_pending(
         with factory() as session, session.begin():
             if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _RELAY_LOCK_ID}):
                 return published
-            rows = session.scalars(
-                select(OutboxEvent)
-                .where(OutboxEvent.published_at.is_(None))
-                .order_by(OutboxEvent.id)
-                .limit(batch_size)
-            ).all()
+            columns = (
+                OutboxEvent.id,
+                OutboxEvent.aggregate_id,
+                OutboxEvent.entity,
+                OutboxEvent.event_type,
+                OutboxEvent.created_at,
+                cast(OutboxEvent.payload, Text),
+            )
+            rows = [
+                PendingEvent(*row)
+                for row in session.execute(
+                    select(*columns)
+                    .where(OutboxEvent.published_at.is_(None))
+                    .order_by(OutboxEvent.id)
+                    .limit(batch_size)
+                )
+            ]
             if not rows:
                 return published
             delivered, failures = _publish(producer, topic, rows, timeout_s)
-            for row in rows:
-                if row.id in delivered:
-                    row.published_at = func.now()
+            if delivered:  # one statement, not one UPDATE per row (a bulk import makes 100,000 events)
+                session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id.in_(sorted(delivered)))
+                    .values(published_at=func.now())
+                    .execution_options(synchronize_session=False)
+                )
         published += len(delivered)
         if failures:
             raise ServiceError(
@@ -150,7 +179,7 @@ def relay_pending(
 
 
 def _publish(
-    producer: Producer, topic: str, rows: Sequence[OutboxEvent], timeout_s: float
+    producer: Producer, topic: str, rows: Sequence[PendingEvent], timeout_s: float
 ) -> tuple[set[int], list[str]]:
     delivered: set[int] = set()
     failures: list[str] = []

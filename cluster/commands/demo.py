@@ -41,7 +41,7 @@ def demo(
     from secmaster import migrate
     from secmaster.db import make_engine, make_session_factory
     from secmaster.seed import seed
-    from serve_app import build_app
+    from serve_app import SERVE_LOGGING, build_app
 
     settings = get_settings()
     manager = ServiceManager(settings)
@@ -58,7 +58,9 @@ def demo(
             engine.dispose()
         connect_ray(settings, manager.services["ray"].address)  # type: ignore[attr-defined]
         _step(f"deploying the API and dashboard on {settings.serve_url}")
-        serve.start(http_options={"host": settings.host, "port": settings.serve_port})
+        serve.start(
+            http_options={"host": settings.host, "port": settings.serve_port}, logging_config=SERVE_LOGGING
+        )
         args = {
             "database_url": settings.database_url,
             "redis_url": settings.redis_url,

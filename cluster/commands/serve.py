@@ -20,11 +20,13 @@ def serve(
     from ray import serve as ray_serve
 
     from core.config import get_settings
-    from serve_app import build_app
+    from serve_app import SERVE_LOGGING, build_app
 
     settings = get_settings()
     ray.init(address=settings.ray_address, include_dashboard=False)
-    ray_serve.start(http_options={"host": settings.host, "port": settings.serve_port})
+    ray_serve.start(
+        http_options={"host": settings.host, "port": settings.serve_port}, logging_config=SERVE_LOGGING
+    )
     ray_serve.run(build_app({"num_replicas": replicas, "relay": not no_relay}), name="risk", route_prefix="/")
     base = settings.serve_url
     typer.echo(f"API      {base}/api/v1/instruments\nOpenAPI  {base}/docs\nhealth   {base}/healthz")

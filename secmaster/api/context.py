@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from secmaster.db import SessionFactory, transaction
+from secmaster.read_cache import InstrumentReadCache
 
 __all__ = ["ApiContext", "Ctx", "require_writer"]
 
@@ -30,6 +31,13 @@ class ApiContext:
     api_token: SecretStr
     #: called after each committed write (the Serve app nudges the outbox relay)
     after_commit: Callable[[], None] = field(default=_no_op)
+    #: encoded single-instrument reads (None: every read goes to the database)
+    read_cache: InstrumentReadCache | None = None
+
+    def forget(self, instrument_id: str) -> None:
+        """Drop the cached read of an instrument this process has just changed (call after the commit)."""
+        if self.read_cache is not None:
+            self.read_cache.invalidate([instrument_id])
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -43,7 +51,8 @@ class ApiContext:
             yield session
 
 
-def _context(request: Request) -> ApiContext:
+async def _context(request: Request) -> ApiContext:
+    # async: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop on every request
     context: ApiContext = request.app.state.secmaster
     return context
 
@@ -52,7 +61,7 @@ Ctx = Annotated[ApiContext, Depends(_context)]
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <RISK_API_TOKEN>")
 
 
-def require_writer(
+async def require_writer(
     context: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> None:
     """Writes need ``Authorization: Bearer <RISK_API_TOKEN>``: none -> 401, wrong -> 403."""

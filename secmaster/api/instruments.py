@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from secmaster import bulk, repository
-from secmaster.api.context import Ctx, require_writer
+from secmaster.api.context import ApiContext, Ctx, require_writer
 from secmaster.errors import BulkImportRejected, RowError
 from secmaster.models import Instrument
+from secmaster.read_cache import CachedRead
 from secmaster.schemas import (
     ID_PATTERN,
     BondCreate,
@@ -87,15 +88,16 @@ async def bulk_import(context: Ctx, request: Request) -> dict[str, Any]:
     body = await request.body()
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if content_type == "text/csv":
-        rows = bulk.parse_csv(body)
+        parse = bulk.parse_csv
     elif content_type in ("application/json", ""):
-        rows = bulk.parse_json(body)
+        parse = bulk.parse_json
     else:
         raise BulkImportRejected([RowError(0, "content-type", "send application/json or text/csv")])
 
-    def write() -> list[str]:
+    def write() -> list[str]:  # parsing 100,000 rows takes a while: off the event loop, with the write
+        rows = parse(body)
         with context.write() as session:
-            return [instrument.id for instrument in bulk.import_instruments(session, rows)]
+            return bulk.import_instruments(session, rows)
 
     ids = await run_in_threadpool(write)
     return {"created": len(ids), "ids": ids}
@@ -114,10 +116,41 @@ def list_instruments(context: Ctx, query: Annotated[InstrumentQuery, Query()]) -
         }
 
 
-@router.get("/{instrument_id}", response_model=InstrumentRead)
-def get_instrument(context: Ctx, instrument_id: InstrumentIdPath) -> Any:
+_IfMatch = Annotated[
+    str | None,
+    Header(
+        description="ETag(s) from an earlier read: the write happens only if the stored terms still have "
+        "one of them (else 412); without it, concurrent writes are applied one after the other"
+    ),
+]
+
+
+def _etag(instrument: Instrument) -> str:
+    return repository.terms_etag(repository.instrument_terms(instrument))
+
+
+def _encoded_read(context: ApiContext, instrument_id: str) -> CachedRead:
+    cache = context.read_cache
+    generation = cache.generation if cache is not None else 0
     with context.read() as session:
-        return read_model(repository.get_instrument(session, instrument_id))
+        instrument = repository.get_instrument(session, instrument_id)
+        body, etag = _read.dump_json(read_model(instrument)), _etag(instrument)
+    if cache is not None:
+        cache.put(instrument_id, body, etag, generation)
+    return CachedRead(body, etag, 0.0)
+
+
+@router.get("/{instrument_id}", response_model=InstrumentRead)
+async def get_instrument(context: Ctx, instrument_id: InstrumentIdPath) -> Response:
+    """The instrument's terms; the ``ETag`` header identifies them for a later ``If-Match``.
+
+    Served from the replica's read cache when it holds the instrument (kept fresh by the change events,
+    see :mod:`secmaster.read_cache`), else read from the database in a worker thread.
+    """
+    cached = context.read_cache.get(instrument_id) if context.read_cache is not None else None
+    if cached is None:
+        cached = await run_in_threadpool(_encoded_read, context, instrument_id)
+    return Response(cached.body, media_type="application/json", headers={"ETag": cached.etag})
 
 
 @router.patch("/{instrument_id}", response_model=InstrumentRead, dependencies=_writer)
@@ -125,11 +158,20 @@ def update_instrument(
     context: Ctx,
     instrument_id: InstrumentIdPath,
     body: Annotated[InstrumentUpdate, Body()],
+    response: Response,
+    if_match: _IfMatch = None,
 ) -> Any:
-    """Change some terms (type and currency never change); the merged terms must pass every rule."""
+    """Change some terms (type and currency never change); the merged terms must pass every rule.
+
+    The stored row is locked while the merged terms are validated and written, so concurrent PATCHes of
+    one instrument apply one after the other and never store a mix that no rule checked. With
+    ``If-Match`` a PATCH based on a stale read is refused with 412 instead of being applied.
+    """
     changes = body.model_dump(exclude_unset=True)
     with context.write() as session:
-        instrument = repository.update_instrument(session, instrument_id, changes)
+        instrument = repository.update_instrument(session, instrument_id, changes, if_match)
+        response.headers["ETag"] = _etag(instrument)
+    context.forget(instrument_id)
     return read_model(instrument)
 
 
@@ -138,8 +180,10 @@ def delete_instrument(
     context: Ctx,
     instrument_id: InstrumentIdPath,
     force: Annotated[bool, Query(description="Also delete the instrument's positions")] = False,
+    if_match: _IfMatch = None,
 ) -> Response:
-    """Delete an instrument; 409 if books hold it, unless ``force=true``."""
+    """Delete an instrument; 409 if books hold it, unless ``force=true``; 412 if ``If-Match`` is stale."""
     with context.write() as session:
-        repository.delete_instrument(session, instrument_id, force)
+        repository.delete_instrument(session, instrument_id, force, if_match)
+    context.forget(instrument_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -24,9 +24,10 @@ from secmaster.repository.instruments import (
     delete_instrument,
     get_instrument,
     list_instruments,
+    lock_instrument,
     update_instrument,
 )
-from secmaster.repository.terms import instrument_terms
+from secmaster.repository.terms import instrument_terms, terms_etag
 
 __all__ = [
     "batch_results",
@@ -45,8 +46,10 @@ __all__ = [
     "list_instruments",
     "list_positions",
     "load_book",
+    "lock_instrument",
     "position_counts",
     "set_position",
+    "terms_etag",
     "update_book",
     "update_instrument",
 ]

@@ -10,11 +10,11 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, with_polymorphic
 
-from secmaster.errors import DuplicateInstrument, InUse, NotFound, RuleViolation
+from secmaster.errors import DuplicateInstrument, InUse, NotFound, PreconditionFailed, RuleViolation
 from secmaster.models import Bond, Book, Instrument, InterestRateSwap, OisSwap, Position
 from secmaster.outbox import record_event
 from secmaster.repository.integrity import translate_integrity_error
-from secmaster.repository.terms import apply_terms, instrument_terms, new_instrument
+from secmaster.repository.terms import apply_terms, instrument_terms, new_instrument, terms_etag
 from secmaster.schemas import (
     BondCreate,
     BondUpdate,
@@ -27,9 +27,11 @@ from secmaster.schemas import (
 
 __all__ = [
     "create_instrument",
+    "default_id",
     "delete_instrument",
     "get_instrument",
     "list_instruments",
+    "lock_instrument",
     "update_instrument",
 ]
 
@@ -47,7 +49,8 @@ _CREATE_MODELS: dict[str, type[BondCreate | SwapCreate | OisCreate]] = {
 }
 
 
-def _default_id(data: BondCreate | SwapCreate | OisCreate) -> str:
+def default_id(data: BondCreate | SwapCreate | OisCreate) -> str:
+    """The id of an instrument created without one: ``BOND-`` + ISIN, ``IRS-``/``OIS-`` + a random suffix."""
     if isinstance(data, BondCreate):
         return f"BOND-{data.isin}"
     return f"{_ID_PREFIX[data.type]}-{uuid.uuid4().hex[:12].upper()}"
@@ -66,7 +69,7 @@ def create_instrument(session: Session, data: BondCreate | SwapCreate | OisCreat
 
     Raises DuplicateInstrument (same id, ISIN or CUSIP) and RuleViolation (unknown book).
     """
-    instrument_id = data.id or _default_id(data)
+    instrument_id = data.id or default_id(data)
     isin = getattr(data, "isin", None)
     if isin is not None and session.scalar(select(Instrument.id).where(Instrument.isin == isin)) is not None:
         raise DuplicateInstrument(f"an instrument with ISIN {isin} already exists")
@@ -93,13 +96,46 @@ def create_instrument(session: Session, data: BondCreate | SwapCreate | OisCreat
     return instrument
 
 
-def update_instrument(session: Session, instrument_id: str, changes: dict[str, Any]) -> Instrument:
+def lock_instrument(session: Session, instrument_id: str, if_match: str | None = None) -> Instrument:
+    """The instrument, its row locked until the caller's transaction ends; raises NotFound.
+
+    Every writer of an instrument takes this lock first, so concurrent writes of one instrument run one
+    after the other, each on the terms the previous one stored (the lock is on ``instruments``: a
+    ``FOR UPDATE`` cannot lock the outer-joined child tables of the polymorphic load). ``if_match``: an
+    ``If-Match`` header value (one or more ETags, or ``*``); raises PreconditionFailed when the stored
+    terms no longer have any of those ETags.
+    """
+    statement = select(Instrument.id).where(Instrument.id == instrument_id).with_for_update()
+    if session.scalar(statement) is None:
+        raise NotFound(f"instrument {instrument_id!r} does not exist")
+    instrument = session.scalars(
+        select(_ANY_INSTRUMENT)
+        .where(_ANY_INSTRUMENT.id == instrument_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if if_match is not None:
+        current = terms_etag(instrument_terms(instrument))
+        wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+        if "*" not in wanted and current not in wanted:
+            raise PreconditionFailed(
+                f"instrument {instrument_id!r} changed since you read it (ETag now {current}, If-Match "
+                f"{if_match}); read it again and re-apply your change"
+            )
+    return instrument
+
+
+def update_instrument(
+    session: Session, instrument_id: str, changes: dict[str, Any], if_match: str | None = None
+) -> Instrument:
     """Apply a partial update after re-validating the merged terms with the type's Create rules.
 
+    The row is locked first (:func:`lock_instrument`), so the merged terms validated here are exactly
+    the terms this transaction stores, and the ``updated`` event carries them (read back after the write).
     ``changes`` is the request body; raises ``pydantic.ValidationError`` (fields of another type, broken
-    rules), NotFound and DuplicateInstrument. Records an ``updated`` event only if something changed.
+    rules), NotFound, DuplicateInstrument and PreconditionFailed (``if_match``). Records an ``updated``
+    event only if something changed.
     """
-    instrument = get_instrument(session, instrument_id)
+    instrument = lock_instrument(session, instrument_id, if_match)
     update = _UPDATE_MODELS[instrument.type].model_validate(changes)
     merged = instrument_terms(instrument) | update.model_dump(exclude_unset=True)
     data = _CREATE_MODELS[instrument.type].model_validate(merged)
@@ -128,9 +164,14 @@ def update_instrument(session: Session, instrument_id: str, changes: dict[str, A
     return instrument
 
 
-def delete_instrument(session: Session, instrument_id: str, force: bool = False) -> None:
-    """Delete the instrument; with positions it raises InUse unless ``force`` (then they go too)."""
-    instrument = get_instrument(session, instrument_id)
+def delete_instrument(
+    session: Session, instrument_id: str, force: bool = False, if_match: str | None = None
+) -> None:
+    """Delete the instrument; with positions it raises InUse unless ``force`` (then they go too).
+
+    Raises NotFound and PreconditionFailed (``if_match``, see :func:`lock_instrument`).
+    """
+    instrument = lock_instrument(session, instrument_id, if_match)
     positions = session.scalars(select(Position).where(Position.instrument_id == instrument_id)).all()
     if positions and not force:
         books = ", ".join(sorted(position.book_name for position in positions))

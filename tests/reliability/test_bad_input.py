@@ -26,6 +26,7 @@ from reliability_support import (
 
 from actors.intake import Rejected, parse_record
 from core.messages import CurveTick
+from secmaster.bulk import MAX_BULK_ROWS
 
 pytestmark = [pytest.mark.reliability, pytest.mark.ray, pytest.mark.slow]
 
@@ -198,7 +199,7 @@ def test_oversized_bodies_are_rejected_and_the_api_stays_up(serve_url: str, stac
     token = stack.settings.api_token.get_secret_value()
     with httpx.Client(base_url=serve_url, timeout=120, headers={"Authorization": f"Bearer {token}"}) as api:
         before = _state(api)
-        too_many = {"instruments": [{"type": "bond"}] * 20_001}  # ~330 kB, over the 10,000-row limit
+        too_many = {"instruments": [{"type": "bond"}] * (MAX_BULK_ROWS + 1)}  # ~3 MB, one row over the limit
         response = api.post("/api/v1/instruments/bulk", json=too_many)
         assert response.status_code in (413, 422), response.text[:300]
         huge = b'{"instruments": [' + b'{"type": "bond", "pad": "' + b"x" * 30_000_000 + b'"}]}'

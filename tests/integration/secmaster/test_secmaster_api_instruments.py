@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -117,6 +118,20 @@ def test_bulk_import_json_and_csv(client: httpx.Client, payloads: dict[str, Any]
     assert client.get(f"/api/v1/books/{book}").json()["positions"] == 4
 
 
+@pytest.mark.parametrize(
+    ("case", "ids"),
+    [("e-trailing-empty-rows.csv", ["QA-XL-6", "QA-XL-7"]), ("b-semicolon.csv", ["QA-XL-3"])],
+)
+def test_bulk_import_of_excel_csv_files(client: httpx.Client, case: str, ids: list[str]) -> None:
+    body = (Path(__file__).resolve().parents[2] / "cases" / "operations" / case).read_bytes()
+    response = client.post("/api/v1/instruments/bulk", content=body, headers={"Content-Type": "text/csv"})
+    assert response.status_code == 201, response.text
+    assert response.json() == {"created": len(ids), "ids": ids}
+    for instrument_id in ids:
+        stored = client.get(f"/api/v1/instruments/{instrument_id}").json()
+        assert (stored["coupon_pct"], stored["frequency"], stored["face"]) == (4.0, "semiannual", 1_000_000)
+
+
 def test_bulk_import_is_all_or_nothing_with_a_row_report(
     client: httpx.Client, payloads: dict[str, Any]
 ) -> None:
@@ -146,3 +161,12 @@ def test_openapi_docs_health_and_metrics(anonymous: httpx.Client) -> None:
     assert health.status_code == 200 and health.json()["database"] == "ok"
     metrics = anonymous.get("/metrics")
     assert metrics.status_code == 200 and "risk_http_requests_total" in metrics.text
+
+
+def test_a_bulk_import_of_many_bad_rows_lists_the_first_and_counts_all(client: httpx.Client) -> None:
+    rows = [{"type": "bond", "currency": "USD"}] * 3000  # each row misses eight required fields
+    response = client.post("/api/v1/instruments/bulk", json=rows)
+    assert response.status_code == 422
+    report = response.json()
+    assert len(report["errors"]) == 1000 and report["errors_total"] == 3000 * 8
+    assert report["errors"][0]["row"] == 1 and report["errors"][-1]["row"] == 125

@@ -95,3 +95,45 @@ def test_relay_marks_published_and_does_not_resend(
     assert relay_pending(sessions, producer, events_topic) == 0
     events = event_tap.events()
     assert _by_key(events, {"RELAY-ONCE"}) == Counter({("RELAY-ONCE", "instrument", "created"): 1})
+
+
+@pytest.mark.ray
+def test_bulk_import_gives_one_created_event_per_instrument_as_single_creates_do(
+    client: httpx.Client, payloads: dict[str, Any], book: str, event_tap: Any
+) -> None:
+    single = client.post("/api/v1/instruments/swaps", json=payloads["swap"](book=book, quantity=3.0)).json()
+    rows = [
+        payloads["bond"](book=book),
+        payloads["swap"](book=book, quantity=3.0),
+        payloads["ois"](id="OIS-BULK-EVENT"),
+    ]
+    imported = client.post("/api/v1/instruments/bulk", json={"instruments": rows})
+    assert imported.status_code == 201, imported.text
+    ids = imported.json()["ids"]
+    assert len(ids) == 3 and ids[2] == "OIS-BULK-EVENT" and ids[0] == f"BOND-{rows[0]['isin']}"
+
+    events = {event["key"]: event for event in event_tap.events() if event["type"] == "created"}
+    assert set(ids) | {single["id"]} <= set(events)
+    for instrument_id in ids:
+        event = events[instrument_id]
+        assert event["schema"] == EVENT_SCHEMA and event["entity"] == "instrument"
+        stored = client.get(f"/api/v1/instruments/{instrument_id}").json()
+        for field, value in event["data"].items():
+            if field != "position":
+                assert stored[field] == value, (instrument_id, field)
+    # the bulk swap's event has exactly the fields (and position) of the single create's event
+    bulk_swap, single_swap = events[ids[1]]["data"], events[single["id"]]["data"]
+    assert set(bulk_swap) == set(single_swap)
+    assert bulk_swap["position"] == single_swap["position"] == {"book": book, "quantity": 3.0}
+    assert "position" not in events["OIS-BULK-EVENT"]["data"]
+
+
+@pytest.mark.ray
+def test_a_bulk_row_in_a_missing_book_rejects_the_import(
+    client: httpx.Client, payloads: dict[str, Any]
+) -> None:
+    rows = [payloads["ois"](), payloads["bond"](book="NO-SUCH-BOOK")]
+    response = client.post("/api/v1/instruments/bulk", json=rows)
+    assert response.status_code == 422
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(2, "book")]
+    assert "does not exist" in response.json()["errors"][0]["msg"]
