@@ -9,6 +9,8 @@ A Redis outage is retried with exponential backoff; the caller commits Kafka off
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from actors.pnl import PnlExplain
 from core.keys import (
     ALL_BOOKS,
     BOOKS_SET,
+    ENGINE_ROWS,
     ENGINE_STATUS,
     MARKET_DERIVED,
     RISK_UPDATES_CHANNEL,
@@ -32,7 +35,13 @@ from core.keys import (
     market_curve_key,
 )
 
-__all__ = ["RedisRiskWriter", "RedisUnavailable", "TickUpdate"]
+__all__ = [
+    "PositionRowWriter",
+    "RedisRiskWriter",
+    "RedisUnavailable",
+    "TickUpdate",
+    "queue_position_rows",
+]
 
 
 class RedisUnavailable(RuntimeError):
@@ -157,32 +166,7 @@ class RedisRiskWriter:
                 approximate=True,
             )
         pipe.sadd(BOOKS_SET, *u.books)
-        for risk in u.changed:
-            if risk.cashflows is not None:
-                pipe.hset(instrument_risk_key(risk.id), "cashflows", json.dumps(list(risk.cashflows)))
-            pipe.hset(
-                instrument_risk_key(risk.id),
-                mapping={
-                    "id": risk.id,
-                    "book": risk.book,
-                    "type": risk.type,
-                    "currency": risk.currency,
-                    "ok": "1" if risk.ok else "0",
-                    "error": risk.error,
-                    "pv": _num(risk.pv),
-                    "dv01": _num(risk.dv01),
-                    "gamma": _num(risk.gamma),
-                    "kr01": json.dumps(dict(risk.kr01)),
-                    "seq": str(risk.seq),
-                    "market_time": risk.market_time,
-                },
-            )
-            for book in (risk.book, ALL_BOOKS):
-                pipe.zadd(book_dv01_rank_key(book), {risk.id: abs(risk.dv01_usd)})
-        for instrument_id, book in u.removed:
-            pipe.delete(instrument_risk_key(instrument_id))
-            pipe.zrem(book_dv01_rank_key(book), instrument_id)
-            pipe.zrem(book_dv01_rank_key(ALL_BOOKS), instrument_id)
+        queue_position_rows(pipe, u.changed, u.removed)
         for when, curves in (
             ("now", u.curves_now),
             ("open", u.curves_open),
@@ -200,3 +184,89 @@ class RedisRiskWriter:
         pipe.publish(
             RISK_UPDATES_CHANNEL, json.dumps({"seq": u.seq, "market": u.market, "market_time": u.market_time})
         )
+
+
+def queue_position_rows(
+    pipe: redis.client.Pipeline, changed: Sequence[InstrumentRisk], removed: Sequence[tuple[str, str]]
+) -> None:
+    """Per-position rows (``risk:instr:{id}``) and the DV01 ranking of the changed and removed positions."""
+    for risk in changed:
+        if risk.cashflows is not None:
+            pipe.hset(instrument_risk_key(risk.id), "cashflows", json.dumps(list(risk.cashflows)))
+        pipe.hset(
+            instrument_risk_key(risk.id),
+            mapping={
+                "id": risk.id,
+                "book": risk.book,
+                "type": risk.type,
+                "currency": risk.currency,
+                "ok": "1" if risk.ok else "0",
+                "error": risk.error,
+                "pv": _num(risk.pv),
+                "dv01": _num(risk.dv01),
+                "gamma": _num(risk.gamma),
+                "kr01": json.dumps(dict(risk.kr01)),
+                "seq": str(risk.seq),
+                "market_time": risk.market_time,
+            },
+        )
+        for book in (risk.book, ALL_BOOKS):
+            pipe.zadd(book_dv01_rank_key(book), {risk.id: abs(risk.dv01_usd)})
+    for instrument_id, book in removed:
+        pipe.delete(instrument_risk_key(instrument_id))
+        pipe.zrem(book_dv01_rank_key(book), instrument_id)
+        pipe.zrem(book_dv01_rank_key(ALL_BOOKS), instrument_id)
+
+
+class PositionRowWriter:
+    """A shard's per-position rows, written off the tick's critical path by one background thread.
+
+    The aggregator's transaction (book totals, ladders, history, the ``risk.updates`` announcement) does
+    not wait for them: rows are queued here after the shard returned its partial and written in tick
+    order; ``engine:rows`` field ``shard-{k}`` then holds the last seq whose rows are in Redis. A Redis
+    outage is retried with backoff (rows are refreshed round-robin, so a lost batch heals by itself).
+    """
+
+    def __init__(self, redis_url: str, shard: int) -> None:
+        self._client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
+        self._field = f"shard-{shard}"
+        self._queue: queue.Queue[tuple[int, Sequence[InstrumentRisk], Sequence[tuple[str, str]]] | None] = (
+            queue.Queue()
+        )
+        self._thread = threading.Thread(target=self._run, name=f"rows-{shard}", daemon=True)
+        self._thread.start()
+
+    def submit(self, seq: int, changed: Sequence[InstrumentRisk], removed: Sequence[tuple[str, str]]) -> None:
+        self._queue.put((seq, changed, removed))
+
+    def flush(self, timeout_s: float = 30.0) -> bool:
+        """Wait until every submitted row is written; False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return not self._queue.unfinished_tasks
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                seq, changed, removed = item
+                delay = 0.05
+                for _attempt in range(8):
+                    try:
+                        with self._client.pipeline(transaction=False) as pipe:
+                            queue_position_rows(pipe, changed, removed)
+                            pipe.hset(ENGINE_ROWS, self._field, str(seq))
+                            pipe.execute()
+                        break
+                    except (redis.ConnectionError, redis.TimeoutError):
+                        time.sleep(delay)
+                        delay = min(delay * 2, 2.0)
+            finally:
+                self._queue.task_done()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)

@@ -14,7 +14,7 @@ from confluent_kafka import Producer
 
 from actors.kafka_io import EngineTopics
 from core.config import Settings
-from core.keys import ALL_BOOKS, ENGINE_STATUS, book_summary_key
+from core.keys import ALL_BOOKS, ENGINE_ROWS, ENGINE_STATUS, book_summary_key
 from core.messages import CurveTick
 from market_replay import generate_ticks
 from market_replay.fixings import market_fixing_history
@@ -47,10 +47,19 @@ class Engine:
         return self.redis.hgetall(ENGINE_STATUS)  # type: ignore[return-value]
 
     def wait_seq(self, seq: int, timeout_s: float = 120.0) -> dict[str, str]:
+        """The ALL summary once ``seq`` is written, and every shard's per-position rows too (they trail
+        the totals: the shards write them off the tick's critical path)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             summary = self.summary()
-            if summary and int(summary.get("seq", -1)) >= seq:
+            rows: dict[str, str] = self.redis.hgetall(ENGINE_ROWS)  # type: ignore[assignment]
+            shards = int(self.status().get("shards", 1))
+            if (
+                summary
+                and int(summary.get("seq", -1)) >= seq
+                and len(rows) >= shards
+                and all(int(v) >= seq for v in rows.values())
+            ):
                 return summary
             time.sleep(0.1)
         raise AssertionError(f"seq {seq} not in Redis after {timeout_s}s; status: {self.status()}")
