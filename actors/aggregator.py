@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import ray
 
 from actors.latency import LatencyWindow, TickTimings
+from actors.ordering import Position
 from actors.partials import ShardPartial, reduce_partials
 from actors.pnl import BookOpen, PnlExplain, explain, pillar_quotes
 from actors.redis_sink import RedisRiskWriter, TickUpdate
@@ -43,7 +44,7 @@ class AggregatorCore:
         self.latency = LatencyWindow()
         self.opens: dict[str, BookOpen] = {}
         self.curves_now: dict[str, dict[str, float]] = {}
-        self.market_day: dict[str, str] = {}
+        self.market_day: dict[str, str] = {}  # market -> session:as_of of its last tick
         self.rejected: set[str] = set()  # markets whose latest tick was rejected
 
     def _latency_fields(self) -> dict[str, float]:
@@ -59,10 +60,11 @@ class AggregatorCore:
         )
 
     def _roll_market(
-        self, tick: CurveTick
+        self, tick: CurveTick, session: int
     ) -> tuple[dict[str, dict[str, float]] | None, dict[str, dict[str, float]] | None]:
-        """On a market's first tick of a new day: (curves at open, previous close) to store, else Nones."""
-        day = tick.as_of.isoformat()
+        """On a market's first tick of a new day or session: (curves at open, previous close) to store,
+        else Nones."""
+        day = f"{session}:{tick.as_of.isoformat()}"
         if self.market_day.get(tick.market) == day:
             return None, None
         previous = {name: self.curves_now[name] for name in tick.curves if name in self.curves_now}
@@ -72,6 +74,7 @@ class AggregatorCore:
     def write(
         self,
         tick: CurveTick,
+        position: Position | None,
         partials: Sequence[ShardPartial],
         consumed_ns: int,
         fanned_ns: int,
@@ -79,18 +82,26 @@ class AggregatorCore:
         counters: Mapping[str, int | float | str],
     ) -> WriteResult:
         books = reduce_partials(partials)
-        opened, prev_close = self._roll_market(tick)
+        session = position.session if position is not None else 0
+        opened, prev_close = self._roll_market(tick, session)
         self.curves_now.update({name: dict(q) for name, q in tick.curves.items()})
         quotes_now = pillar_quotes(self.curves_now)
         day = tick.as_of.isoformat()
         pnl: dict[str, PnlExplain] = {}
         for book, sums in books.items():
             current = self.opens.get(book)
-            # the open is the first tick of the day at which every position of the book has a value
-            # (right after a start, positions of the market that has not ticked yet are pending)
-            if current is None or current.as_of < day or current.incomplete:
+            # the open is the first tick of the day (and session) at which every position of the book
+            # has a value (right after a start or a new session, positions of the market that has not
+            # ticked yet are pending); a new session on an earlier day opens afresh too
+            if current is None or (current.session, current.as_of) != (session, day) or current.incomplete:
                 current = BookOpen(
-                    day, sums.pv, sums.gamma, dict(sums.kr01), dict(quotes_now), incomplete=sums.n_pending > 0
+                    day,
+                    sums.pv,
+                    sums.gamma,
+                    dict(sums.kr01),
+                    dict(quotes_now),
+                    incomplete=sums.n_pending > 0,
+                    session=session,
                 )
                 self.opens[book] = current
             else:  # a trade added or removed since the open is not market P&L
@@ -128,6 +139,7 @@ class AggregatorCore:
             curves_prev_close=prev_close,
             derived=tick.derived,
             status=status,
+            position=position,
         )
         written = self.writer.write(update)
         done = time.time_ns()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ray
+import redis
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from ray.exceptions import RayActorError
 
@@ -24,7 +25,9 @@ from actors.aggregator import WriteResult
 from actors.curve_nodes import TickCurves
 from actors.intake import Rejected, conflate, parse_record
 from actors.kafka_io import EngineTopics, ensure_topics, lag
+from actors.ordering import Position, TickOrder, Verdict
 from actors.partials import ShardPartial
+from actors.redis_sink import stored_order
 from core.config import Settings
 from core.logging import get_logger
 from core.messages import CurveTick
@@ -63,9 +66,11 @@ class InFlight:
     """A tick handed to the shards and not yet written: its shards' pending results and Kafka position."""
 
     tick: CurveTick
+    position: Position
+    previous: Position | None  # the market's position before this tick (restored if it is rejected)
     consumed_ns: int
     fanned_ns: int
-    args: tuple[Any, Any, Any]  # (tick, context, nodes) object refs, for retries on a restarted shard
+    args: tuple[Any, ...]  # (tick, context, nodes, session), for retries on a restarted shard
     pending: dict[int, Any]  # shard index -> ObjectRef of its partial
     offsets: list[TopicPartition] = field(default_factory=list)  # committed once the tick is written
     write: Any = None  # the aggregator's write (or mark_stale) ObjectRef
@@ -83,21 +88,48 @@ class TickProcessor:
     """
 
     def __init__(
-        self, shards: Sequence[Any], aggregator: Any, watcher: Any | None, counters: ConsumerCounters
+        self,
+        shards: Sequence[Any],
+        aggregator: Any,
+        watcher: Any | None,
+        counters: ConsumerCounters,
+        order: TickOrder | None = None,
     ):
         self.shards = list(shards)
         self.aggregator = aggregator
         self.watcher = watcher
         self.counters = counters
+        self.order = order or TickOrder()
         self.context: dict[str, CurveTick] = {}
         self.curves = TickCurves()
         self.computing: deque[InFlight] = deque()  # shards working, oldest first
         self.writing: deque[InFlight] = deque()  # sent to the aggregator, oldest first
 
-    def submit(self, tick: CurveTick, offsets: Sequence[TopicPartition] = ()) -> InFlight:
-        """Bootstrap the tick's curves and fan it out; a tick whose curves fail is rejected here."""
+    def admit(self, tick: CurveTick, offset: int = -1) -> Verdict:
+        """Check the tick's place in its market (:mod:`actors.ordering`) and, if accepted, move there."""
+        verdict = self.order.check(tick, offset)
+        if verdict.accept:
+            if verdict.new_session:
+                self.context.clear()  # shards must not catch up on the other markets' old session
+            self.order.accept(tick, verdict)
+        return verdict
+
+    def submit(
+        self,
+        tick: CurveTick,
+        verdict: Verdict | None = None,
+        offsets: Sequence[TopicPartition] = (),
+        previous: Position | None = None,
+    ) -> InFlight:
+        """Bootstrap the tick's curves and fan it out; a tick whose curves fail is rejected here.
+        ``verdict``: from :meth:`admit` (admitted now when omitted)."""
+        if verdict is None:
+            previous = self.order.positions.get(tick.market)
+            verdict = self.admit(tick)
+        if not verdict.accept or verdict.position is None:
+            raise ValueError(f"tick seq {tick.seq} was not admitted: {verdict.reason or 'duplicate'}")
         consumed = time.time_ns()
-        flight = InFlight(tick, consumed, consumed, (None, None, None), {}, list(offsets))
+        flight = InFlight(tick, verdict.position, previous, consumed, consumed, (), {}, list(offsets))
         try:
             nodes = self.curves.nodes(tick)
         except PricingError as exc:
@@ -106,7 +138,7 @@ class TickProcessor:
             return flight
         if self.watcher is not None:
             ray.get(self.watcher.sync.remote())
-        flight.args = (ray.put(tick), ray.put(dict(self.context)), ray.put(nodes))
+        flight.args = (ray.put(tick), ray.put(dict(self.context)), ray.put(nodes), flight.position.session)
         flight.pending = {k: shard.apply.remote(*flight.args) for k, shard in enumerate(self.shards)}
         flight.fanned_ns = time.time_ns()
         self.context[tick.market] = tick
@@ -130,9 +162,12 @@ class TickProcessor:
             flight.rejected = flight.rejected or rejections[0]
             self.counters.ticks_rejected += 1
             self.counters.last_error = flight.rejected
-            good = self.context.get(flight.tick.market)
+            market = flight.tick.market
+            good = self.context.get(market)
             if good is not None and good.seq == flight.tick.seq:
-                del self.context[flight.tick.market]  # a restarted shard must not catch up on it
+                del self.context[market]  # a restarted shard must not catch up on it
+            if self.order.positions.get(market) == flight.position:
+                self.order.forget(market, flight.previous)
             flight.write = self.aggregator.mark_stale.remote(
                 flight.tick.market, flight.rejected, self.counters.as_status()
             )
@@ -141,6 +176,7 @@ class TickProcessor:
             partials = [results[k] for k in sorted(results)]
             flight.write = self.aggregator.write.remote(
                 flight.tick,
+                flight.position,
                 partials,
                 flight.consumed_ns,
                 flight.fanned_ns,
@@ -201,8 +237,12 @@ class TickProcessor:
         return self.written(block=True)
 
     def process(self, tick: CurveTick) -> bool:
-        """Compute and write one tick, waiting for it; False if its curves were rejected."""
-        flight = self.submit(tick)
+        """Admit, compute and write one tick, waiting for it; False if it was refused or rejected."""
+        previous = self.order.positions.get(tick.market)
+        verdict = self.admit(tick)
+        if not verdict.accept:
+            return False
+        flight = self.submit(tick, verdict, previous=previous)
         self.drain()
         return not flight.rejected
 
@@ -234,6 +274,8 @@ class TickConsumerCore:
         self.dlq = Producer(
             {"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True, "acks": "all"}
         )
+        self.redis = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+        self.processor.order = stored_order(self.redis)
         self.consumer = self._new_consumer()
 
     def _new_consumer(self) -> Consumer:
@@ -284,7 +326,7 @@ class TickConsumerCore:
     def _handle(self, messages: list[Message]) -> None:
         if not messages:
             return
-        valid: list[CurveTick] = []
+        valid: list[tuple[CurveTick, Verdict, Position | None]] = []
         offsets: dict[tuple[str, int], TopicPartition] = {}
         for message in messages:
             self.counters.ticks_received += 1
@@ -294,8 +336,15 @@ class TickConsumerCore:
             parsed = parse_record(message.key(), message.value())
             if isinstance(parsed, Rejected):
                 self._to_dlq(message, parsed.reason)
+                continue
+            previous = self.processor.order.positions.get(parsed.market)
+            verdict = self.processor.admit(parsed, -1 if offset is None else offset)
+            if verdict.duplicate:
+                self.counters.ticks_duplicate += 1
+            elif not verdict.accept:
+                self._to_dlq(message, verdict.reason)
             else:
-                valid.append(parsed)
+                valid.append((parsed, verdict, previous))
         if self.dlq.flush(30) != 0:
             raise RuntimeError("dead-letter records not confirmed by the broker; not committing")
         conflated = conflate(valid)
@@ -307,9 +356,9 @@ class TickConsumerCore:
             else:  # ticks before these records are still in flight: commit with the newest of them
                 newest.offsets.extend(offsets.values())
             return
-        for k, tick in enumerate(conflated.latest):
+        for k, (tick, verdict, previous) in enumerate(conflated.latest):
             last = k == len(conflated.latest) - 1
-            self.processor.submit(tick, list(offsets.values()) if last else ())
+            self.processor.submit(tick, verdict, list(offsets.values()) if last else (), previous)
 
     def _commit(self, done: list[InFlight]) -> None:
         rejected = [flight for flight in done if flight.rejected]
@@ -353,6 +402,8 @@ class TickConsumerCore:
                 _log.error("tick processing failed; resuming from committed offsets", error=str(exc))
                 self.processor.computing.clear()
                 self.processor.writing.clear()
+                with contextlib.suppress(Exception):  # Redis down: keep the order held here
+                    self.processor.order = stored_order(self.redis)
                 with contextlib.suppress(Exception):  # a broken consumer may fail to close
                     self.consumer.close()
                 self.stopped.wait(backoff)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from pydantic import ValidationError
 
@@ -50,21 +51,29 @@ def parse_record(key: bytes | None, value: bytes | None) -> CurveTick | Rejected
     return tick
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Conflated:
-    latest: tuple[CurveTick, ...]  # newest per market, in seq order
-    skipped: tuple[CurveTick, ...]
+class Conflated(Generic[T]):
+    latest: tuple[T, ...]  # the last per market, in arrival order
+    skipped: tuple[T, ...]
 
 
-def conflate(ticks: Sequence[CurveTick]) -> Conflated:
-    newest: dict[str, CurveTick] = {}
-    skipped: list[CurveTick] = []
-    for tick in ticks:
-        current = newest.get(tick.market)
-        if current is None or tick.seq > current.seq:
-            if current is not None:
-                skipped.append(current)
-            newest[tick.market] = tick
-        else:
-            skipped.append(tick)
-    return Conflated(tuple(sorted(newest.values(), key=lambda t: t.seq)), tuple(skipped))
+def conflate(ticks: Sequence[T]) -> Conflated[T]:
+    """Per market the last of ``ticks`` (already ordered and de-duplicated: arrival order is market
+    order); the latest keep their arrival order. Items are ticks or ``(tick, ...)`` tuples."""
+    newest: dict[str, T] = {}
+    skipped: list[T] = []
+    for item in ticks:
+        market = _tick_of(item).market
+        if market in newest:
+            skipped.append(newest.pop(market))
+        newest[market] = item
+    return Conflated(tuple(newest.values()), tuple(skipped))
+
+
+def _tick_of(item: object) -> CurveTick:
+    tick = item[0] if isinstance(item, tuple) else item
+    assert isinstance(tick, CurveTick)
+    return tick

@@ -1,7 +1,9 @@
-"""The aggregator's single write per tick: every key of DESIGN.md section 6 in one Redis transaction.
+"""The aggregator's single write per tick: the book-level keys of DESIGN.md section 6 in one Redis
+transaction (per-position rows are written by the shards, :class:`PositionRowWriter`).
 
-The transaction is guarded by ``seq``: under ``WATCH`` of the portfolio summary, a tick whose ``seq`` is
-not newer than the stored one is dropped (a redelivered or stale tick never overwrites newer results).
+The transaction is guarded by the tick's market position (:mod:`actors.ordering`, hash ``engine:order``):
+under ``WATCH`` of it, a tick whose position is not after the stored one of its market is dropped (a
+redelivered or stale tick never overwrites newer results; ``seq`` is not trusted for this).
 A Redis outage is retried with exponential backoff; the caller commits Kafka offsets only after
 :meth:`RedisRiskWriter.write` returned, so nothing is acknowledged that is not in Redis.
 """
@@ -17,11 +19,13 @@ from dataclasses import dataclass, field
 
 import redis
 
+from actors.ordering import Position, TickOrder
 from actors.partials import BookSums, InstrumentRisk
 from actors.pnl import PnlExplain
 from core.keys import (
     ALL_BOOKS,
     BOOKS_SET,
+    ENGINE_ORDER,
     ENGINE_ROWS,
     ENGINE_STATUS,
     MARKET_DERIVED,
@@ -41,6 +45,7 @@ __all__ = [
     "RedisUnavailable",
     "TickUpdate",
     "queue_position_rows",
+    "stored_order",
 ]
 
 
@@ -65,10 +70,17 @@ class TickUpdate:
     derived: Sequence[str] = ()
     stale_reason: str = ""
     status: Mapping[str, str | int | float] = field(default_factory=dict)
+    position: Position | None = None  # None: unguarded (a caller that orders ticks itself)
 
 
 def _num(value: float) -> str:
     return repr(float(value))
+
+
+def stored_order(client: redis.Redis) -> TickOrder:
+    """The markets' positions as the last written ticks left them (empty on a fresh engine)."""
+    raw: dict[str, str] = client.hgetall(ENGINE_ORDER)  # type: ignore[assignment]
+    return TickOrder({market: Position.from_json(text) for market, text in raw.items()})
 
 
 class RedisRiskWriter:
@@ -89,12 +101,9 @@ class RedisRiskWriter:
     def client(self) -> redis.Redis:
         return self._client
 
-    def last_seq(self) -> int:
-        value = self._client.hget(book_summary_key(ALL_BOOKS), "seq")
-        return int(value) if value is not None else -1
-
     def write(self, update: TickUpdate) -> bool:
-        """Write the tick; False if a newer or equal ``seq`` is already stored. Retries outages."""
+        """Write the tick; False if its market already stands at or after the tick's position (a
+        redelivery). Retries outages."""
         delay = 0.05
         deadline = time.monotonic() + self._max_wait_s
         while True:
@@ -118,13 +127,16 @@ class RedisRiskWriter:
         with self._client.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    pipe.watch(book_summary_key(ALL_BOOKS))  # type: ignore[no-untyped-call]
-                    stored = pipe.hget(book_summary_key(ALL_BOOKS), "seq")
-                    if stored is not None and int(stored) >= update.seq:
-                        pipe.unwatch()
-                        return False
+                    pipe.watch(ENGINE_ORDER)  # type: ignore[no-untyped-call]
+                    if update.position is not None:
+                        stored = pipe.hget(ENGINE_ORDER, update.market)
+                        if stored is not None and update.position <= Position.from_json(str(stored)):
+                            pipe.unwatch()
+                            return False
                     pipe.multi()
                     self._queue(pipe, update)
+                    if update.position is not None:
+                        pipe.hset(ENGINE_ORDER, update.market, update.position.to_json())
                     pipe.execute()
                     return True
                 except redis.WatchError:

@@ -104,10 +104,12 @@ class ShardActor:
         tick: CurveTick,
         context: Mapping[str, CurveTick],
         nodes: Mapping[str, CurveNodes] | None = None,
+        session: int = 0,
     ) -> ShardPartial | str:
         """The shard's partial for ``tick`` (book sums only: the per-position rows go to Redis from here,
         off the critical path); a string (the reason) when the tick's curves are rejected. ``nodes``: the
-        tick market's curve nodes in every scenario, bootstrapped once by the consumer for all shards."""
+        tick market's curve nodes in every scenario, bootstrapped once by the consumer for all shards;
+        ``session``: the tick's tick-order session (:mod:`actors.ordering`)."""
         if self.workers:
             parts = len(self.workers) + 1
             shares = [
@@ -115,7 +117,7 @@ class ShardActor:
             ]
             self.book.pv_source = partial(self._assembled_pvs, tick.market, shares, parts)
         try:
-            result = self.book.apply(tick, context, nodes)
+            result = self.book.apply(tick, context, nodes, session)
         except TickRejected as exc:
             return str(exc)
         finally:

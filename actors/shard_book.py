@@ -83,6 +83,7 @@ class _MarketState:
     ids: tuple[str, ...] = ()
     arrays: RiskArrays | None = None
     failures: dict[str, str] = field(default_factory=dict)
+    session: int = 0  # the tick-order session of the market's last tick (actors.ordering)
 
 
 def _type_of(spec: InstrumentSpec) -> str:
@@ -127,6 +128,8 @@ class ShardBook:
         self.invalid: dict[str, tuple[str, str]] = {}  # id -> (book, reason): never priceable
         self.markets: dict[str, _MarketState] = {m: _MarketState() for m in MARKETS}
         self.fx: dict[str, float] = {}
+        #: the newest tick-order session seen: markets whose last tick is from an earlier one are pending
+        self.session = 0
         self._pending_changes: dict[str, InstrumentRisk] = {}
         self._pending_removed: list[tuple[str, str]] = []
         self._published_ids: set[str] = set()
@@ -201,10 +204,13 @@ class ShardBook:
         tick: CurveTick,
         context: Mapping[str, CurveTick] | None = None,
         nodes: Mapping[str, CurveNodes] | None = None,
+        session: int = 0,
     ) -> ShardPartial:
         """Bring every market up to ``context`` (catch-up after a restart), then apply ``tick``; ``nodes``:
-        the tick market's curve nodes in every scenario, bootstrapped once for all shards (optional)."""
+        the tick market's curve nodes in every scenario, bootstrapped once for all shards (optional);
+        ``session``: the tick's session (a market that has not ticked in it yet is pending)."""
         started = time.perf_counter()
+        self.session = max(self.session, session)
         for other in (context or {}).values():
             current = self.markets[other.market].tick
             if other.market != tick.market and (current is None or current.seq < other.seq):
@@ -253,6 +259,7 @@ class ShardBook:
             raise TickRejected(f"{tick.market} tick seq {tick.seq}: {exc}") from exc
         self.fx.update(tick.fx)
         state.tick = tick
+        state.session = self.session
         self._revalue(tick.market, nodes)
 
     def _snapshot(self, state: _MarketState, tick: CurveTick) -> MarketSnapshot:
@@ -364,7 +371,7 @@ class ShardBook:
         books: dict[str, BookSums] = defaultdict(BookSums)
         for market, state in self.markets.items():
             fx = self._fx_to_usd(market)
-            if state.tick is None:
+            if state.tick is None or state.session < self.session:
                 for spec in self.specs.values():
                     if spec.currency == market:
                         books[spec.book or UNBOOKED].n_pending += 1

@@ -35,6 +35,7 @@ __all__ = [
     "ALL_BOOKS",
     "BOOKS_SET",
     "CONSUMER_GROUP",
+    "ENGINE_ORDER",
     "ENGINE_ROWS",
     "ENGINE_SHARDS",
     "ENGINE_STATUS",
@@ -63,6 +64,8 @@ ENGINE_STATUS = "engine:status"
 ENGINE_SHARDS = "engine:shards"
 #: hash ``shard-{k}`` -> last tick seq whose per-position rows shard k has written (rows trail the totals)
 ENGINE_ROWS = "engine:rows"
+#: hash market -> JSON position (session, as_of, market_time, Kafka offset) of its last written tick
+ENGINE_ORDER = "engine:order"
 BOOKS_SET = "risk:books"
 MARKET_DERIVED = "market:derived"
 ALL_BOOKS = "ALL"

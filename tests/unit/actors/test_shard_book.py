@@ -129,9 +129,7 @@ def test_curves_bootstrapped_once_per_tick_give_the_shard_its_own_numbers(
     own = ShardBook(0, book["instruments"], publish_per_tick=None)
     shared = ShardBook(0, book["instruments"], publish_per_tick=None)
     curves = TickCurves()
-    seq = 0
-    for currency in ("USD", "EUR", "USD"):
-        seq += 1
+    for seq, currency in enumerate(("USD", "EUR", "USD"), start=1):
         tick = _tick(market, currency, seq)
         nodes = curves.nodes(tick)
         assert all(n.values.shape[0] == len(next(iter(nodes.values())).values) for n in nodes.values())
