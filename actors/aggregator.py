@@ -115,6 +115,11 @@ class AggregatorCore:
             "last_seq": tick.seq,
             "last_market": tick.market,
             "last_market_time": tick.market_time.isoformat(),
+            # per market: the last written tick (its seq names it on risk.updates) and its day
+            f"seq_{tick.market}": tick.seq,
+            f"as_of_{tick.market}": day,
+            f"market_time_{tick.market}": tick.market_time.isoformat(),
+            f"written_at_{tick.market}": round(time.time(), 3),
             "shards": len(partials),
             "instruments": sum(p.n_instruments for p in partials),
             "shard_compute_max_ms": round(max((p.compute_ms for p in partials), default=0.0), 3),

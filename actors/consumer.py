@@ -247,6 +247,11 @@ class TickProcessor:
         return not flight.rejected
 
 
+def _place(verdict: Verdict) -> Position:
+    assert verdict.position is not None, "only accepted ticks have a place"
+    return verdict.position
+
+
 class TickConsumerCore:
     """The poll loop: a tick is handed to compute as soon as it arrives, at most ``depth`` ticks in flight.
 
@@ -349,15 +354,17 @@ class TickConsumerCore:
             raise RuntimeError("dead-letter records not confirmed by the broker; not committing")
         conflated = conflate(valid)
         self.counters.ticks_conflated += len(conflated.skipped)
-        if not conflated.latest:
+        # across markets (separate partitions, no order between them) the earlier market time goes first
+        latest = sorted(conflated.latest, key=lambda item: _place(item[1]))
+        if not latest:
             newest = self.processor.newest()
             if newest is None:
                 self._commit_offsets(list(offsets.values()))
             else:  # ticks before these records are still in flight: commit with the newest of them
                 newest.offsets.extend(offsets.values())
             return
-        for k, (tick, verdict, previous) in enumerate(conflated.latest):
-            last = k == len(conflated.latest) - 1
+        for k, (tick, verdict, previous) in enumerate(latest):
+            last = k == len(latest) - 1
             self.processor.submit(tick, verdict, list(offsets.values()) if last else (), previous)
 
     def _commit(self, done: list[InFlight]) -> None:

@@ -235,13 +235,14 @@ class PositionRowWriter:
 
     The aggregator's transaction (book totals, ladders, history, the ``risk.updates`` announcement) does
     not wait for them: rows are queued here after the shard returned its partial and written in tick
-    order; ``engine:rows`` field ``shard-{k}`` then holds the last seq whose rows are in Redis. A Redis
+    order; ``engine:rows`` field ``shard-{k}`` then holds the highest seq whose rows are in Redis. A Redis
     outage is retried with backoff (rows are refreshed round-robin, so a lost batch heals by itself).
     """
 
     def __init__(self, redis_url: str, shard: int) -> None:
         self._client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
         self._field = f"shard-{shard}"
+        self._highest = -1
         self._queue: queue.Queue[tuple[int, Sequence[InstrumentRisk], Sequence[tuple[str, str]]] | None] = (
             queue.Queue()
         )
@@ -265,12 +266,13 @@ class PositionRowWriter:
                 if item is None:
                     return
                 seq, changed, removed = item
+                self._highest = max(self._highest, seq)
                 delay = 0.05
                 for _attempt in range(8):
                     try:
                         with self._client.pipeline(transaction=False) as pipe:
                             queue_position_rows(pipe, changed, removed)
-                            pipe.hset(ENGINE_ROWS, self._field, str(seq))
+                            pipe.hset(ENGINE_ROWS, self._field, str(self._highest))
                             pipe.execute()
                         break
                     except (redis.ConnectionError, redis.TimeoutError):
