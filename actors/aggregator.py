@@ -45,7 +45,7 @@ class AggregatorCore:
         self.opens: dict[str, BookOpen] = {}
         self.curves_now: dict[str, dict[str, float]] = {}
         self.market_day: dict[str, str] = {}  # market -> session:as_of of its last tick
-        self.rejected: set[str] = set()  # markets whose latest tick was rejected
+        self.rejected: dict[str, str] = {}  # market -> why its latest tick was rejected
 
     def _latency_fields(self) -> dict[str, float]:
         stats = self.latency.percentiles()
@@ -107,7 +107,9 @@ class AggregatorCore:
             else:  # a trade added or removed since the open is not market P&L
                 current.pv += sums.pv_change
             pnl[book] = explain(sums.pv, quotes_now, current)
-        self.rejected.discard(tick.market)
+        self.rejected.pop(tick.market, None)
+        # staleness is per market: a good tick of one market leaves another market's rejection standing
+        stale_reason = "; ".join(self.rejected[m] for m in sorted(self.rejected))
         status: dict[str, str | int | float] = {
             **counters,
             **self._latency_fields(),
@@ -126,6 +128,7 @@ class AggregatorCore:
             "updated_at": round(time.time(), 3),
             "curves": ",".join(sorted(self.curves_now)),
             "rejected_curves": self._rejected_curves(),
+            "stale_markets": ",".join(sorted(self.rejected)),
         }
         produced = _produced_ns(tick, consumed_ns)
         latency_ms = (time.time_ns() - produced) / 1e6
@@ -145,6 +148,7 @@ class AggregatorCore:
             derived=tick.derived,
             status=status,
             position=position,
+            stale_reason=stale_reason,
         )
         written = self.writer.write(update)
         done = time.time_ns()
@@ -154,13 +158,18 @@ class AggregatorCore:
 
     def mark_stale(self, market: str, reason: str, counters: Mapping[str, int | float | str]) -> None:
         """A rejected tick: keep the last good risk, flag every book stale with the reason."""
-        self.rejected.add(market)
+        self.rejected[market] = reason
         client = self.writer.client
         books = client.smembers("risk:books") or {ALL_BOOKS}
         with client.pipeline(transaction=True) as pipe:
             for book in books:
                 pipe.hset(book_summary_key(str(book)), mapping={"stale": "1", "stale_reason": reason})
-            status = {**counters, "last_error": reason, "rejected_curves": self._rejected_curves()}
+            status = {
+                **counters,
+                "last_error": reason,
+                "rejected_curves": self._rejected_curves(),
+                "stale_markets": ",".join(sorted(self.rejected)),
+            }
             pipe.hset(ENGINE_STATUS, mapping={k: str(v) for k, v in status.items()})
             pipe.execute()
 

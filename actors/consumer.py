@@ -37,6 +37,8 @@ __all__ = ["ConsumerCounters", "InFlight", "TickConsumer", "TickConsumerCore", "
 
 _log = get_logger(__name__)
 SHARD_RETRIES = 20
+#: A dead-lettered record's value is cut to this size (the DLQ producer and broker take ~1 MB at most).
+DLQ_MAX_VALUE_BYTES = 64 * 1024
 
 
 @dataclass
@@ -299,13 +301,23 @@ class TickConsumerCore:
         return consumer
 
     def _to_dlq(self, message: Message, reason: str) -> None:
+        """Dead-letter a record with its reason and source position. A record larger than the DLQ can
+        take (the broker's limit applies to the uncompressed copy the producer sends) goes as its first
+        :data:`DLQ_MAX_VALUE_BYTES` bytes, flagged ``truncated`` with its original size: the partition
+        moves on either way."""
+        value = message.value() or b""
         headers: list[tuple[str, str | bytes | None]] = [
             ("reason", reason[:2000].encode()),
             ("source_topic", str(message.topic()).encode()),
             ("source_partition", str(message.partition()).encode()),
             ("source_offset", str(message.offset()).encode()),
         ]
-        self.dlq.produce(self.dlq_topic, key=message.key(), value=message.value(), headers=headers)
+        if len(value) > DLQ_MAX_VALUE_BYTES:
+            headers += [("truncated", b"1"), ("original_bytes", str(len(value)).encode())]
+            value = value[:DLQ_MAX_VALUE_BYTES]
+        self.dlq.produce(
+            self.dlq_topic, key=(message.key() or b"")[:256] or None, value=value, headers=headers
+        )
         self.counters.ticks_dlq += 1
 
     def _poll(self, timeout_s: float) -> list[Message]:

@@ -88,8 +88,13 @@ class TickOrder:
         position = Position(self.session, tick.as_of, when, offset)
         in_session = [p.as_of for p in self.positions.values() if p.session == self.session]
         if tick.new_session:
-            if current is not None and current.session == self.session and (
-                0 <= offset <= current.offset or (tick.as_of, when) == (current.as_of, current.market_time)
+            if (
+                current is not None
+                and current.session == self.session
+                and (
+                    0 <= offset <= current.offset
+                    or (tick.as_of, when) == (current.as_of, current.market_time)
+                )
             ):
                 return Verdict(False, duplicate=True)  # the session start itself, redelivered or re-sent
             joining = (current is None or current.session < self.session) and in_session == [tick.as_of]

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from actors.intake import fx_to_reporting
 from actors.partials import BookSums, InstrumentRisk, ShardPartial
 from core.logging import get_logger
 from core.messages import CurveTick
@@ -359,23 +360,22 @@ class ShardBook:
         return InstrumentRisk(ident, book, kind, currency, False, reason, 0.0, 0.0, 0.0, {}, seq, when, 0.0)
 
     def _fx_to_usd(self, currency: str) -> float:
-        if currency == REPORTING:
-            return 1.0
-        direct = self.fx.get(f"{currency}{REPORTING}")
-        if direct:
-            return direct
-        inverse = self.fx.get(f"{REPORTING}{currency}")
-        return 1.0 / inverse if inverse else float("nan")
+        """USD per unit of ``currency``; the consumer refuses a tick without it (actors.intake), so a
+        market that has ticked always has one. Raises ``KeyError`` otherwise, never a NaN total."""
+        rate = fx_to_reporting(self.fx, currency)
+        if rate is None:
+            raise KeyError(f"no FX rate from {currency} to {REPORTING}")
+        return rate
 
     def _partial(self, seq: int, compute_ms: float) -> ShardPartial:
         books: dict[str, BookSums] = defaultdict(BookSums)
         for market, state in self.markets.items():
-            fx = self._fx_to_usd(market)
             if state.tick is None or state.session < self.session:
                 for spec in self.specs.values():
                     if spec.currency == market:
                         books[spec.book or UNBOOKED].n_pending += 1
                 continue
+            fx = self._fx_to_usd(market)
             for book, native in state.sums.items():
                 target = books[book]
                 target.pv += native.pv * fx
