@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import time
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, cast
 
 import redis
@@ -34,7 +35,7 @@ from prometheus_client import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 from ray import serve
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,10 +48,12 @@ from core.keys import (
     instrument_risk_key,
 )
 from core.logging import get_logger
+from core.records import BookSummaryRecord, InstrumentRiskRecord, RecordError
 from pricing import price_portfolio
 from pricing.errors import PricingError
 from secmaster import api as secmaster_api
 from secmaster.db import make_engine, make_session_factory
+from secmaster.models import Position
 from secmaster.outbox import OutboxRelay, pending_count
 from secmaster.read_cache import EventInvalidator, InstrumentReadCache
 from secmaster.schemas import BOOK_PATTERN
@@ -143,17 +146,6 @@ class _Metrics:
                 self.engine_ticks.labels(outcome).set(float(status[f"ticks_{outcome}"]))
         if status.get("consumer_lag"):
             self.engine_lag.set(float(status["consumer_lag"]))
-
-
-def _numbers(fields: dict[str, str]) -> dict[str, float | str]:
-    """Redis hash values as numbers where they are numbers (timestamps and names stay strings)."""
-    result: dict[str, float | str] = {}
-    for key, value in fields.items():
-        try:
-            result[key] = float(value)
-        except ValueError:
-            result[key] = value
-    return result
 
 
 class RiskApi:
@@ -282,6 +274,18 @@ _BookPath = Annotated[str, Path(pattern=BOOK_PATTERN)]
 _InstrumentPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,97}$")]
 
 
+def _record(
+    parse: Callable[[dict[str, str]], BookSummaryRecord | InstrumentRiskRecord], raw: dict[str, str]
+) -> dict[str, Any]:
+    """A Redis record as typed JSON; a hash that does not hold the record is a 500 naming the field."""
+    try:
+        return parse(raw).to_json()
+    except RecordError as error:
+        raise HTTPException(
+            status.HTTP_500_INTERNAL_SERVER_ERROR, f"risk record unreadable: {error}"
+        ) from error
+
+
 def _install_risk_routes(app: FastAPI, owner: RiskApi) -> None:
     @app.get("/api/v1/risk/books/{book}", tags=["risk"])
     def book_risk(book: _BookPath) -> dict[str, Any]:
@@ -290,17 +294,32 @@ def _install_risk_routes(app: FastAPI, owner: RiskApi) -> None:
         if not summary:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no risk computed for book {book!r} yet")
         kr01 = cast(dict[str, str], owner.redis.hgetall(book_kr01_key(book)))
-        return {"book": book, "summary": _numbers(summary), "kr01": {k: float(v) for k, v in kr01.items()}}
+        record = _record(BookSummaryRecord.from_hash, summary)
+        return {"book": book, "summary": record, "kr01": {k: float(v) for k, v in kr01.items()}}
 
     @app.get("/api/v1/risk/instruments/{instrument_id}", tags=["risk"])
     def instrument_risk(instrument_id: _InstrumentPath) -> dict[str, Any]:
-        """The latest risk of one instrument; 404 if none."""
+        """The latest risk of an instrument's positions: ``positions`` has one typed record per book
+        holding it (the engine keys a position ``{id}@{book}`` when the instrument is in several books);
+        ``risk`` is the record kept under the id itself, when there is one. 404 if none is computed."""
         fields = cast(dict[str, str], owner.redis.hgetall(instrument_risk_key(instrument_id)))
-        if not fields:
+        with owner.sessions() as session:
+            books = session.scalars(
+                select(Position.book_name).where(Position.instrument_id == instrument_id)
+            ).all()
+        with owner.redis.pipeline(transaction=False) as pipe:
+            for book in books:
+                pipe.hgetall(instrument_risk_key(f"{instrument_id}@{book}"))
+            held = [cast(dict[str, str], row) for row in pipe.execute() if row]
+        positions = [_record(InstrumentRiskRecord.from_hash, row) for row in ([fields] if fields else held)]
+        if not positions:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, f"no risk computed for instrument {instrument_id!r} yet"
             )
-        return {"id": instrument_id, "risk": _numbers(fields)}
+        body: dict[str, Any] = {"id": instrument_id, "positions": positions}
+        if fields:
+            body["risk"] = positions[0]
+        return body
 
 
 def _install_price_route(app: FastAPI) -> None:

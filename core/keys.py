@@ -41,6 +41,8 @@ __all__ = [
     "CONSUMER_GROUP",
     "ENGINE_LEASE",
     "ENGINE_LEASE_TOKENS",
+    "ENGINE_ORDER",
+    "ENGINE_ROWS",
     "ENGINE_SHARDS",
     "ENGINE_STATUS",
     "MARKET_DERIVED",
@@ -68,6 +70,10 @@ ENGINE_STATUS = "engine:status"
 ENGINE_SHARDS = "engine:shards"
 ENGINE_LEASE = "engine:lease"
 ENGINE_LEASE_TOKENS = "engine:lease:tokens"
+#: hash ``shard-{k}`` -> last tick seq whose per-position rows shard k has written (rows trail the totals)
+ENGINE_ROWS = "engine:rows"
+#: hash market -> JSON position (session, as_of, market_time, Kafka offset) of its last written tick
+ENGINE_ORDER = "engine:order"
 BOOKS_SET = "risk:books"
 MARKET_DERIVED = "market:derived"
 ALL_BOOKS = "ALL"

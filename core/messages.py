@@ -62,8 +62,8 @@ class CurveTick(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
     schema_: Literal["curve-tick/1"] = Field(default="curve-tick/1", alias="schema")
-    # seq and timestamps are 64-bit everywhere else (Kafka, Redis, numpy); a larger seq would also make
-    # every later tick look like a duplicate to the aggregator's seq guard
+    # seq and timestamps are 64-bit everywhere else (Kafka, Redis, numpy); the engine names a tick by its
+    # seq on risk.updates but orders a market's ticks by (as_of, market_time), never by seq
     seq: int = Field(ge=0, le=MAX_INT64, description="Strictly increasing per producer run and per key.")
     market: Literal["USD", "EUR"]
     as_of: date = Field(description="Business date the quotes belong to (the valuation date).")
@@ -78,6 +78,11 @@ class CurveTick(BaseModel):
     stale: list[str] = Field(
         default_factory=list,
         description="CURVE/instrument/tenor of quotes carried forward from an earlier day (also in derived).",
+    )
+    new_session: bool = Field(
+        default=False,
+        description="Starts a new session on this tick's day: the only way back to an earlier day "
+        "(a looped replay sets it on each market's first tick of every pass after the first).",
     )
 
     @field_validator("curves")
