@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import ray
 
 from actors.latency import LatencyWindow, TickTimings
+from actors.ordering import Position
 from actors.partials import ShardPartial, reduce_partials
 from actors.pnl import BookOpen, PnlExplain, explain, pillar_quotes
 from actors.redis_sink import RedisRiskWriter, TickUpdate
@@ -43,8 +44,8 @@ class AggregatorCore:
         self.latency = LatencyWindow()
         self.opens: dict[str, BookOpen] = {}
         self.curves_now: dict[str, dict[str, float]] = {}
-        self.market_day: dict[str, str] = {}
-        self.rejected: set[str] = set()  # markets whose latest tick was rejected
+        self.market_day: dict[str, str] = {}  # market -> session:as_of of its last tick
+        self.rejected: dict[str, str] = {}  # market -> why its latest tick was rejected
 
     def _latency_fields(self) -> dict[str, float]:
         stats = self.latency.percentiles()
@@ -59,10 +60,11 @@ class AggregatorCore:
         )
 
     def _roll_market(
-        self, tick: CurveTick
+        self, tick: CurveTick, session: int
     ) -> tuple[dict[str, dict[str, float]] | None, dict[str, dict[str, float]] | None]:
-        """On a market's first tick of a new day: (curves at open, previous close) to store, else Nones."""
-        day = tick.as_of.isoformat()
+        """On a market's first tick of a new day or session: (curves at open, previous close) to store,
+        else Nones."""
+        day = f"{session}:{tick.as_of.isoformat()}"
         if self.market_day.get(tick.market) == day:
             return None, None
         previous = {name: self.curves_now[name] for name in tick.curves if name in self.curves_now}
@@ -72,6 +74,7 @@ class AggregatorCore:
     def write(
         self,
         tick: CurveTick,
+        position: Position | None,
         partials: Sequence[ShardPartial],
         consumed_ns: int,
         fanned_ns: int,
@@ -79,24 +82,34 @@ class AggregatorCore:
         counters: Mapping[str, int | float | str],
     ) -> WriteResult:
         books = reduce_partials(partials)
-        opened, prev_close = self._roll_market(tick)
+        session = position.session if position is not None else 0
+        opened, prev_close = self._roll_market(tick, session)
         self.curves_now.update({name: dict(q) for name, q in tick.curves.items()})
         quotes_now = pillar_quotes(self.curves_now)
         day = tick.as_of.isoformat()
         pnl: dict[str, PnlExplain] = {}
         for book, sums in books.items():
             current = self.opens.get(book)
-            # the open is the first tick of the day at which every position of the book has a value
-            # (right after a start, positions of the market that has not ticked yet are pending)
-            if current is None or current.as_of < day or current.incomplete:
+            # the open is the first tick of the day (and session) at which every position of the book
+            # has a value (right after a start or a new session, positions of the market that has not
+            # ticked yet are pending); a new session on an earlier day opens afresh too
+            if current is None or (current.session, current.as_of) != (session, day) or current.incomplete:
                 current = BookOpen(
-                    day, sums.pv, sums.gamma, dict(sums.kr01), dict(quotes_now), incomplete=sums.n_pending > 0
+                    day,
+                    sums.pv,
+                    sums.gamma,
+                    dict(sums.kr01),
+                    dict(quotes_now),
+                    incomplete=sums.n_pending > 0,
+                    session=session,
                 )
                 self.opens[book] = current
             else:  # a trade added or removed since the open is not market P&L
                 current.pv += sums.pv_change
             pnl[book] = explain(sums.pv, quotes_now, current)
-        self.rejected.discard(tick.market)
+        self.rejected.pop(tick.market, None)
+        # staleness is per market: a good tick of one market leaves another market's rejection standing
+        stale_reason = "; ".join(self.rejected[m] for m in sorted(self.rejected))
         status: dict[str, str | int | float] = {
             **counters,
             **self._latency_fields(),
@@ -104,12 +117,18 @@ class AggregatorCore:
             "last_seq": tick.seq,
             "last_market": tick.market,
             "last_market_time": tick.market_time.isoformat(),
+            # per market: the last written tick (its seq names it on risk.updates) and its day
+            f"seq_{tick.market}": tick.seq,
+            f"as_of_{tick.market}": day,
+            f"market_time_{tick.market}": tick.market_time.isoformat(),
+            f"written_at_{tick.market}": round(time.time(), 3),
             "shards": len(partials),
             "instruments": sum(p.n_instruments for p in partials),
             "shard_compute_max_ms": round(max((p.compute_ms for p in partials), default=0.0), 3),
             "updated_at": round(time.time(), 3),
             "curves": ",".join(sorted(self.curves_now)),
             "rejected_curves": self._rejected_curves(),
+            "stale_markets": ",".join(sorted(self.rejected)),
         }
         produced = _produced_ns(tick, consumed_ns)
         latency_ms = (time.time_ns() - produced) / 1e6
@@ -128,6 +147,8 @@ class AggregatorCore:
             curves_prev_close=prev_close,
             derived=tick.derived,
             status=status,
+            position=position,
+            stale_reason=stale_reason,
         )
         written = self.writer.write(update)
         done = time.time_ns()
@@ -137,13 +158,18 @@ class AggregatorCore:
 
     def mark_stale(self, market: str, reason: str, counters: Mapping[str, int | float | str]) -> None:
         """A rejected tick: keep the last good risk, flag every book stale with the reason."""
-        self.rejected.add(market)
+        self.rejected[market] = reason
         client = self.writer.client
         books = client.smembers("risk:books") or {ALL_BOOKS}
         with client.pipeline(transaction=True) as pipe:
             for book in books:
                 pipe.hset(book_summary_key(str(book)), mapping={"stale": "1", "stale_reason": reason})
-            status = {**counters, "last_error": reason, "rejected_curves": self._rejected_curves()}
+            status = {
+                **counters,
+                "last_error": reason,
+                "rejected_curves": self._rejected_curves(),
+                "stale_markets": ",".join(sorted(self.rejected)),
+            }
             pipe.hset(ENGINE_STATUS, mapping={k: str(v) for k, v in status.items()})
             pipe.execute()
 

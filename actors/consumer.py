@@ -11,25 +11,34 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import ray
-from confluent_kafka import Consumer, Message, Producer
+import redis
+from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from ray.exceptions import RayActorError
 
+from actors.aggregator import WriteResult
+from actors.curve_nodes import TickCurves
 from actors.intake import Rejected, conflate, parse_record
 from actors.kafka_io import EngineTopics, ensure_topics, lag
+from actors.ordering import Position, TickOrder, Verdict
 from actors.partials import ShardPartial
+from actors.redis_sink import stored_order
 from core.config import Settings
 from core.logging import get_logger
 from core.messages import CurveTick
+from pricing import PricingError
 
-__all__ = ["ConsumerCounters", "TickConsumer", "TickProcessor"]
+__all__ = ["ConsumerCounters", "InFlight", "TickConsumer", "TickConsumerCore", "TickProcessor"]
 
 _log = get_logger(__name__)
 SHARD_RETRIES = 20
+#: A dead-lettered record's value is cut to this size (the DLQ producer and broker take ~1 MB at most).
+DLQ_MAX_VALUE_BYTES = 64 * 1024
 
 
 @dataclass
@@ -54,79 +63,226 @@ class ConsumerCounters:
         return out
 
 
+@dataclass
+class InFlight:
+    """A tick handed to the shards and not yet written: its shards' pending results and Kafka position."""
+
+    tick: CurveTick
+    position: Position
+    previous: Position | None  # the market's position before this tick (restored if it is rejected)
+    consumed_ns: int
+    fanned_ns: int
+    args: tuple[Any, ...]  # (tick, context, nodes, session), for retries on a restarted shard
+    pending: dict[int, Any]  # shard index -> ObjectRef of its partial
+    offsets: list[TopicPartition] = field(default_factory=list)  # committed once the tick is written
+    write: Any = None  # the aggregator's write (or mark_stale) ObjectRef
+    rejected: str = ""
+
+
 class TickProcessor:
-    """One tick's fan-out and aggregation, with retries of shards that died (no Kafka here)."""
+    """Ticks through bootstrap → shards → aggregator, pipelined (no Kafka here).
+
+    :meth:`submit` bootstraps the tick's curves once (:class:`actors.curve_nodes.TickCurves`) and hands
+    the nodes to every shard; :meth:`collect` takes the shards' partials of the oldest tick (retrying a
+    shard that died) and sends them to the aggregator without waiting for its Redis write. Ray runs the
+    calls of one caller on one actor in submission order, so shards and the aggregator see the ticks in
+    order while tick N+1 is computed as tick N is written. :meth:`written` answers which ticks are in Redis.
+    """
 
     def __init__(
-        self, shards: Sequence[Any], aggregator: Any, watcher: Any | None, counters: ConsumerCounters
+        self,
+        shards: Sequence[Any],
+        aggregator: Any,
+        watcher: Any | None,
+        counters: ConsumerCounters,
+        order: TickOrder | None = None,
     ):
         self.shards = list(shards)
         self.aggregator = aggregator
         self.watcher = watcher
         self.counters = counters
+        self.order = order or TickOrder()
         self.context: dict[str, CurveTick] = {}
+        self.curves = TickCurves()
+        self.computing: deque[InFlight] = deque()  # shards working, oldest first
+        self.writing: deque[InFlight] = deque()  # sent to the aggregator, oldest first
 
-    def process(self, tick: CurveTick) -> bool:
-        """Compute and write one tick; False if its curves were rejected."""
+    def admit(self, tick: CurveTick, offset: int = -1) -> Verdict:
+        """Check the tick's place in its market (:mod:`actors.ordering`) and, if accepted, move there."""
+        verdict = self.order.check(tick, offset)
+        if verdict.accept:
+            if verdict.new_session:
+                self.context.clear()  # shards must not catch up on the other markets' old session
+            self.order.accept(tick, verdict)
+        return verdict
+
+    def submit(
+        self,
+        tick: CurveTick,
+        verdict: Verdict | None = None,
+        offsets: Sequence[TopicPartition] = (),
+        previous: Position | None = None,
+    ) -> InFlight:
+        """Bootstrap the tick's curves and fan it out; a tick whose curves fail is rejected here.
+        ``verdict``: from :meth:`admit` (admitted now when omitted)."""
+        if verdict is None:
+            previous = self.order.positions.get(tick.market)
+            verdict = self.admit(tick)
+        if not verdict.accept or verdict.position is None:
+            raise ValueError(f"tick seq {tick.seq} was not admitted: {verdict.reason or 'duplicate'}")
         consumed = time.time_ns()
+        flight = InFlight(tick, verdict.position, previous, consumed, consumed, (), {}, list(offsets))
+        try:
+            nodes = self.curves.nodes(tick)
+        except PricingError as exc:
+            flight.rejected = f"{tick.market} tick seq {tick.seq}: {exc}"
+            self.computing.append(flight)
+            return flight
         if self.watcher is not None:
             ray.get(self.watcher.sync.remote())
-        context_ref = ray.put(dict(self.context))
-        tick_ref = ray.put(tick)
-        pending = {k: shard.apply.remote(tick_ref, context_ref) for k, shard in enumerate(self.shards)}
-        fanned = time.time_ns()
+        flight.args = (ray.put(tick), ray.put(dict(self.context)), ray.put(nodes), flight.position.session)
+        flight.pending = {k: shard.apply.remote(*flight.args) for k, shard in enumerate(self.shards)}
+        flight.fanned_ns = time.time_ns()
+        self.context[tick.market] = tick
+        self.computing.append(flight)
+        return flight
+
+    def collect(self, block: bool) -> bool:
+        """Send the oldest computed tick to the aggregator; False if none is ready (or none in flight)."""
+        if not self.computing:
+            return False
+        flight = self.computing[0]
+        if flight.pending and not block:
+            ready, _ = ray.wait(list(flight.pending.values()), num_returns=len(flight.pending), timeout=0)
+            if len(ready) < len(flight.pending):
+                return False
+        self.computing.popleft()
+        results = self._partials(flight)
+        shards_done = time.time_ns()
+        rejections = [r for r in results.values() if isinstance(r, str)]
+        if flight.rejected or rejections:
+            flight.rejected = flight.rejected or rejections[0]
+            self.counters.ticks_rejected += 1
+            self.counters.last_error = flight.rejected
+            market = flight.tick.market
+            good = self.context.get(market)
+            if good is not None and good.seq == flight.tick.seq:
+                del self.context[market]  # a restarted shard must not catch up on it
+            if self.order.positions.get(market) == flight.position:
+                self.order.forget(market, flight.previous)
+            flight.write = self.aggregator.mark_stale.remote(
+                flight.tick.market, flight.rejected, self.counters.as_status()
+            )
+        else:
+            self.counters.ticks_processed += 1
+            partials = [results[k] for k in sorted(results)]
+            flight.write = self.aggregator.write.remote(
+                flight.tick,
+                flight.position,
+                partials,
+                flight.consumed_ns,
+                flight.fanned_ns,
+                shards_done,
+                self.counters.as_status(),
+            )
+        self.writing.append(flight)
+        return True
+
+    def _partials(self, flight: InFlight) -> dict[int, ShardPartial | str]:
         results: dict[int, ShardPartial | str] = {}
         attempts = 0
-        while pending:
-            for k, ref in list(pending.items()):
+        while flight.pending:
+            for k, ref in list(flight.pending.items()):
                 try:
                     results[k] = ray.get(ref)
-                    del pending[k]
+                    del flight.pending[k]
                 except RayActorError as exc:
                     attempts += 1
                     self.counters.shard_retries += 1
                     if attempts > SHARD_RETRIES:
-                        raise RuntimeError(f"shard {k} kept failing on seq {tick.seq}: {exc}") from exc
-                    _log.warning("shard died, retrying the tick on it", shard=k, seq=tick.seq)
+                        raise RuntimeError(f"shard {k} kept failing on seq {flight.tick.seq}: {exc}") from exc
+                    _log.warning("shard died, retrying the tick on it", shard=k, seq=flight.tick.seq)
                     time.sleep(min(0.2 * attempts, 2.0))
-                    pending[k] = self.shards[k].apply.remote(tick_ref, context_ref)
-        shards_done = time.time_ns()
-        rejections = [r for r in results.values() if isinstance(r, str)]
-        if rejections:
-            self.counters.ticks_rejected += 1
-            self.counters.last_error = rejections[0]
-            ray.get(self.aggregator.mark_stale.remote(tick.market, rejections[0], self.counters.as_status()))
+                    flight.pending[k] = self.shards[k].apply.remote(*flight.args)
+                    # later ticks already sent to the dead shard failed too: resend them after this one
+                    for later in self.computing:
+                        if k in later.pending:
+                            later.pending[k] = self.shards[k].apply.remote(*later.args)
+        return results
+
+    def written(self, block: bool) -> list[InFlight]:
+        """The ticks whose Redis write finished (oldest first, in order); waits for all when ``block``."""
+        done: list[InFlight] = []
+        while self.writing:
+            flight = self.writing[0]
+            if not block:
+                ready, _ = ray.wait([flight.write], timeout=0)
+                if not ready:
+                    break
+            outcome: WriteResult | None = ray.get(flight.write)
+            self.writing.popleft()
+            if outcome is not None and not outcome["written"]:
+                self.counters.ticks_duplicate += 1
+            done.append(flight)
+        return done
+
+    def newest(self) -> InFlight | None:
+        """The tick submitted last among those not written yet."""
+        if self.computing:
+            return self.computing[-1]
+        return self.writing[-1] if self.writing else None
+
+    def drain(self) -> list[InFlight]:
+        """Finish every tick in flight (before a commit that must cover them all)."""
+        while self.collect(block=True):
+            pass
+        return self.written(block=True)
+
+    def process(self, tick: CurveTick) -> bool:
+        """Admit, compute and write one tick, waiting for it; False if it was refused or rejected."""
+        previous = self.order.positions.get(tick.market)
+        verdict = self.admit(tick)
+        if not verdict.accept:
             return False
-        partials = [results[k] for k in sorted(results)]
-        self.counters.ticks_processed += 1
-        outcome = ray.get(
-            self.aggregator.write.remote(
-                tick, partials, consumed, fanned, shards_done, self.counters.as_status()
-            )
-        )
-        if not outcome["written"]:
-            self.counters.ticks_duplicate += 1
-        self.context[tick.market] = tick
-        return True
+        flight = self.submit(tick, verdict, previous=previous)
+        self.drain()
+        return not flight.rejected
+
+
+def _place(verdict: Verdict) -> Position:
+    assert verdict.position is not None, "only accepted ticks have a place"
+    return verdict.position
 
 
 class TickConsumerCore:
+    """The poll loop: a tick is handed to compute as soon as it arrives, at most ``depth`` ticks in flight.
+
+    ``poll`` returns the first record the moment it is fetched (``fetch.wait.max.ms`` keeps the broker from
+    holding it back), then whatever else is already buffered is taken without waiting; several ticks of one
+    market in that set are conflated to the newest (counted). Offsets are committed after the ticks they
+    cover are in Redis (or were rejected or dead-lettered with their reason).
+    """
+
     def __init__(
         self,
         settings: Settings,
         processor: TickProcessor,
         topics: EngineTopics = EngineTopics(),
         batch: int = 500,
+        depth: int = 2,
     ) -> None:
         self.settings = settings
         self.processor = processor
         self.counters = processor.counters
         self.topic, self.dlq_topic, self.group, self.batch = topics.curves, topics.dlq, topics.group, batch
+        self.depth = depth
         self.stopped = threading.Event()
         ensure_topics(settings.kafka_bootstrap, {topics.curves: 2, topics.dlq: 1})
         self.dlq = Producer(
             {"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True, "acks": "all"}
         )
+        self.redis = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+        self.processor.order = stored_order(self.redis)
         self.consumer = self._new_consumer()
 
     def _new_consumer(self) -> Consumer:
@@ -138,56 +294,113 @@ class TickConsumerCore:
                 "auto.offset.reset": "earliest",
                 "session.timeout.ms": 10000,
                 "max.poll.interval.ms": 600000,
+                "fetch.wait.max.ms": 5,  # the broker answers a fetch within 5 ms, records or not
             }
         )
         consumer.subscribe([self.topic])
         return consumer
 
     def _to_dlq(self, message: Message, reason: str) -> None:
+        """Dead-letter a record with its reason and source position. A record larger than the DLQ can
+        take (the broker's limit applies to the uncompressed copy the producer sends) goes as its first
+        :data:`DLQ_MAX_VALUE_BYTES` bytes, flagged ``truncated`` with its original size: the partition
+        moves on either way."""
+        value = message.value() or b""
         headers: list[tuple[str, str | bytes | None]] = [
             ("reason", reason[:2000].encode()),
             ("source_topic", str(message.topic()).encode()),
             ("source_partition", str(message.partition()).encode()),
             ("source_offset", str(message.offset()).encode()),
         ]
-        self.dlq.produce(self.dlq_topic, key=message.key(), value=message.value(), headers=headers)
+        if len(value) > DLQ_MAX_VALUE_BYTES:
+            headers += [("truncated", b"1"), ("original_bytes", str(len(value)).encode())]
+            value = value[:DLQ_MAX_VALUE_BYTES]
+        self.dlq.produce(
+            self.dlq_topic, key=(message.key() or b"")[:256] or None, value=value, headers=headers
+        )
         self.counters.ticks_dlq += 1
 
-    def poll_once(self, timeout_s: float = 0.2) -> int:
-        """Consume, compute and commit one batch; returns the number of records handled."""
-        messages = [
-            m for m in self.consumer.consume(num_messages=self.batch, timeout=timeout_s) if m.error() is None
-        ]
+    def _poll(self, timeout_s: float) -> list[Message]:
+        first = self.consumer.poll(timeout_s)
+        if first is None:
+            return []
+        rest = self.consumer.consume(num_messages=self.batch - 1, timeout=0) if self.batch > 1 else []
+        return [m for m in [first, *rest] if m.error() is None]
+
+    def poll_once(self, timeout_s: float = 0.1) -> int:
+        """Take what has arrived, hand its ticks to compute, commit what is written; returns records taken."""
+        busy = bool(self.processor.computing or self.processor.writing)
+        # while ticks are in flight, look for new records every few ms between checks of the shards
+        messages = self._poll(0.003 if busy else timeout_s)
+        self._handle(messages)
+        # the oldest tick's partials go to the aggregator as soon as they are ready (block only when the
+        # pipeline is full)
+        while self.processor.collect(block=len(self.processor.computing) > self.depth):
+            pass
+        self._commit(self.processor.written(block=len(self.processor.writing) > self.depth))
+        return len(messages)
+
+    def _handle(self, messages: list[Message]) -> None:
         if not messages:
-            return 0
-        valid: list[CurveTick] = []
+            return
+        valid: list[tuple[CurveTick, Verdict, Position | None]] = []
+        offsets: dict[tuple[str, int], TopicPartition] = {}
         for message in messages:
             self.counters.ticks_received += 1
+            topic, partition, offset = str(message.topic()), message.partition(), message.offset()
+            if partition is not None and offset is not None:
+                offsets[(topic, partition)] = TopicPartition(topic, partition, offset + 1)
             parsed = parse_record(message.key(), message.value())
             if isinstance(parsed, Rejected):
                 self._to_dlq(message, parsed.reason)
+                continue
+            previous = self.processor.order.positions.get(parsed.market)
+            verdict = self.processor.admit(parsed, -1 if offset is None else offset)
+            if verdict.duplicate:
+                self.counters.ticks_duplicate += 1
+            elif not verdict.accept:
+                self._to_dlq(message, verdict.reason)
             else:
-                valid.append(parsed)
+                valid.append((parsed, verdict, previous))
         if self.dlq.flush(30) != 0:
             raise RuntimeError("dead-letter records not confirmed by the broker; not committing")
         conflated = conflate(valid)
         self.counters.ticks_conflated += len(conflated.skipped)
-        for tick in conflated.latest:
-            if not self.processor.process(tick):
-                self._to_dlq_rejected(tick)
-        self.dlq.flush(30)
-        self.consumer.commit(asynchronous=False)
-        return len(messages)
+        # across markets (separate partitions, no order between them) the earlier market time goes first
+        latest = sorted(conflated.latest, key=lambda item: _place(item[1]))
+        if not latest:
+            newest = self.processor.newest()
+            if newest is None:
+                self._commit_offsets(list(offsets.values()))
+            else:  # ticks before these records are still in flight: commit with the newest of them
+                newest.offsets.extend(offsets.values())
+            return
+        for k, (tick, verdict, previous) in enumerate(latest):
+            last = k == len(latest) - 1
+            self.processor.submit(tick, verdict, list(offsets.values()) if last else (), previous)
 
-    def _to_dlq_rejected(self, tick: CurveTick) -> None:
+    def _commit(self, done: list[InFlight]) -> None:
+        rejected = [flight for flight in done if flight.rejected]
+        for flight in rejected:
+            self._to_dlq_rejected(flight.tick, flight.rejected)
+        if rejected and self.dlq.flush(30) != 0:
+            raise RuntimeError("dead-letter records not confirmed by the broker; not committing")
+        offsets = [tp for flight in done for tp in flight.offsets]
+        self._commit_offsets(offsets)
+
+    def _commit_offsets(self, offsets: list[TopicPartition]) -> None:
+        if offsets:
+            latest: dict[tuple[str, int], TopicPartition] = {}
+            for tp in offsets:
+                latest[(tp.topic, tp.partition)] = tp
+            self.consumer.commit(offsets=list(latest.values()), asynchronous=True)
+
+    def _to_dlq_rejected(self, tick: CurveTick, reason: str) -> None:
         self.dlq.produce(
             self.dlq_topic,
             key=tick.market.encode(),
             value=tick.to_json(),
-            headers=[
-                ("reason", self.counters.last_error[:2000].encode()),
-                ("source_topic", self.topic.encode()),
-            ],
+            headers=[("reason", reason[:2000].encode()), ("source_topic", self.topic.encode())],
         )
         self.counters.ticks_dlq += 1
 
@@ -200,17 +413,24 @@ class TickConsumerCore:
                 backoff = 0.5
                 if time.monotonic() - last_status > 1.0:
                     self.counters.consumer_lag = lag(self.consumer, self.consumer.assignment())
-                    ray.get(self.processor.aggregator.status.remote(self.counters.as_status()))
+                    self.processor.aggregator.status.remote(self.counters.as_status())
                     last_status = time.monotonic()
             except Exception as exc:  # any failure: resume from committed offsets
                 self.counters.last_error = f"{type(exc).__name__}: {exc}"
                 self.counters.consumer_restarts += 1
                 _log.error("tick processing failed; resuming from committed offsets", error=str(exc))
+                self.processor.computing.clear()
+                self.processor.writing.clear()
+                with contextlib.suppress(Exception):  # Redis down: keep the order held here
+                    self.processor.order = stored_order(self.redis)
                 with contextlib.suppress(Exception):  # a broken consumer may fail to close
                     self.consumer.close()
                 self.stopped.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
                 self.consumer = self._new_consumer()
+        with contextlib.suppress(Exception):
+            self._commit(self.processor.drain())
+            self.consumer.commit(asynchronous=False)
         self.consumer.close()
         self.dlq.flush(30)
 

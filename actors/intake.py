@@ -7,16 +7,26 @@ of a polled batch; the others are counted, never hidden.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from pydantic import ValidationError
 
 from core.messages import CurveTick
 
-__all__ = ["Conflated", "Rejected", "conflate", "parse_record"]
+__all__ = [
+    "REPORTING_CURRENCY",
+    "Conflated",
+    "Rejected",
+    "conflate",
+    "fx_to_reporting",
+    "parse_record",
+]
 
 MAX_RECORD_BYTES = 1_000_000
+#: Book totals and P&L are in this currency; every other market's tick must carry its rate to it.
+REPORTING_CURRENCY = "USD"
 
 
 @dataclass(frozen=True)
@@ -46,25 +56,50 @@ def parse_record(key: bytes | None, value: bytes | None) -> CurveTick | Rejected
     except (ValueError, UnicodeDecodeError) as exc:
         return Rejected(f"not a JSON CurveTick: {exc}")
     if key is not None and key.decode(errors="replace") != tick.market:
-        return Rejected(f"record key {key!r} does not match the tick's market {tick.market!r}")
+        return Rejected(f"record key {key[:64]!r} does not match the tick's market {tick.market!r}")
+    if tick.market != REPORTING_CURRENCY and not fx_to_reporting(tick.fx, tick.market):
+        return Rejected(
+            f"{tick.market} tick seq {tick.seq} has no FX rate to {REPORTING_CURRENCY} "
+            f"({tick.market}{REPORTING_CURRENCY} or {REPORTING_CURRENCY}{tick.market}): its positions "
+            "could not be summed into the book totals"
+        )
     return tick
 
 
+def fx_to_reporting(fx: Mapping[str, float], currency: str) -> float | None:
+    """USD per unit of ``currency`` from a tick's spot rates (direct or inverse pair), or None."""
+    if currency == REPORTING_CURRENCY:
+        return 1.0
+    direct = fx.get(f"{currency}{REPORTING_CURRENCY}")
+    if direct:
+        return direct
+    inverse = fx.get(f"{REPORTING_CURRENCY}{currency}")
+    return 1.0 / inverse if inverse else None
+
+
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Conflated:
-    latest: tuple[CurveTick, ...]  # newest per market, in seq order
-    skipped: tuple[CurveTick, ...]
+class Conflated(Generic[T]):
+    latest: tuple[T, ...]  # the last per market, in arrival order
+    skipped: tuple[T, ...]
 
 
-def conflate(ticks: Sequence[CurveTick]) -> Conflated:
-    newest: dict[str, CurveTick] = {}
-    skipped: list[CurveTick] = []
-    for tick in ticks:
-        current = newest.get(tick.market)
-        if current is None or tick.seq > current.seq:
-            if current is not None:
-                skipped.append(current)
-            newest[tick.market] = tick
-        else:
-            skipped.append(tick)
-    return Conflated(tuple(sorted(newest.values(), key=lambda t: t.seq)), tuple(skipped))
+def conflate(ticks: Sequence[T]) -> Conflated[T]:
+    """Per market the last of ``ticks`` (already ordered and de-duplicated: arrival order is market
+    order); the latest keep their arrival order. Items are ticks or ``(tick, ...)`` tuples."""
+    newest: dict[str, T] = {}
+    skipped: list[T] = []
+    for item in ticks:
+        market = _tick_of(item).market
+        if market in newest:
+            skipped.append(newest.pop(market))
+        newest[market] = item
+    return Conflated(tuple(newest.values()), tuple(skipped))
+
+
+def _tick_of(item: object) -> CurveTick:
+    tick = item[0] if isinstance(item, tuple) else item
+    assert isinstance(tick, CurveTick)
+    return tick

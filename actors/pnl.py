@@ -38,6 +38,7 @@ class BookOpen:
     kr01: dict[str, float]
     quotes: dict[str, float] = field(default_factory=dict)
     incomplete: bool = False  # some positions had no value yet: the open is taken again next tick
+    session: int = 0  # the tick-order session (actors.ordering) the open belongs to
 
 
 @dataclass(frozen=True)

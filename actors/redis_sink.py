@@ -1,7 +1,9 @@
-"""The aggregator's single write per tick: every key of DESIGN.md section 6 in one Redis transaction.
+"""The aggregator's single write per tick: the book-level keys of DESIGN.md section 6 in one Redis
+transaction (per-position rows are written by the shards, :class:`PositionRowWriter`).
 
-The transaction is guarded by ``seq``: under ``WATCH`` of the portfolio summary, a tick whose ``seq`` is
-not newer than the stored one is dropped (a redelivered or stale tick never overwrites newer results).
+The transaction is guarded by the tick's market position (:mod:`actors.ordering`, hash ``engine:order``):
+under ``WATCH`` of it, a tick whose position is not after the stored one of its market is dropped (a
+redelivered or stale tick never overwrites newer results; ``seq`` is not trusted for this).
 A Redis outage is retried with exponential backoff; the caller commits Kafka offsets only after
 :meth:`RedisRiskWriter.write` returned, so nothing is acknowledged that is not in Redis.
 """
@@ -9,17 +11,22 @@ A Redis outage is retried with exponential backoff; the caller commits Kafka off
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import redis
 
+from actors.ordering import Position, TickOrder
 from actors.partials import BookSums, InstrumentRisk
 from actors.pnl import PnlExplain
 from core.keys import (
     ALL_BOOKS,
     BOOKS_SET,
+    ENGINE_ORDER,
+    ENGINE_ROWS,
     ENGINE_STATUS,
     MARKET_DERIVED,
     RISK_UPDATES_CHANNEL,
@@ -32,7 +39,14 @@ from core.keys import (
     market_curve_key,
 )
 
-__all__ = ["RedisRiskWriter", "RedisUnavailable", "TickUpdate"]
+__all__ = [
+    "PositionRowWriter",
+    "RedisRiskWriter",
+    "RedisUnavailable",
+    "TickUpdate",
+    "queue_position_rows",
+    "stored_order",
+]
 
 
 class RedisUnavailable(RuntimeError):
@@ -56,10 +70,17 @@ class TickUpdate:
     derived: Sequence[str] = ()
     stale_reason: str = ""
     status: Mapping[str, str | int | float] = field(default_factory=dict)
+    position: Position | None = None  # None: unguarded (a caller that orders ticks itself)
 
 
 def _num(value: float) -> str:
     return repr(float(value))
+
+
+def stored_order(client: redis.Redis) -> TickOrder:
+    """The markets' positions as the last written ticks left them (empty on a fresh engine)."""
+    raw: dict[str, str] = client.hgetall(ENGINE_ORDER)  # type: ignore[assignment]
+    return TickOrder({market: Position.from_json(text) for market, text in raw.items()})
 
 
 class RedisRiskWriter:
@@ -80,12 +101,9 @@ class RedisRiskWriter:
     def client(self) -> redis.Redis:
         return self._client
 
-    def last_seq(self) -> int:
-        value = self._client.hget(book_summary_key(ALL_BOOKS), "seq")
-        return int(value) if value is not None else -1
-
     def write(self, update: TickUpdate) -> bool:
-        """Write the tick; False if a newer or equal ``seq`` is already stored. Retries outages."""
+        """Write the tick; False if its market already stands at or after the tick's position (a
+        redelivery). Retries outages."""
         delay = 0.05
         deadline = time.monotonic() + self._max_wait_s
         while True:
@@ -109,13 +127,16 @@ class RedisRiskWriter:
         with self._client.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    pipe.watch(book_summary_key(ALL_BOOKS))  # type: ignore[no-untyped-call]
-                    stored = pipe.hget(book_summary_key(ALL_BOOKS), "seq")
-                    if stored is not None and int(stored) >= update.seq:
-                        pipe.unwatch()
-                        return False
+                    pipe.watch(ENGINE_ORDER)  # type: ignore[no-untyped-call]
+                    if update.position is not None:
+                        stored = pipe.hget(ENGINE_ORDER, update.market)
+                        if stored is not None and update.position <= Position.from_json(str(stored)):
+                            pipe.unwatch()
+                            return False
                     pipe.multi()
                     self._queue(pipe, update)
+                    if update.position is not None:
+                        pipe.hset(ENGINE_ORDER, update.market, update.position.to_json())
                     pipe.execute()
                     return True
                 except redis.WatchError:
@@ -157,32 +178,7 @@ class RedisRiskWriter:
                 approximate=True,
             )
         pipe.sadd(BOOKS_SET, *u.books)
-        for risk in u.changed:
-            if risk.cashflows is not None:
-                pipe.hset(instrument_risk_key(risk.id), "cashflows", json.dumps(list(risk.cashflows)))
-            pipe.hset(
-                instrument_risk_key(risk.id),
-                mapping={
-                    "id": risk.id,
-                    "book": risk.book,
-                    "type": risk.type,
-                    "currency": risk.currency,
-                    "ok": "1" if risk.ok else "0",
-                    "error": risk.error,
-                    "pv": _num(risk.pv),
-                    "dv01": _num(risk.dv01),
-                    "gamma": _num(risk.gamma),
-                    "kr01": json.dumps(dict(risk.kr01)),
-                    "seq": str(risk.seq),
-                    "market_time": risk.market_time,
-                },
-            )
-            for book in (risk.book, ALL_BOOKS):
-                pipe.zadd(book_dv01_rank_key(book), {risk.id: abs(risk.dv01_usd)})
-        for instrument_id, book in u.removed:
-            pipe.delete(instrument_risk_key(instrument_id))
-            pipe.zrem(book_dv01_rank_key(book), instrument_id)
-            pipe.zrem(book_dv01_rank_key(ALL_BOOKS), instrument_id)
+        queue_position_rows(pipe, u.changed, u.removed)
         for when, curves in (
             ("now", u.curves_now),
             ("open", u.curves_open),
@@ -200,3 +196,91 @@ class RedisRiskWriter:
         pipe.publish(
             RISK_UPDATES_CHANNEL, json.dumps({"seq": u.seq, "market": u.market, "market_time": u.market_time})
         )
+
+
+def queue_position_rows(
+    pipe: redis.client.Pipeline, changed: Sequence[InstrumentRisk], removed: Sequence[tuple[str, str]]
+) -> None:
+    """Per-position rows (``risk:instr:{id}``) and the DV01 ranking of the changed and removed positions."""
+    for risk in changed:
+        if risk.cashflows is not None:
+            pipe.hset(instrument_risk_key(risk.id), "cashflows", json.dumps(list(risk.cashflows)))
+        pipe.hset(
+            instrument_risk_key(risk.id),
+            mapping={
+                "id": risk.id,
+                "book": risk.book,
+                "type": risk.type,
+                "currency": risk.currency,
+                "ok": "1" if risk.ok else "0",
+                "error": risk.error,
+                "pv": _num(risk.pv),
+                "dv01": _num(risk.dv01),
+                "gamma": _num(risk.gamma),
+                "kr01": json.dumps(dict(risk.kr01)),
+                "seq": str(risk.seq),
+                "market_time": risk.market_time,
+            },
+        )
+        for book in (risk.book, ALL_BOOKS):
+            pipe.zadd(book_dv01_rank_key(book), {risk.id: abs(risk.dv01_usd)})
+    for instrument_id, book in removed:
+        pipe.delete(instrument_risk_key(instrument_id))
+        pipe.zrem(book_dv01_rank_key(book), instrument_id)
+        pipe.zrem(book_dv01_rank_key(ALL_BOOKS), instrument_id)
+
+
+class PositionRowWriter:
+    """A shard's per-position rows, written off the tick's critical path by one background thread.
+
+    The aggregator's transaction (book totals, ladders, history, the ``risk.updates`` announcement) does
+    not wait for them: rows are queued here after the shard returned its partial and written in tick
+    order; ``engine:rows`` field ``shard-{k}`` then holds the highest seq whose rows are in Redis. A Redis
+    outage is retried with backoff (rows are refreshed round-robin, so a lost batch heals by itself).
+    """
+
+    def __init__(self, redis_url: str, shard: int) -> None:
+        self._client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
+        self._field = f"shard-{shard}"
+        self._highest = -1
+        self._queue: queue.Queue[tuple[int, Sequence[InstrumentRisk], Sequence[tuple[str, str]]] | None] = (
+            queue.Queue()
+        )
+        self._thread = threading.Thread(target=self._run, name=f"rows-{shard}", daemon=True)
+        self._thread.start()
+
+    def submit(self, seq: int, changed: Sequence[InstrumentRisk], removed: Sequence[tuple[str, str]]) -> None:
+        self._queue.put((seq, changed, removed))
+
+    def flush(self, timeout_s: float = 30.0) -> bool:
+        """Wait until every submitted row is written; False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return not self._queue.unfinished_tasks
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                seq, changed, removed = item
+                self._highest = max(self._highest, seq)
+                delay = 0.05
+                for _attempt in range(8):
+                    try:
+                        with self._client.pipeline(transaction=False) as pipe:
+                            queue_position_rows(pipe, changed, removed)
+                            pipe.hset(ENGINE_ROWS, self._field, str(self._highest))
+                            pipe.execute()
+                        break
+                    except (redis.ConnectionError, redis.TimeoutError):
+                        time.sleep(delay)
+                        delay = min(delay * 2, 2.0)
+            finally:
+                self._queue.task_done()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)

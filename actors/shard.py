@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -23,11 +24,14 @@ from ray.exceptions import RayError
 
 from actors.book_source import assigned_ids, load_positions
 from actors.partials import ShardPartial
-from actors.shard_book import PUBLISH_PER_TICK, ShardBook, TickRejected
+from actors.redis_sink import PositionRowWriter
+from actors.shard_book import PUBLISH_PER_TICK, ShardBook, TickRejected, local_pvs, select_columns
 from core.config import Settings
 from core.logging import get_logger
 from core.messages import CurveTick
 from pricing import PortfolioEngine
+from pricing.errors import EngineError
+from pricing.fast import CurveNodes
 
 __all__ = ["ScenarioWorker", "ShardActor", "shard_name"]
 
@@ -53,9 +57,14 @@ class ScenarioWorker:
         self.book = ShardBook(index, _shard_entries(settings, index), engine=engine, valuing=False)
 
     def scenario_pvs(
-        self, tick: CurveTick, context: Mapping[str, CurveTick], part: int, parts: int
+        self,
+        tick: CurveTick,
+        context: Mapping[str, CurveTick],
+        part: int,
+        parts: int,
+        nodes: Mapping[str, CurveNodes] | None = None,
     ) -> tuple[tuple[str, ...], list[int], np.ndarray]:
-        return self.book.scenario_pvs(tick, context, part, parts)
+        return self.book.scenario_pvs(tick, context, part, parts, nodes)
 
     def add(self, entries: list[dict[str, Any]]) -> None:
         self.book.add(entries)
@@ -79,6 +88,7 @@ class ShardActor:
         entries = _shard_entries(settings, index)
         self.book = ShardBook(index, entries, engine=engine, publish_per_tick=publish_per_tick)
         self._own_pvs = self.book.pv_source
+        self.rows = PositionRowWriter(settings.redis_url, index)
         # replicas owned by this actor: they die with it and are made anew when Ray restarts it
         self.workers = [
             ScenarioWorker.options(num_cpus=0).remote(index, settings, engine)  # type: ignore[attr-defined]
@@ -89,28 +99,55 @@ class ShardActor:
             "shard ready", shard=index, positions=len(entries), pid=os.getpid(), restarted=self.restarts
         )
 
-    def apply(self, tick: CurveTick, context: Mapping[str, CurveTick]) -> ShardPartial | str:
-        """The shard's partial for ``tick``; a string (the reason) when the tick's curves are rejected."""
+    def apply(
+        self,
+        tick: CurveTick,
+        context: Mapping[str, CurveTick],
+        nodes: Mapping[str, CurveNodes] | None = None,
+        session: int = 0,
+    ) -> ShardPartial | str:
+        """The shard's partial for ``tick`` (book sums only: the per-position rows go to Redis from here,
+        off the critical path); a string (the reason) when the tick's curves are rejected. ``nodes``: the
+        tick market's curve nodes in every scenario, bootstrapped once by the consumer for all shards;
+        ``session``: the tick's tick-order session (:mod:`actors.ordering`)."""
         if self.workers:
             parts = len(self.workers) + 1
-            shares = [w.scenario_pvs.remote(tick, context, k + 1, parts) for k, w in enumerate(self.workers)]
+            shares = [
+                w.scenario_pvs.remote(tick, context, k + 1, parts, nodes) for k, w in enumerate(self.workers)
+            ]
             self.book.pv_source = partial(self._assembled_pvs, tick.market, shares, parts)
         try:
-            return self.book.apply(tick, context)
+            result = self.book.apply(tick, context, nodes, session)
         except TickRejected as exc:
             return str(exc)
         finally:
             self.book.pv_source = self._own_pvs
+        self.rows.submit(tick.seq, result.changed, result.removed)
+        return replace(result, changed=(), removed=())
+
+    def flush_rows(self, timeout_s: float = 30.0) -> bool:
+        """Wait until this shard's per-position rows of every computed tick are in Redis."""
+        return self.rows.flush(timeout_s)
 
     def _assembled_pvs(
-        self, tick_market: str, shares: list[Any], parts: int, market: str, engine: PortfolioEngine
+        self,
+        tick_market: str,
+        shares: list[Any],
+        parts: int,
+        market: str,
+        engine: PortfolioEngine,
+        nodes: Mapping[str, CurveNodes] | None,
     ) -> np.ndarray:
         """The tick market's PV matrix: the first share here, the others from the replicas, in parallel."""
         if market != tick_market:
-            return engine.pv_matrix()
+            return local_pvs(market, engine, nodes)
         chunks = engine.scenarios.chunks(parts)
         matrix = np.empty((len(engine.ids), len(engine.scenarios)))
-        matrix[:, chunks[0]] = engine.pv_matrix(chunks[0])
+        own = select_columns(nodes, chunks[0]) if nodes is not None else None
+        try:
+            matrix[:, chunks[0]] = engine.pv_matrix(chunks[0], own)
+        except EngineError:
+            matrix[:, chunks[0]] = engine.pv_matrix(chunks[0])
         try:
             for ids, indices, values in ray.get(shares):
                 if ids != engine.ids:
@@ -121,7 +158,7 @@ class ShardActor:
             _log.warning(
                 "scenario replica unusable; valuing all scenarios locally", shard=self.index, error=str(exc)
             )
-            return engine.pv_matrix()
+            return local_pvs(market, engine, nodes)
         return matrix
 
     def add(self, entries: list[dict[str, Any]]) -> int:

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 import numpy as np
 
+from actors.intake import fx_to_reporting
 from actors.partials import BookSums, InstrumentRisk, ShardPartial
 from core.config import get_settings
+from core.logging import get_logger
 from core.messages import CurveTick
 from market_replay.fixings import market_fixing_history
 from pricing import (
@@ -31,10 +33,23 @@ from pricing import (
     risk_arrays,
     spec_from_dict,
 )
+from pricing.errors import EngineError
+from pricing.fast import CurveNodes
 from pricing.measures import RiskArrays
 from pricing.specs import InstrumentSpec, spec_type
 
-__all__ = ["MARKETS", "PUBLISH_PER_TICK", "ShardBook", "TickRejected", "position_key"]
+__all__ = [
+    "MARKETS",
+    "PUBLISH_PER_TICK",
+    "PvSource",
+    "ShardBook",
+    "TickRejected",
+    "local_pvs",
+    "position_key",
+    "select_columns",
+]
+
+_log = get_logger(__name__)
 
 MARKETS = ("USD", "EUR")
 #: Per-position results sent to Redis per tick and market, round-robin (new positions always): the book
@@ -47,6 +62,12 @@ UNBOOKED = "UNBOOKED"
 
 class TickRejected(Exception):
     """The tick's curves could not be built; the shard keeps its last good state."""
+
+
+def select_columns(nodes: Mapping[str, CurveNodes], columns: Sequence[int]) -> dict[str, CurveNodes]:
+    """The nodes of some scenario columns only (a replica's share of the tick's scenarios)."""
+    picked = list(columns)
+    return {name: replace(n, values=n.values[picked]) for name, n in nodes.items()}
 
 
 def position_key(entry: Mapping[str, Any]) -> str:
@@ -64,6 +85,25 @@ class _MarketState:
     ids: tuple[str, ...] = ()
     arrays: RiskArrays | None = None
     failures: dict[str, str] = field(default_factory=dict)
+    session: int = 0  # the tick-order session of the market's last tick (actors.ordering)
+
+
+
+#: (market, its engine, the tick's curve nodes of every scenario or None) -> PV matrix [position, scenario]
+PvSource = Callable[[str, PortfolioEngine, Mapping[str, CurveNodes] | None], np.ndarray]
+
+
+def local_pvs(_market: str, engine: PortfolioEngine, nodes: Mapping[str, CurveNodes] | None) -> np.ndarray:
+    """Every scenario valued here: on the given nodes, or on this engine's own re-bootstraps without them
+    (or when they do not fit the engine, e.g. positions of a curve the consumer's market lacks)."""
+    if nodes is not None:
+        try:
+            return engine.pv_matrix(nodes=nodes)
+        except EngineError as exc:
+            _log.warning(
+                "tick curve nodes do not fit this shard's engine; bootstrapping here", error=str(exc)
+            )
+    return engine.pv_matrix()
 
 
 class ShardBook:
@@ -80,14 +120,15 @@ class ShardBook:
         self.engine_kind = engine
         self.publish_per_tick = publish_per_tick
         self._publish_cursor: dict[str, int] = {}
-        #: PV matrix of a market's engine, all scenarios; a shard with scenario workers assembles it
-        self.pv_source: Callable[[str, PortfolioEngine], np.ndarray] = lambda _market, engine: (
-            engine.pv_matrix()
-        )
+        #: PV matrix of a market's engine, all scenarios, on the tick's curve nodes when given (bootstrapped
+        #: once per tick by the consumer); a shard with scenario workers assembles it from their shares
+        self.pv_source: PvSource = local_pvs
         self.specs: dict[str, InstrumentSpec] = {}
         self.invalid: dict[str, tuple[str, str]] = {}  # id -> (book, reason): never priceable
         self.markets: dict[str, _MarketState] = {m: _MarketState() for m in MARKETS}
         self.fx: dict[str, float] = {}
+        #: the newest tick-order session seen: markets whose last tick is from an earlier one are pending
+        self.session = 0
         self._pending_changes: dict[str, InstrumentRisk] = {}
         self._pending_removed: list[tuple[str, str]] = []
         self._published_ids: set[str] = set()
@@ -157,18 +198,32 @@ class ShardBook:
         return sum(cashflow_count(spec) for spec in self.specs.values()) + len(self.invalid)
 
     # -- ticks ---------------------------------------------------------------------------------------------
-    def apply(self, tick: CurveTick, context: Mapping[str, CurveTick] | None = None) -> ShardPartial:
-        """Bring every market up to ``context`` (catch-up after a restart), then apply ``tick``."""
+    def apply(
+        self,
+        tick: CurveTick,
+        context: Mapping[str, CurveTick] | None = None,
+        nodes: Mapping[str, CurveNodes] | None = None,
+        session: int = 0,
+    ) -> ShardPartial:
+        """Bring every market up to ``context`` (catch-up after a restart), then apply ``tick``; ``nodes``:
+        the tick market's curve nodes in every scenario, bootstrapped once for all shards (optional);
+        ``session``: the tick's session (a market that has not ticked in it yet is pending)."""
         started = time.perf_counter()
+        self.session = max(self.session, session)
         for other in (context or {}).values():
             current = self.markets[other.market].tick
             if other.market != tick.market and (current is None or current.seq < other.seq):
                 self._apply_market(other)
-        self._apply_market(tick)
+        self._apply_market(tick, nodes)
         return self._partial(tick.seq, (time.perf_counter() - started) * 1000.0)
 
     def scenario_pvs(
-        self, tick: CurveTick, context: Mapping[str, CurveTick], part: int, parts: int
+        self,
+        tick: CurveTick,
+        context: Mapping[str, CurveTick],
+        part: int,
+        parts: int,
+        nodes: Mapping[str, CurveNodes] | None = None,
     ) -> tuple[tuple[str, ...], list[int], np.ndarray]:
         """For a replica of this shard: apply the tick without valuing, then the PVs of one contiguous
         share of the tick market's scenarios: (position ids, scenario indices, PV matrix)."""
@@ -180,10 +235,16 @@ class ShardBook:
         assert engine is not None
         chunks = engine.scenarios.chunks(parts)
         indices = chunks[part] if part < len(chunks) else []
-        matrix = engine.pv_matrix(indices) if indices and engine.ids else np.empty((len(engine.ids), 0))
-        return engine.ids, indices, matrix
+        if not indices or not engine.ids:
+            return engine.ids, indices, np.empty((len(engine.ids), 0))
+        if nodes is not None:
+            try:
+                return engine.ids, indices, engine.pv_matrix(indices, select_columns(nodes, indices))
+            except EngineError as exc:
+                _log.warning("tick curve nodes do not fit this replica; bootstrapping here", error=str(exc))
+        return engine.ids, indices, engine.pv_matrix(indices)
 
-    def _apply_market(self, tick: CurveTick) -> None:
+    def _apply_market(self, tick: CurveTick, nodes: Mapping[str, CurveNodes] | None = None) -> None:
         state = self.markets[tick.market]
         try:
             snapshot = self._snapshot(state, tick)
@@ -199,7 +260,8 @@ class ShardBook:
             raise TickRejected(f"{tick.market} tick seq {tick.seq}: {exc}") from exc
         self.fx.update(tick.fx)
         state.tick = tick
-        self._revalue(tick.market)
+        state.session = self.session
+        self._revalue(tick.market, nodes)
 
     def _snapshot(self, state: _MarketState, tick: CurveTick) -> MarketSnapshot:
         """The tick's market with the whole fixing history; ticks carry recent fixings only, and the
@@ -215,7 +277,7 @@ class ShardBook:
             state.fixings_parsed = parse_market({**raw, "fixings": merged}).fixings
         return replace(parse_market({**raw, "fixings": {}}), fixings=state.fixings_parsed)
 
-    def _revalue(self, market: str) -> None:
+    def _revalue(self, market: str, nodes: Mapping[str, CurveNodes] | None = None) -> None:
         """Value the market's positions in every scenario; book sums in numpy, per-instrument rows only
         round-robin, :data:`PUBLISH_PER_TICK` at a time (and new ones at once)."""
         state = self.markets[market]
@@ -223,7 +285,7 @@ class ShardBook:
         if engine is None or tick is None or not self.valuing:
             return
         ids = engine.ids
-        arrays = risk_arrays(self.pv_source(market, engine), engine.scenarios) if ids else None
+        arrays = risk_arrays(self.pv_source(market, engine, nodes), engine.scenarios) if ids else None
         sums: dict[str, BookSums] = defaultdict(BookSums)
         if arrays is not None:
             books = np.asarray([self.specs[i].book or UNBOOKED for i in ids])
@@ -298,23 +360,22 @@ class ShardBook:
         return InstrumentRisk(ident, book, kind, currency, False, reason, 0.0, 0.0, 0.0, {}, seq, when, 0.0)
 
     def _fx_to_usd(self, currency: str) -> float:
-        if currency == REPORTING:
-            return 1.0
-        direct = self.fx.get(f"{currency}{REPORTING}")
-        if direct:
-            return direct
-        inverse = self.fx.get(f"{REPORTING}{currency}")
-        return 1.0 / inverse if inverse else float("nan")
+        """USD per unit of ``currency``; the consumer refuses a tick without it (actors.intake), so a
+        market that has ticked always has one. Raises ``KeyError`` otherwise, never a NaN total."""
+        rate = fx_to_reporting(self.fx, currency)
+        if rate is None:
+            raise KeyError(f"no FX rate from {currency} to {REPORTING}")
+        return rate
 
     def _partial(self, seq: int, compute_ms: float) -> ShardPartial:
         books: dict[str, BookSums] = defaultdict(BookSums)
         for market, state in self.markets.items():
-            fx = self._fx_to_usd(market)
-            if state.tick is None:
+            if state.tick is None or state.session < self.session:
                 for spec in self.specs.values():
                     if spec.currency == market:
                         books[spec.book or UNBOOKED].n_pending += 1
                 continue
+            fx = self._fx_to_usd(market)
             for book, native in state.sums.items():
                 target = books[book]
                 target.pv += native.pv * fx

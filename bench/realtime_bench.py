@@ -129,6 +129,9 @@ def _priceable(specs: list[Any], market: dict[str, Any]) -> list[Any]:
 
 
 def _ticks(count: int, first_seq: int) -> list[CurveTick]:
+    """``count`` real ticks of ``AS_OF`` in one monotone sequence of market times: the engine orders a
+    market's ticks by market time (an earlier one is out of order), so every phase takes its share of one
+    call, never a fresh day of its own."""
     per_day = max(count // 2 + 1, 2)
     return [s.tick for s in generate_ticks(AS_OF, AS_OF, ticks_per_day=per_day, first_seq=first_seq)][:count]
 
@@ -255,15 +258,14 @@ def bench_size(size: int, rate: float, seconds: float, burst: int, naive_subset:
         )
         try:
             seq = time.time_ns() // 1000
-            warm = _ticks(10, seq)
+            count = int(rate * seconds)
+            every = _ticks(10 + count + burst, seq)
+            warm, steady, flood = every[:10], every[10 : 10 + count], every[10 + count :]
             _send(producer, topics.curves, warm, rate=2.0)
             announcements.wait(warm[-1].seq, timeout_s=300)
-            count = int(rate * seconds)
-            steady = _ticks(count, warm[-1].seq + 1)
             result["rate"] = _phase(
                 "rate", steady, rate, producer, topics.curves, client, announcements, stack_pids
             )
-            flood = _ticks(burst, steady[-1].seq + 1)
             result["max"] = _phase(
                 "max", flood, None, producer, topics.curves, client, announcements, stack_pids
             )

@@ -25,7 +25,7 @@ from actors.shard_book import PUBLISH_PER_TICK
 from actors.sharding import assign_shards
 from cluster.ray_env import prepare_ray_environment
 from core.config import Settings
-from core.keys import ENGINE_STATUS
+from core.keys import ENGINE_ORDER, ENGINE_STATUS
 from core.logging import get_logger
 
 __all__ = ["NAMESPACE", "EngineHandles", "connect_ray", "engine_health", "start_engine", "stop_engine"]
@@ -89,6 +89,7 @@ def start_engine(
     groups = assign_shards(weights, n_shards)
     assignment = {key: k for k, group in enumerate(groups) for key in group}
     save_assignment(client, assignment, replace=True)
+    client.delete(ENGINE_ORDER)  # a fresh engine starts a fresh tick-order session (actors.ordering)
     client.hset(ENGINE_STATUS, mapping={"state": "starting", "shards": n_shards, "instruments": len(entries)})
     resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
     if scenario_workers is None:  # more cores than shards: split each tick's scenarios so every core works

@@ -35,6 +35,8 @@ __all__ = [
     "ALL_BOOKS",
     "BOOKS_SET",
     "CONSUMER_GROUP",
+    "ENGINE_ORDER",
+    "ENGINE_ROWS",
     "ENGINE_SHARDS",
     "ENGINE_STATUS",
     "MARKET_DERIVED",
@@ -60,6 +62,10 @@ CONSUMER_GROUP = "risk-engine"
 RISK_UPDATES_CHANNEL = "risk.updates"
 ENGINE_STATUS = "engine:status"
 ENGINE_SHARDS = "engine:shards"
+#: hash ``shard-{k}`` -> last tick seq whose per-position rows shard k has written (rows trail the totals)
+ENGINE_ROWS = "engine:rows"
+#: hash market -> JSON position (session, as_of, market_time, Kafka offset) of its last written tick
+ENGINE_ORDER = "engine:order"
 BOOKS_SET = "risk:books"
 MARKET_DERIVED = "market:derived"
 ALL_BOOKS = "ALL"

@@ -79,6 +79,11 @@ class CurveTick(BaseModel):
         default_factory=list,
         description="CURVE/instrument/tenor of quotes carried forward from an earlier day (also in derived).",
     )
+    new_session: bool = Field(
+        default=False,
+        description="Starts a new session on this tick's day: the only way back to an earlier day "
+        "(a looped replay sets it on each market's first tick of every pass after the first).",
+    )
 
     @field_validator("curves")
     @classmethod

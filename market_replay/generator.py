@@ -76,7 +76,9 @@ def generate_ticks(
     On each weekday open for a market, ``ticks_per_day`` ticks walk a Brownian bridge from the
     previous close to the day's close (the last tick is the close exactly); markets alternate tick
     by tick. ``seq`` starts at ``first_seq`` and increases by one per tick over all markets.
-    ``loop`` replays the range again and again (``seq`` and the session clock keep increasing).
+    ``loop`` replays the range again and again (``seq`` and the session clock keep increasing); each
+    market's first tick of every pass after the first is flagged ``new_session`` (the engine refuses an
+    earlier day otherwise).
     Raises :class:`ReplayConfigError` for a bad range or settings, ``NoMarketData`` if the source
     does not cover the range.
     """
@@ -84,7 +86,10 @@ def generate_ticks(
     _check(start, end, markets, ticks_per_day, first_seq, source)
     seq = first_seq
     replayed_days = 0
+    passes = 0
     while True:
+        restarting = set(markets) if passes else set()
+        passes += 1
         for day in weekdays(start, end):
             open_markets = [m for m in markets if source.is_open(m, day)]
             if not open_markets:
@@ -93,7 +98,11 @@ def generate_ticks(
             for k in range(1, ticks_per_day + 1):
                 offset = (replayed_days + k / ticks_per_day) * SESSION_SECONDS
                 for producer in day_ticks:
-                    yield ScheduledTick(offset, producer.tick(k, seq))
+                    tick = producer.tick(k, seq)
+                    if tick.market in restarting:
+                        restarting.discard(tick.market)
+                        tick = tick.model_copy(update={"new_session": True})
+                    yield ScheduledTick(offset, tick)
                     seq += 1
             replayed_days += 1
         if not loop:

@@ -191,15 +191,32 @@ class PortfolioEngine:
         self._base_pv = None
 
     # -- valuation -------------------------------------------------------------------------------------------
-    def pv_matrix(self, scenario_indices: Sequence[int] | None = None) -> np.ndarray:
-        """PV of every priced position (rows: :attr:`ids`) in the given scenarios (default: all)."""
+    def pv_matrix(
+        self,
+        scenario_indices: Sequence[int] | None = None,
+        nodes: Mapping[str, CurveNodes] | None = None,
+    ) -> np.ndarray:
+        """PV of every priced position (rows: :attr:`ids`) in the given scenarios (default: all).
+
+        ``nodes``: the curve nodes of exactly these scenarios (columns in the order of the indices), as
+        :meth:`scenario_nodes` of an engine on the same market gives them; the fast engine then values
+        on them instead of re-bootstrapping the bumped curves itself (the real-time engine bootstraps
+        once per tick for every shard). Ignored by the ``quantlib`` engine.
+        """
         self._activate()
         indices = list(range(len(self.scenarios))) if scenario_indices is None else list(scenario_indices)
         if any(not 0 <= i < len(self.scenarios) for i in indices):
             raise EngineError(f"scenario indices must be in [0, {len(self.scenarios)})")
         if self.engine == "fast":
-            return self._fast(indices)
+            return self._fast(indices, nodes)
         return self._quantlib(indices)
+
+    def scenario_nodes(self, scenario_indices: Sequence[int] | None = None) -> dict[str, CurveNodes]:
+        """Every curve's nodes in the given scenarios (default: all): one re-bootstrap per bumped
+        scenario and affected curve; ``values[column, node]`` follows the order of the indices."""
+        self._activate()
+        indices = list(range(len(self.scenarios))) if scenario_indices is None else list(scenario_indices)
+        return self._nodes(indices)
 
     def _nodes(self, indices: Sequence[int]) -> dict[str, CurveNodes]:
         if self._base_nodes is None:
@@ -225,13 +242,22 @@ class PortfolioEngine:
         bumps = self.scenarios.scenarios[index].bumps
         return None if not bumps or len(bumps) > 1 else self.curves.affected_curves(bumps)
 
-    def _fast(self, indices: Sequence[int]) -> np.ndarray:
+    def _fast(self, indices: Sequence[int], nodes: Mapping[str, CurveNodes] | None) -> np.ndarray:
         if self._book is None:
             self._book = FastBook([self._rows[ident] for ident in self.ids])
+        if nodes is not None:
+            missing = self._book.curves - set(nodes)
+            shapes = {name: n.values.shape[0] for name, n in nodes.items()}
+            if missing or any(rows != len(indices) for rows in shapes.values()):
+                raise EngineError(
+                    f"curve nodes given for {shapes} scenario columns of curves {sorted(nodes)}; need "
+                    f"{len(indices)} columns of {sorted(self._book.curves)}"
+                )
         if self._base_pv is None:
             self._base_pv = self._book.value(self._nodes([0]), 1)[:, 0]
         moved = [self._moved(index) for index in indices]
-        return self._book.value(self._nodes(indices), len(indices), moved, self._base_pv)
+        values = self._nodes(indices) if nodes is None else nodes
+        return self._book.value(values, len(indices), moved, self._base_pv)
 
     def _quantlib(self, indices: Sequence[int]) -> np.ndarray:
         ids = self.ids

@@ -99,6 +99,13 @@ class FastBook:
         self._floating = np.asarray(floating)[self._float_rows]
         self._start = np.asarray(start, dtype=np.int64)[self._float_rows]
         self._end = np.asarray(end, dtype=np.int64)[self._float_rows]
+        # floating rows reduce on their own (no scatter into the fixed rows): their pay points, the
+        # position of each run of them, and where each run starts
+        self._float_pay = self._pay[self._float_rows]
+        float_owner = np.asarray(owner, dtype=np.int64)[self._float_rows]
+        float_breaks = np.r_[True, np.diff(float_owner) != 0] if len(float_owner) else np.zeros(0, bool)
+        self._float_starts = np.flatnonzero(float_breaks)
+        self._float_owners = float_owner[self._float_starts]
         self._curve_points: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         by_curve: dict[str, list[tuple[int, int]]] = {}
         for (curve, day), index in points.items():
@@ -170,9 +177,13 @@ class FastBook:
             for curve, (indices, times) in self._curve_points.items():
                 sub = CurveNodes(nodes[curve].times, nodes[curve].values[cols], nodes[curve].interpolation)
                 factors[indices] = discount_factors(sub, times)
-            discount = factors[self._pay]
-            values = discount * self._fixed[:, None]
+            values = factors[self._pay]
+            values *= self._fixed[:, None]
+            pv = np.add.reduceat(values, self._starts, axis=0)
             if len(self._float_rows):
-                ratio = factors[self._start] / factors[self._end]
-                values[self._float_rows] += self._floating[:, None] * ratio * discount[self._float_rows]
-            out[:, cols] = np.add.reduceat(values, self._starts, axis=0)
+                projected = factors[self._start]
+                projected /= factors[self._end]
+                projected *= factors[self._float_pay]
+                projected *= self._floating[:, None]
+                pv[self._float_owners] += np.add.reduceat(projected, self._float_starts, axis=0)
+            out[:, cols] = pv

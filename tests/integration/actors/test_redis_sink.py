@@ -1,15 +1,17 @@
-"""The aggregator's Redis transaction against a real Redis: layout, seq guard, outage retry."""
+"""The aggregator's Redis transaction against a real Redis: layout, market-position guard, outage retry."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date, datetime
 
 import pytest
 
+from actors.ordering import Position
 from actors.partials import BookSums, InstrumentRisk
 from actors.pnl import PnlExplain
-from actors.redis_sink import RedisRiskWriter, RedisUnavailable, TickUpdate
+from actors.redis_sink import RedisRiskWriter, RedisUnavailable, TickUpdate, stored_order
 from core.config import Settings
 
 TEST_DB = 6
@@ -24,7 +26,11 @@ def writer(settings: Settings) -> Iterator[RedisRiskWriter]:
     w.client.flushdb()
 
 
-def _update(seq: int, pv: float, kr01: dict[str, float]) -> TickUpdate:
+def _at(second: int, session: int = 0, day: int = 15) -> Position:
+    return Position(session, date(2024, 3, day), datetime(2024, 3, day, 10, 0, second), offset=second)
+
+
+def _update(seq: int, pv: float, kr01: dict[str, float], position: Position | None = None) -> TickUpdate:
     sums = BookSums(pv=pv, dv01=sum(kr01.values()), gamma=0.5, n_ok=1)
     sums.kr01.update(kr01)
     sums.by_type["bond:pv"] = pv
@@ -45,6 +51,7 @@ def _update(seq: int, pv: float, kr01: dict[str, float]) -> TickUpdate:
         curves_now={"USD-UST": {"par_bond/2Y": 4.6}},
         derived=["USD-SOFR/ois/10Y"],
         status={"ticks_processed": seq},
+        position=position or _at(seq),
     )
 
 
@@ -69,16 +76,22 @@ def test_one_tick_writes_the_documented_layout(writer: RedisRiskWriter) -> None:
 @pytest.mark.redis
 def test_stale_and_duplicate_ticks_never_overwrite(writer: RedisRiskWriter) -> None:
     assert writer.write(_update(7, 200.0, {"USD-UST/2Y": 1.0})) is True
-    assert writer.write(_update(6, 999.0, {"USD-UST/5Y": 9.0})) is False
-    assert writer.write(_update(7, 999.0, {"USD-UST/5Y": 9.0})) is False
+    assert writer.write(_update(6, 999.0, {"USD-UST/5Y": 9.0})) is False  # earlier market time
+    assert writer.write(_update(7, 999.0, {"USD-UST/5Y": 9.0})) is False  # the same tick, redelivered
+    # a huge seq from another producer is no newer for it: the market's position decides
+    assert writer.write(_update(10**15, 999.0, {"USD-UST/5Y": 9.0}, _at(7))) is False
     r = writer.client
     assert float(r.hget("risk:ALL:summary", "pv") or "nan") == 200.0
     assert r.hgetall("risk:GOVT:kr01") == {"USD-UST/2Y": "1.0"}
     assert r.xlen("risk:ALL:history") == 1
-    assert writer.last_seq() == 7
+    assert stored_order(r).positions["USD"] == _at(7)
     # a newer tick replaces pillars rather than merging them
     assert writer.write(_update(8, 201.0, {"USD-UST/5Y": 3.0})) is True
     assert r.hgetall("risk:GOVT:kr01") == {"USD-UST/5Y": "3.0"}
+    # an earlier day is written only in a new session
+    assert writer.write(_update(9, 50.0, {}, _at(9, session=0, day=14))) is False
+    assert writer.write(_update(9, 50.0, {}, _at(9, session=1, day=14))) is True
+    assert float(r.hget("risk:ALL:summary", "pv") or "nan") == 50.0
 
 
 def test_outage_is_retried_with_backoff_then_reported() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -14,7 +14,7 @@ from confluent_kafka import Producer
 
 from actors.kafka_io import EngineTopics
 from core.config import Settings
-from core.keys import ALL_BOOKS, ENGINE_STATUS, book_summary_key
+from core.keys import ALL_BOOKS, ENGINE_ROWS, ENGINE_STATUS, book_summary_key
 from core.messages import CurveTick
 from market_replay import generate_ticks
 from market_replay.fixings import market_fixing_history
@@ -31,9 +31,11 @@ class Engine:
     topics: EngineTopics
     redis: redis.Redis
     producer: Producer
+    sent: dict[str, list[int]] = field(default_factory=dict)  # market -> seqs of the ticks sent
 
     def send(self, tick: CurveTick | bytes, key: bytes | None = None) -> None:
         if isinstance(tick, CurveTick):  # stamped at sending, as the replay's producer does
+            self.sent.setdefault(tick.market, []).append(tick.seq)
             stamped = tick.model_copy(update={"produced_at_ns": time.time_ns()})
             self.producer.produce(self.topics.curves, key=tick.market.encode(), value=stamped.to_json())
         else:
@@ -47,11 +49,18 @@ class Engine:
         return self.redis.hgetall(ENGINE_STATUS)  # type: ignore[return-value]
 
     def wait_seq(self, seq: int, timeout_s: float = 120.0) -> dict[str, str]:
+        """The ALL summary once, in every market, the last tick sent up to ``seq`` is written (markets are
+        separate partitions: their ticks have no order between them), and every shard's per-position rows
+        too (they trail the totals: the shards write them off the tick's critical path)."""
+        wanted = {m: max(s for s in seqs if s <= seq) for m, seqs in self.sent.items() if min(seqs) <= seq}
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            summary = self.summary()
-            if summary and int(summary.get("seq", -1)) >= seq:
-                return summary
+            status = self.status()
+            rows: dict[str, str] = self.redis.hgetall(ENGINE_ROWS)  # type: ignore[assignment]
+            written = all(int(status.get(f"seq_{m}", -1)) >= s for m, s in wanted.items())
+            shards = int(status.get("shards", 1))
+            if written and len(rows) >= shards and all(int(v) >= max(wanted.values()) for v in rows.values()):
+                return self.summary()
             time.sleep(0.1)
         raise AssertionError(f"seq {seq} not in Redis after {timeout_s}s; status: {self.status()}")
 
@@ -66,13 +75,24 @@ class Engine:
 
 
 def day_ticks(first_seq: int, ticks_per_day: int = 4, day: date = AS_OF) -> list[CurveTick]:
-    """Real market ticks of ``day`` (alternating USD and EUR), seq from ``first_seq``."""
-    return [s.tick for s in generate_ticks(day, day, ticks_per_day=ticks_per_day, first_seq=first_seq)]
+    """Real market ticks of ``day`` (alternating USD and EUR), seq from ``first_seq``, at market time
+    09:00 + ``seq`` milliseconds: the engine orders a market's ticks by market time (one instant twice is
+    a duplicate, an earlier one is out of order), so the ticks of a later call are later in the day."""
+    ticks = [s.tick for s in generate_ticks(day, day, ticks_per_day=ticks_per_day, first_seq=first_seq)]
+    return [
+        t.model_copy(
+            update={"market_time": t.market_time.replace(hour=9, minute=0, second=0, microsecond=0)
+                    + timedelta(milliseconds=t.seq)}
+        )
+        for t in ticks
+    ]  # fmt: skip
 
 
 def retick(tick: CurveTick, seq: int) -> CurveTick:
-    """The same market state under a new seq (what a new tick with unchanged quotes looks like)."""
-    return tick.model_copy(update={"seq": seq, "produced_at_ns": time.time_ns()})
+    """The same market state under a new seq and a market time ``seq - tick.seq`` ms later (what a new
+    tick with unchanged quotes looks like)."""
+    later = tick.market_time + timedelta(milliseconds=seq - tick.seq)
+    return tick.model_copy(update={"seq": seq, "market_time": later, "produced_at_ns": time.time_ns()})
 
 
 def combined_snapshot(*ticks: CurveTick) -> dict[str, Any]:

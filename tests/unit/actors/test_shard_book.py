@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from actors.curve_nodes import TickCurves
 from actors.shard_book import ShardBook
 from core.messages import CurveTick
-from pricing import PortfolioEngine, price_portfolio
+from pricing import PortfolioEngine, PricingError, price_portfolio
 
 SAMPLES = Path(__file__).resolve().parents[3] / "pricing" / "samples"
 
@@ -72,7 +73,9 @@ def test_scenarios_split_with_a_replica_equal_one_process(
     parts = 2
     for tick in ticks:
 
-        def assembled(market_name: str, engine: PortfolioEngine, tick: CurveTick = tick) -> np.ndarray:
+        def assembled(
+            market_name: str, engine: PortfolioEngine, nodes: Any, tick: CurveTick = tick
+        ) -> np.ndarray:
             chunks = engine.scenarios.chunks(parts)
             out = np.full((len(engine.ids), len(engine.scenarios)), np.nan)
             out[:, chunks[0]] = engine.pv_matrix(chunks[0])
@@ -115,3 +118,49 @@ def test_positions_are_published_round_robin_and_totals_stay_exact(
         assert sum(b.pv for b in partial.books.values()) == pytest.approx(reference, rel=1e-9)
     usd = {i["id"] for i in book["instruments"] if i["currency"] == "USD"}
     assert set().union(*seen[:3]) == usd  # every USD position refreshed within ceil(5 / 2) ticks
+
+
+def test_curves_bootstrapped_once_per_tick_give_the_shard_its_own_numbers(
+    sample: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """The consumer bootstraps each tick's bumped curves once (TickCurves) and every shard values on
+    those nodes: the same numbers as a shard re-bootstrapping them itself, to the last bit."""
+    market, book = sample
+    own = ShardBook(0, book["instruments"], publish_per_tick=None)
+    shared = ShardBook(0, book["instruments"], publish_per_tick=None)
+    curves = TickCurves()
+    for seq, currency in enumerate(("USD", "EUR", "USD"), start=1):
+        tick = _tick(market, currency, seq)
+        nodes = curves.nodes(tick)
+        assert all(n.values.shape[0] == len(next(iter(nodes.values())).values) for n in nodes.values())
+        expected = own.apply(tick)
+        got = shared.apply(tick, nodes=nodes)
+        expected_by_id = {r.id: r for r in expected.changed}
+        assert {r.id for r in got.changed} == set(expected_by_id) != set()
+        for risk in got.changed:
+            want = expected_by_id[risk.id]
+            assert (risk.pv, risk.dv01, risk.gamma, dict(risk.kr01)) == (
+                want.pv,
+                want.dv01,
+                want.gamma,
+                dict(want.kr01),
+            )
+    reference = price_portfolio(book, market)["totals"]["pv"]
+    assert sum(b.pv for b in got.books.values()) == pytest.approx(reference, rel=1e-9)
+
+
+def test_a_tick_whose_curves_fail_is_refused_before_any_shard_and_the_market_recovers(
+    sample: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    market, _book = sample
+    curves = TickCurves()
+    good = _tick(market, "USD", 1)
+    curves.nodes(good)
+    broken_quotes = {name: dict(q) for name, q in good.curves.items()}
+    first = next(iter(broken_quotes))
+    broken_quotes[first]["swaption/5Y"] = 4.1
+    broken = good.model_copy(update={"seq": 2, "curves": broken_quotes})
+    with pytest.raises(PricingError, match="swaption"):
+        curves.nodes(broken)
+    again = curves.nodes(good.model_copy(update={"seq": 3}))
+    assert again.keys() == curves.nodes(good).keys()
