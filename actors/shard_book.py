@@ -88,7 +88,6 @@ class _MarketState:
     session: int = 0  # the tick-order session of the market's last tick (actors.ordering)
 
 
-
 #: (market, its engine, the tick's curve nodes of every scenario or None) -> PV matrix [position, scenario]
 PvSource = Callable[[str, PortfolioEngine, Mapping[str, CurveNodes] | None], np.ndarray]
 
