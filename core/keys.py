@@ -26,6 +26,8 @@ the reporting currency (USD) unless a field names another currency; times writte
                               market's curve names, comma-separated), rejected_curves (comma-separated
                               curves whose latest tick was rejected; empty when none)
 ``engine:shards``             HASH position id -> shard index (the durable shard assignment)
+``market:live``               HASH market -> the ``CurveTick`` JSON of its latest computed tick (written by
+                              the limit monitor after the tick's results; what-if prices on it)
 ``risk.updates``              pub/sub channel: a JSON ``{"seq", "market", "market_time"}`` per written tick
 """
 
@@ -40,9 +42,11 @@ __all__ = [
     "ENGINE_SHARDS",
     "ENGINE_STATUS",
     "MARKET_DERIVED",
+    "MARKET_LIVE",
     "RISK_UPDATES_CHANNEL",
     "TOPIC_CURVES",
     "TOPIC_CURVES_DLQ",
+    "TOPIC_RISK_ALERTS",
     "TOPIC_SECMASTER_EVENTS",
     "book_by_type_key",
     "book_dv01_rank_key",
@@ -58,6 +62,8 @@ __all__ = [
 TOPIC_CURVES = "market.curves"
 TOPIC_CURVES_DLQ = "market.curves.dlq"
 TOPIC_SECMASTER_EVENTS = "secmaster.events"
+#: limit alerts (:mod:`core.limits`), keyed by book
+TOPIC_RISK_ALERTS = "risk.alerts"
 CONSUMER_GROUP = "risk-engine"
 RISK_UPDATES_CHANNEL = "risk.updates"
 ENGINE_STATUS = "engine:status"
@@ -68,6 +74,7 @@ ENGINE_ROWS = "engine:rows"
 ENGINE_ORDER = "engine:order"
 BOOKS_SET = "risk:books"
 MARKET_DERIVED = "market:derived"
+MARKET_LIVE = "market:live"
 ALL_BOOKS = "ALL"
 
 
