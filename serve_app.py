@@ -51,6 +51,7 @@ from core.keys import (
 )
 from core.logging import get_logger
 from core.messages import CurveTick
+from core.records import BookSummaryRecord, InstrumentRiskRecord, RecordError
 from pricing import price_portfolio
 from pricing.errors import PricingError
 from secmaster import api as secmaster_api
@@ -165,17 +166,6 @@ class _Metrics:
             self.engine_lag.set(float(status["consumer_lag"]))
 
 
-def _numbers(fields: dict[str, str]) -> dict[str, float | str]:
-    """Redis hash values as numbers where they are numbers (timestamps and names stay strings)."""
-    result: dict[str, float | str] = {}
-    for key, value in fields.items():
-        try:
-            result[key] = float(value)
-        except ValueError:
-            result[key] = value
-    return result
-
-
 class RiskApi:
     """What one replica owns: the database pool, the Redis client, the outbox relay and the metrics."""
 
@@ -270,6 +260,18 @@ _BookPath = Annotated[str, Path(pattern=BOOK_PATTERN)]
 _InstrumentPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,97}$")]
 
 
+def _record(
+    parse: Callable[[dict[str, str]], BookSummaryRecord | InstrumentRiskRecord], raw: dict[str, str]
+) -> dict[str, Any]:
+    """A Redis record as typed JSON; a hash that does not hold the record is a 500 naming the field."""
+    try:
+        return parse(raw).to_json()
+    except RecordError as error:
+        raise HTTPException(
+            status.HTTP_500_INTERNAL_SERVER_ERROR, f"risk record unreadable: {error}"
+        ) from error
+
+
 def _install_risk_routes(app: FastAPI, owner: RiskApi) -> None:
     @app.get("/api/v1/risk/books/{book}", tags=["risk"])
     def book_risk(book: _BookPath) -> dict[str, Any]:
@@ -278,7 +280,8 @@ def _install_risk_routes(app: FastAPI, owner: RiskApi) -> None:
         if not summary:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no risk computed for book {book!r} yet")
         kr01 = cast(dict[str, str], owner.redis.hgetall(book_kr01_key(book)))
-        return {"book": book, "summary": _numbers(summary), "kr01": {k: float(v) for k, v in kr01.items()}}
+        record = _record(BookSummaryRecord.from_hash, summary)
+        return {"book": book, "summary": record, "kr01": {k: float(v) for k, v in kr01.items()}}
 
     @app.get("/api/v1/risk/instruments/{instrument_id}", tags=["risk"])
     def instrument_risk(instrument_id: _InstrumentPath) -> dict[str, Any]:
@@ -288,7 +291,7 @@ def _install_risk_routes(app: FastAPI, owner: RiskApi) -> None:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, f"no risk computed for instrument {instrument_id!r} yet"
             )
-        return {"id": instrument_id, "risk": _numbers(fields)}
+        return {"id": instrument_id, "risk": _record(InstrumentRiskRecord.from_hash, fields)}
 
 
 def _install_price_route(app: FastAPI) -> None:

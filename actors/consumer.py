@@ -1,9 +1,11 @@
-"""``TickConsumer``: Kafka ``market.curves`` → validate → conflate → fan out to shards → aggregate.
+"""``TickConsumer``: Kafka ``market.curves`` → validate → order → conflate → bootstrap once → shards →
+aggregate, pipelined.
 
-At least once: offsets are committed only after every tick of the polled batch is in Redis (or was
-rejected, or sent to the dead-letter topic with its reason). On any failure before that, the consumer
-is rebuilt and resumes from the committed offsets; duplicates are harmless because Redis writes are
-guarded by ``seq``. A shard that dies mid-tick is restarted by Ray and the tick is retried on it.
+At least once: offsets are committed only after the ticks they cover are in Redis (or were rejected, or
+sent to the dead-letter topic with their reason). On any failure before that, the consumer is rebuilt,
+reloads the markets' positions from Redis and resumes from the committed offsets; a redelivered tick is a
+duplicate of its market's position (:mod:`actors.ordering`), and the Redis transaction refuses it too. A
+shard that dies mid-tick is restarted by Ray and the tick (and any later tick sent to it) is retried on it.
 """
 
 from __future__ import annotations

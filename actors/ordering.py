@@ -14,7 +14,9 @@ announcement on ``risk.updates``. Per market, with one Kafka partition per marke
 - a tick flagged ``new_session`` starts a new **session** on its day (the demo's looped replay wrapping
   from the last day back to the first): every market starts again, the markets that have not ticked in
   the new session are pending (a book total never mixes the sessions' valuation dates), and the P&L
-  open is taken afresh.
+  open is taken afresh. Each market enters the session with its own flagged tick (the first one on the
+  session's day joins it); an unflagged tick of a market not in the session yet is a late tick of the
+  previous session → DLQ.
 
 The positions are persisted with each tick's Redis transaction (``engine:order``), so a restarted
 consumer or a redelivered tick obeys the same rules; the Redis writer refuses a position that is not
@@ -101,7 +103,14 @@ class TickOrder:
             if joining:  # the other markets' first ticks of a session just started on this day
                 return Verdict(True, position)
             return Verdict(True, Position(self.session + 1, tick.as_of, when, offset), new_session=True)
-        if current is None or current.session < self.session:
+        if current is not None and current.session < self.session:
+            return Verdict(
+                False,
+                reason=f"{tick.market} tick seq {tick.seq} of {tick.as_of} is from before the session that "
+                f"started on {min(in_session)}; a market enters a new session with a tick flagged "
+                "new_session",
+            )
+        if current is None:
             floor = max(in_session, default=None)
             if floor is not None and tick.as_of < floor:
                 return Verdict(

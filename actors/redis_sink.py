@@ -38,6 +38,7 @@ from core.keys import (
     instrument_risk_key,
     market_curve_key,
 )
+from core.records import BookSummaryRecord, InstrumentRiskRecord
 
 __all__ = [
     "PositionRowWriter",
@@ -143,20 +144,18 @@ class RedisRiskWriter:
                     continue
 
     def _queue(self, pipe: redis.client.Pipeline, u: TickUpdate) -> None:
-        computed_at = repr(round(time.time(), 3))
+        computed_at = round(time.time(), 3)
         for book, sums in u.books.items():
             pnl = u.pnl.get(book, PnlExplain(0.0, 0.0, 0.0))
-            summary: dict[str, str] = {
-                "pv": _num(sums.pv), "dv01": _num(sums.dv01), "gamma": _num(sums.gamma),
-                "pnl_open": _num(pnl.actual), "pnl_predicted": _num(pnl.predicted),
-                "pnl_residual": _num(pnl.residual), "n_ok": str(sums.n_ok), "n_failed": str(sums.n_failed),
-                "n_pending": str(sums.n_pending), "seq": str(u.seq), "market": u.market,
-                "market_time": u.market_time, "as_of": u.as_of, "computed_at": computed_at,
-                "latency_ms": _num(u.latency_ms), "stale": "1" if u.stale_reason else "0",
-                "stale_reason": u.stale_reason,
-            }  # fmt: skip
-            summary.update({f"pv_{ccy}": _num(v) for ccy, v in sums.pv_by_currency.items()})
-            pipe.hset(book_summary_key(book), mapping=dict(summary))  # type: ignore[arg-type]
+            summary = BookSummaryRecord(
+                pv=sums.pv, dv01=sums.dv01, gamma=sums.gamma, pnl_open=pnl.actual,
+                pnl_predicted=pnl.predicted, pnl_residual=pnl.residual, n_ok=sums.n_ok,
+                n_failed=sums.n_failed, n_pending=sums.n_pending, seq=u.seq, market=u.market,
+                market_time=u.market_time, as_of=u.as_of, computed_at=computed_at, latency_ms=u.latency_ms,
+                stale=bool(u.stale_reason), stale_reason=u.stale_reason,
+                pv_by_currency=dict(sums.pv_by_currency),
+            ).to_hash()  # fmt: skip
+            pipe.hset(book_summary_key(book), mapping=summary)  # type: ignore[arg-type]
             pipe.delete(book_kr01_key(book), book_by_type_key(book))
             if sums.kr01:
                 pipe.hset(book_kr01_key(book), mapping={k: _num(v) for k, v in sums.kr01.items()})
@@ -203,25 +202,11 @@ def queue_position_rows(
 ) -> None:
     """Per-position rows (``risk:instr:{id}``) and the DV01 ranking of the changed and removed positions."""
     for risk in changed:
-        if risk.cashflows is not None:
-            pipe.hset(instrument_risk_key(risk.id), "cashflows", json.dumps(list(risk.cashflows)))
-        pipe.hset(
-            instrument_risk_key(risk.id),
-            mapping={
-                "id": risk.id,
-                "book": risk.book,
-                "type": risk.type,
-                "currency": risk.currency,
-                "ok": "1" if risk.ok else "0",
-                "error": risk.error,
-                "pv": _num(risk.pv),
-                "dv01": _num(risk.dv01),
-                "gamma": _num(risk.gamma),
-                "kr01": json.dumps(dict(risk.kr01)),
-                "seq": str(risk.seq),
-                "market_time": risk.market_time,
-            },
-        )
+        record = InstrumentRiskRecord(
+            risk.id, risk.book, risk.type, risk.currency, risk.ok, risk.error, risk.pv, risk.dv01,
+            risk.gamma, risk.kr01, risk.seq, risk.market_time, risk.cashflows,
+        )  # fmt: skip
+        pipe.hset(instrument_risk_key(risk.id), mapping=record.to_hash())  # type: ignore[arg-type]
         for book in (risk.book, ALL_BOOKS):
             pipe.zadd(book_dv01_rank_key(book), {risk.id: abs(risk.dv01_usd)})
     for instrument_id, book in removed:

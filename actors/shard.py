@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -73,6 +72,58 @@ class ScenarioWorker:
         self.book.remove(ids)
 
 
+class ReplicaScenarios:
+    """The PV source of a shard with scenario replicas (a :data:`actors.shard_book.PvSource` strategy).
+
+    :meth:`start` sends the tick to the replicas, each valuing a contiguous share of the tick market's
+    scenarios; called by the book, the strategy values the first share here and assembles the matrix from
+    the replicas' shares (a replica that died or diverged: everything is valued here, correctly).
+    """
+
+    def __init__(self, shard: int, workers: list[Any]) -> None:
+        self.shard = shard
+        self.workers = workers
+        self._market = ""
+        self._shares: list[Any] = []
+
+    def start(
+        self, tick: CurveTick, context: Mapping[str, CurveTick], nodes: Mapping[str, CurveNodes] | None
+    ) -> None:
+        parts = len(self.workers) + 1
+        self._market = tick.market
+        self._shares = [
+            w.scenario_pvs.remote(tick, context, k + 1, parts, nodes) for k, w in enumerate(self.workers)
+        ]
+
+    def __call__(
+        self, market: str, engine: PortfolioEngine, nodes: Mapping[str, CurveNodes] | None
+    ) -> np.ndarray:
+        """The tick market's PV matrix: the first share here, the others from the replicas, in parallel."""
+        shares, self._shares = self._shares, []
+        if market != self._market or not shares:
+            return local_pvs(market, engine, nodes)
+        parts = len(shares) + 1
+        chunks = engine.scenarios.chunks(parts)
+        matrix = np.empty((len(engine.ids), len(engine.scenarios)))
+        own = select_columns(nodes, chunks[0]) if nodes is not None else None
+        try:
+            matrix[:, chunks[0]] = engine.pv_matrix(chunks[0], own)
+        except EngineError:
+            matrix[:, chunks[0]] = engine.pv_matrix(chunks[0])
+        try:
+            for ids, indices, values in ray.get(shares):
+                if ids != engine.ids:
+                    raise ValueError("a replica holds other positions")
+                matrix[:, indices] = values
+        except (RayError, ValueError) as exc:
+            # a replica died or diverged (a book change in flight): value everything here, correctly
+            _log.warning(
+                "scenario replica unusable; valuing all scenarios locally", shard=self.shard, error=str(exc)
+            )
+            return local_pvs(market, engine, nodes)
+        return matrix
+
+
 @ray.remote(max_restarts=-1, max_task_retries=0)
 class ShardActor:
     def __init__(
@@ -86,14 +137,20 @@ class ShardActor:
         self.index = index
         self.settings = settings
         entries = _shard_entries(settings, index)
-        self.book = ShardBook(index, entries, engine=engine, publish_per_tick=publish_per_tick)
-        self._own_pvs = self.book.pv_source
-        self.rows = PositionRowWriter(settings.redis_url, index)
         # replicas owned by this actor: they die with it and are made anew when Ray restarts it
         self.workers = [
             ScenarioWorker.options(num_cpus=0).remote(index, settings, engine)  # type: ignore[attr-defined]
             for _ in range(scenario_workers)
         ]
+        self.replicas = ReplicaScenarios(index, self.workers) if self.workers else None
+        self.book = ShardBook(
+            index,
+            entries,
+            engine=engine,
+            publish_per_tick=publish_per_tick,
+            pv_source=self.replicas or local_pvs,
+        )
+        self.rows = PositionRowWriter(settings.redis_url, index)
         self.restarts = int(ray.get_runtime_context().was_current_actor_reconstructed)
         _log.info(
             "shard ready", shard=index, positions=len(entries), pid=os.getpid(), restarted=self.restarts
@@ -110,56 +167,18 @@ class ShardActor:
         off the critical path); a string (the reason) when the tick's curves are rejected. ``nodes``: the
         tick market's curve nodes in every scenario, bootstrapped once by the consumer for all shards;
         ``session``: the tick's tick-order session (:mod:`actors.ordering`)."""
-        if self.workers:
-            parts = len(self.workers) + 1
-            shares = [
-                w.scenario_pvs.remote(tick, context, k + 1, parts, nodes) for k, w in enumerate(self.workers)
-            ]
-            self.book.pv_source = partial(self._assembled_pvs, tick.market, shares, parts)
+        if self.replicas is not None:
+            self.replicas.start(tick, context, nodes)
         try:
             result = self.book.apply(tick, context, nodes, session)
         except TickRejected as exc:
             return str(exc)
-        finally:
-            self.book.pv_source = self._own_pvs
         self.rows.submit(tick.seq, result.changed, result.removed)
         return replace(result, changed=(), removed=())
 
     def flush_rows(self, timeout_s: float = 30.0) -> bool:
         """Wait until this shard's per-position rows of every computed tick are in Redis."""
         return self.rows.flush(timeout_s)
-
-    def _assembled_pvs(
-        self,
-        tick_market: str,
-        shares: list[Any],
-        parts: int,
-        market: str,
-        engine: PortfolioEngine,
-        nodes: Mapping[str, CurveNodes] | None,
-    ) -> np.ndarray:
-        """The tick market's PV matrix: the first share here, the others from the replicas, in parallel."""
-        if market != tick_market:
-            return local_pvs(market, engine, nodes)
-        chunks = engine.scenarios.chunks(parts)
-        matrix = np.empty((len(engine.ids), len(engine.scenarios)))
-        own = select_columns(nodes, chunks[0]) if nodes is not None else None
-        try:
-            matrix[:, chunks[0]] = engine.pv_matrix(chunks[0], own)
-        except EngineError:
-            matrix[:, chunks[0]] = engine.pv_matrix(chunks[0])
-        try:
-            for ids, indices, values in ray.get(shares):
-                if ids != engine.ids:
-                    raise ValueError("a replica holds other positions")
-                matrix[:, indices] = values
-        except (RayError, ValueError) as exc:
-            # a replica died or diverged (a book change in flight): value everything here, correctly
-            _log.warning(
-                "scenario replica unusable; valuing all scenarios locally", shard=self.index, error=str(exc)
-            )
-            return local_pvs(market, engine, nodes)
-        return matrix
 
     def add(self, entries: list[dict[str, Any]]) -> int:
         self.book.add(entries)

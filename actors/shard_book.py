@@ -113,6 +113,7 @@ class ShardBook:
         engine: str = "fast",
         publish_per_tick: int | None = PUBLISH_PER_TICK,
         valuing: bool = True,
+        pv_source: PvSource | None = None,
     ) -> None:
         self.shard = shard
         self.valuing = valuing  # False for a replica that only computes shares of the scenarios
@@ -121,7 +122,7 @@ class ShardBook:
         self._publish_cursor: dict[str, int] = {}
         #: PV matrix of a market's engine, all scenarios, on the tick's curve nodes when given (bootstrapped
         #: once per tick by the consumer); a shard with scenario workers assembles it from their shares
-        self.pv_source: PvSource = local_pvs
+        self.pv_source: PvSource = pv_source or local_pvs
         self.specs: dict[str, InstrumentSpec] = {}
         self.invalid: dict[str, tuple[str, str]] = {}  # id -> (book, reason): never priceable
         self.markets: dict[str, _MarketState] = {m: _MarketState() for m in MARKETS}

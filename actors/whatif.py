@@ -24,6 +24,7 @@ import redis
 from core.keys import ALL_BOOKS, MARKET_LIVE, book_kr01_key, book_summary_key
 from core.limits import BookRisk, Limit, check_limits
 from core.messages import CurveTick
+from core.records import BookSummaryRecord
 from market_replay.fixings import market_fixing_history
 from pricing import PortfolioEngine, measures_from_pv_matrix, spec_from_dict
 from pricing.conventions import REPORTING_CURRENCY
@@ -145,11 +146,15 @@ def _price_one(market: _Market, entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _risk_record(summary: Mapping[str, str], kr01: Mapping[str, str]) -> dict[str, Any]:
+    """A book's live totals (zero for a book the engine has no row of yet: no positions)."""
+    if not summary:
+        return {"pv": 0.0, "dv01": 0.0, "gamma": 0.0, "pnl_open": 0.0, "kr01": {}}
+    record = BookSummaryRecord.from_hash(summary)
     return {
-        "pv": float(summary.get("pv", 0.0)),
-        "dv01": float(summary.get("dv01", 0.0)),
-        "gamma": float(summary.get("gamma", 0.0)),
-        "pnl_open": float(summary.get("pnl_open", 0.0)),
+        "pv": record.pv,
+        "dv01": record.dv01,
+        "gamma": record.gamma,
+        "pnl_open": record.pnl_open,
         "kr01": {key: float(value) for key, value in sorted(kr01.items())},
     }
 

@@ -62,8 +62,8 @@ class CurveTick(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
     schema_: Literal["curve-tick/1"] = Field(default="curve-tick/1", alias="schema")
-    # seq and timestamps are 64-bit everywhere else (Kafka, Redis, numpy); a larger seq would also make
-    # every later tick look like a duplicate to the aggregator's seq guard
+    # seq and timestamps are 64-bit everywhere else (Kafka, Redis, numpy); the engine names a tick by its
+    # seq on risk.updates but orders a market's ticks by (as_of, market_time), never by seq
     seq: int = Field(ge=0, le=MAX_INT64, description="Strictly increasing per producer run and per key.")
     market: Literal["USD", "EUR"]
     as_of: date = Field(description="Business date the quotes belong to (the valuation date).")

@@ -70,6 +70,7 @@ def generate_ticks(
     first_seq: int = 0,
     loop: bool = False,
     source: QuoteSource | None = None,
+    new_session: bool = False,
 ) -> Iterator[ScheduledTick]:
     """Every tick of ``markets`` from ``start`` to ``end`` (inclusive), in send order.
 
@@ -78,7 +79,7 @@ def generate_ticks(
     by tick. ``seq`` starts at ``first_seq`` and increases by one per tick over all markets.
     ``loop`` replays the range again and again (``seq`` and the session clock keep increasing); each
     market's first tick of every pass after the first is flagged ``new_session`` (the engine refuses an
-    earlier day otherwise).
+    earlier day otherwise); ``new_session`` flags them on the first pass too (a replay that goes back).
     Raises :class:`ReplayConfigError` for a bad range or settings, ``NoMarketData`` if the source
     does not cover the range.
     """
@@ -88,7 +89,7 @@ def generate_ticks(
     replayed_days = 0
     passes = 0
     while True:
-        restarting = set(markets) if passes else set()
+        restarting = set(markets) if passes or new_session else set()
         passes += 1
         for day in weekdays(start, end):
             open_markets = [m for m in markets if source.is_open(m, day)]

@@ -37,7 +37,14 @@ def render_status(status: dict[str, str], summary: dict[str, str]) -> str:
         f"ticks      processed {status.get('ticks_processed', 0)}  "
         f"conflated {status.get('ticks_conflated', 0)}  "
         f"rejected {status.get('ticks_rejected', 0)}  dlq {status.get('ticks_dlq', 0)}  "
-        f"duplicates {status.get('ticks_duplicate', 0)}  lag {status.get('consumer_lag', '-')}",
+        f"duplicates {status.get('ticks_duplicate', 0)}  lag {status.get('consumer_lag', '-')}  "
+        f"consumer restarts {status.get('consumer_restarts', 0)}",
+        "markets    "
+        + "  ".join(
+            f"{m} {status.get(f'as_of_{m}', '-')} seq {status.get(f'seq_{m}', '-')}"
+            + (" STALE" if m in status.get("stale_markets", "").split(",") else "")
+            for m in ("USD", "EUR")
+        ),
         f"latency    tick->redis p50 {_fmt(status.get('total_p50_ms'), ' ms')}  "
         f"p95 {_fmt(status.get('total_p95_ms'), ' ms')}  p99 {_fmt(status.get('total_p99_ms'), ' ms')}  "
         f"(shards p95 {_fmt(status.get('shards_p95_ms'), ' ms')})",

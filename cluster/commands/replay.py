@@ -99,6 +99,12 @@ def replay(
         None, "--first-seq", min=0, help="seq of the first tick. Default: wall clock in microseconds."
     ),
     max_ticks: int | None = typer.Option(None, "--max-ticks", min=1, help="Stop after this many ticks."),
+    new_session: bool = typer.Option(
+        False,
+        "--new-session",
+        help="Start a new session in the engine (each market's first tick is flagged new_session): needed "
+        "to replay days earlier than the ones the running engine is on, which it refuses otherwise.",
+    ),
 ) -> None:
     """Stream real historical curves (or your CSV) to Kafka as CurveTick messages, keyed USD / EUR.
 
@@ -126,6 +132,7 @@ def replay(
             first_seq=wall_time.time_ns() // 1000 if first_seq is None else first_seq,
             loop=loop,
             source=source,
+            new_session=new_session,
         )
         bootstrap = get_settings().kafka_bootstrap
         ensure_topic(bootstrap, topic)

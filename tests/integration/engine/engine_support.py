@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -75,24 +76,31 @@ class Engine:
         raise AssertionError(f"engine:status {field} never reached {at_least}: {self.status()}")
 
 
+#: market times handed out to test ticks: strictly increasing over the whole test process
+_clock = itertools.count()
+
+
 def day_ticks(first_seq: int, ticks_per_day: int = 4, day: date = AS_OF) -> list[CurveTick]:
-    """Real market ticks of ``day`` (alternating USD and EUR), seq from ``first_seq``, at market time
-    09:00 + ``seq`` milliseconds: the engine orders a market's ticks by market time (one instant twice is
-    a duplicate, an earlier one is out of order), so the ticks of a later call are later in the day."""
+    """Real market ticks of ``day`` (alternating USD and EUR), seq from ``first_seq``, at market times
+    09:00 + k ms with k increasing over every call of the process: the engine orders a market's ticks by
+    market time (one instant twice is a duplicate, an earlier one is out of order), so the ticks of a
+    later call are later in the day."""
     ticks = [s.tick for s in generate_ticks(day, day, ticks_per_day=ticks_per_day, first_seq=first_seq)]
     return [
         t.model_copy(
             update={"market_time": t.market_time.replace(hour=9, minute=0, second=0, microsecond=0)
-                    + timedelta(milliseconds=t.seq)}
+                    + timedelta(milliseconds=next(_clock))}
         )
         for t in ticks
     ]  # fmt: skip
 
 
 def retick(tick: CurveTick, seq: int) -> CurveTick:
-    """The same market state under a new seq and a market time ``seq - tick.seq`` ms later (what a new
-    tick with unchanged quotes looks like)."""
-    later = tick.market_time + timedelta(milliseconds=seq - tick.seq)
+    """The same market state under a new seq and a later market time (what a new tick with unchanged
+    quotes looks like)."""
+    later = tick.market_time.replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(
+        milliseconds=next(_clock)
+    )
     return tick.model_copy(update={"seq": seq, "market_time": later, "produced_at_ns": time.time_ns()})
 
 

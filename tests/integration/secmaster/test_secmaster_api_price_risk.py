@@ -13,6 +13,7 @@ import redis
 
 from core.config import PROJECT_ROOT, Settings
 from core.keys import book_kr01_key, book_summary_key, instrument_risk_key
+from core.records import BookSummaryRecord, InstrumentRiskRecord
 
 pytestmark = [pytest.mark.postgres, pytest.mark.ray]
 
@@ -48,11 +49,20 @@ def risk_keys(settings: Settings) -> Iterator[tuple[redis.Redis, str]]:
 def test_risk_reads_redis(anonymous: httpx.Client, risk_keys: tuple[redis.Redis, str]) -> None:
     client, name = risk_keys
     assert anonymous.get(f"/api/v1/risk/books/{name}").status_code == 404
-    summary = {"pv": "1250.5", "dv01": "-3.2", "market_time": "2024-03-15T16:00"}
-    client.hset(book_summary_key(name), mapping=summary)
+    summary = BookSummaryRecord(
+        pv=1250.5, dv01=-3.2, gamma=0.5, pnl_open=0.0, pnl_predicted=0.0, pnl_residual=0.0, n_ok=1,
+        n_failed=0, n_pending=0, seq=7, market="USD", market_time="2024-03-15T16:00", as_of="2024-03-15",
+        computed_at=1.0, latency_ms=12.5, stale=False,
+    )  # fmt: skip
+    client.hset(book_summary_key(name), mapping=summary.to_hash())  # type: ignore[arg-type]
     client.hset(book_kr01_key(name), mapping={"USD-UST/10Y": "-2.5"})
-    client.hset(instrument_risk_key(name), mapping={"pv": "10.0"})
+    row = InstrumentRiskRecord(
+        name, name, "bond", "USD", True, "", 10.0, -1.0, 0.01, {"USD-UST/10Y": -1.0}, 7, "2024-03-15T16:00"
+    )
+    client.hset(instrument_risk_key(name), mapping=row.to_hash())  # type: ignore[arg-type]
     body = anonymous.get(f"/api/v1/risk/books/{name}").json()
     assert body["summary"]["pv"] == 1250.5 and body["summary"]["market_time"] == "2024-03-15T16:00"
+    assert body["summary"]["stale"] is False and body["summary"]["n_ok"] == 1
     assert body["kr01"] == {"USD-UST/10Y": -2.5}
-    assert anonymous.get(f"/api/v1/risk/instruments/{name}").json()["risk"] == {"pv": 10.0}
+    risk = anonymous.get(f"/api/v1/risk/instruments/{name}").json()["risk"]
+    assert risk["pv"] == 10.0 and risk["ok"] is True and risk["kr01"] == {"USD-UST/10Y": -1.0}

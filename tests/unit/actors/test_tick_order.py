@@ -87,6 +87,21 @@ def test_a_new_session_goes_back_and_every_market_enters_it_together() -> None:
     order.accept(_tick("EUR", D, 1, seq=4, new_session=True), joining)
     assert _admit(order, _tick("USD", D, 2, seq=5), offset=2)
     assert not order.check(_tick("EUR", last, 3, seq=6), offset=2).accept  # the old pass's day: refused
+
+
+def test_a_late_tick_of_the_previous_session_does_not_enter_the_new_one() -> None:
+    """Markets are separate partitions: the previous pass's last EUR tick may arrive after the USD tick
+    that started the new session; it is refused, and EUR's own flagged tick then joins the session."""
+    order = TickOrder()
+    last = date(2026, 2, 3)
+    assert _admit(order, _tick("USD", D, 1, seq=1), offset=0)
+    assert _admit(order, _tick("EUR", D, 1, seq=2), offset=0)
+    assert _admit(order, _tick("USD", last, 1, seq=3), offset=1)
+    assert _admit(order, _tick("USD", D, 2, seq=5, new_session=True), offset=2)
+    late = order.check(_tick("EUR", last, 1, seq=4), offset=1)
+    assert not late.accept and "from before the session" in late.reason
+    assert _admit(order, _tick("EUR", D, 2, seq=6, new_session=True), offset=2)
+    assert {p.session for p in order.positions.values()} == {1}
     # a redelivered session start is a duplicate, not a third session
     assert order.check(_tick("USD", D, 1, seq=3, new_session=True), offset=1).duplicate
 

@@ -106,3 +106,15 @@ def test_holidays_emit_no_ticks_for_the_closed_market_only() -> None:
 def test_bad_ranges_fail_before_anything_is_sent(start: date, end: date, match: str) -> None:
     with pytest.raises(ReplayConfigError, match=match):
         next(generate_ticks(start, end))
+
+
+def test_a_looped_replay_starts_a_new_session_on_each_wrap() -> None:
+    """The engine refuses an earlier day unless a tick says a new session starts: every pass after the
+    first flags each market's first tick; ``new_session`` flags the first pass too."""
+    day = date(2024, 3, 15)
+    looped = [s.tick for s in islice(generate_ticks(day, day, ticks_per_day=2, loop=True), 12)]
+    flagged = [k for k, tick in enumerate(looped) if tick.new_session]
+    assert flagged == [4, 5, 8, 9]  # 2 markets x 2 ticks per pass: the wraps at 4 and 8
+    assert {looped[k].market for k in flagged[:2]} == {"USD", "EUR"}
+    fresh = [s.tick for s in generate_ticks(day, day, ticks_per_day=2, new_session=True)]
+    assert [t.new_session for t in fresh] == [True, True, False, False]
