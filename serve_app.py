@@ -311,7 +311,7 @@ def _install_whatif_routes(app: FastAPI, owner: RiskApi) -> None:
     def post_whatif(body: WhatIfRequest) -> dict[str, Any]:
         """Price candidate trades on the latest computed tick of each market and show what they do to the
         book (and ``ALL``): its totals and KR01 ladder before and after, and the limits they would breach.
-        Nothing is stored. 503 while no tick of a trade's market has been computed."""
+        Nothing is stored. 404 while no tick of a trade's market has been computed (as the risk routes)."""
         book = body.target_book()
         with owner.context.read() as session:
             if book != ALL_BOOKS:
@@ -320,7 +320,7 @@ def _install_whatif_routes(app: FastAPI, owner: RiskApi) -> None:
         try:
             return whatif(owner.live, body.terms(), book, limits)
         except NoLiveMarket as error:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
 
     @app.get("/api/v1/market/live/{market}", tags=["risk"])
     def live_market(market: Literal["USD", "EUR"]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ A limit written here is read by the limit monitor on the next tick it checks (:m
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
@@ -80,6 +80,19 @@ def _alert(row: RiskAlert) -> AlertRead:
     )
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """PostgreSQL takes UTC offsets up to 15:59 only: compare in UTC (a moment before year 1 in UTC is
+    the beginning of time)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
 @alerts_router.get("", response_model=list[AlertRead])
 def list_alerts(
     context: Ctx,
@@ -89,6 +102,8 @@ def list_alerts(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many, the newest")] = 200,
 ) -> list[AlertRead]:
-    """The alert history, oldest first: one event per crossing (breach, warning, clear)."""
+    """The alert history, oldest first: one event per crossing (breach, warning, clear). ``since`` without
+    a UTC offset is UTC."""
+    since = _utc(since)
     with context.read() as session:
         return [_alert(row) for row in repo.list_alerts(session, book, since, limit)]
