@@ -35,7 +35,7 @@ from prometheus_client import (
 )
 from pydantic import BaseModel, ConfigDict, Field
 from ray import serve
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from actors.whatif import LiveMarkets, NoLiveMarket, live_snapshot, whatif
@@ -56,6 +56,7 @@ from pricing import price_portfolio
 from pricing.errors import PricingError
 from secmaster import api as secmaster_api
 from secmaster.db import make_engine, make_session_factory
+from secmaster.models import Position
 from secmaster.outbox import OutboxRelay, pending_count
 from secmaster.repository import limits as limit_repo
 from secmaster.repository.terms import new_instrument, scaled_terms
@@ -285,13 +286,27 @@ def _install_risk_routes(app: FastAPI, owner: RiskApi) -> None:
 
     @app.get("/api/v1/risk/instruments/{instrument_id}", tags=["risk"])
     def instrument_risk(instrument_id: _InstrumentPath) -> dict[str, Any]:
-        """The latest risk of one instrument; 404 if none."""
+        """The latest risk of an instrument's positions: ``positions`` has one typed record per book
+        holding it (the engine keys a position ``{id}@{book}`` when the instrument is in several books);
+        ``risk`` is the record kept under the id itself, when there is one. 404 if none is computed."""
         fields = cast(dict[str, str], owner.redis.hgetall(instrument_risk_key(instrument_id)))
-        if not fields:
+        with owner.sessions() as session:
+            books = session.scalars(
+                select(Position.book_name).where(Position.instrument_id == instrument_id)
+            ).all()
+        with owner.redis.pipeline(transaction=False) as pipe:
+            for book in books:
+                pipe.hgetall(instrument_risk_key(f"{instrument_id}@{book}"))
+            held = [cast(dict[str, str], row) for row in pipe.execute() if row]
+        positions = [_record(InstrumentRiskRecord.from_hash, row) for row in ([fields] if fields else held)]
+        if not positions:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, f"no risk computed for instrument {instrument_id!r} yet"
             )
-        return {"id": instrument_id, "risk": _record(InstrumentRiskRecord.from_hash, fields)}
+        body: dict[str, Any] = {"id": instrument_id, "positions": positions}
+        if fields:
+            body["risk"] = positions[0]
+        return body
 
 
 def _install_price_route(app: FastAPI) -> None:

@@ -64,7 +64,7 @@ from secmaster.outbox import pending_count
 
 AS_OF = date(2024, 3, 15)
 REDIS_DB = 11
-BUDGET_P95_MS = {10_000: 100.0, 100_000: 1000.0}
+BUDGET_P95_MS = {2_000: 50.0, 10_000: 100.0, 100_000: 1000.0}
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:

@@ -27,7 +27,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "pricing": ("pricing_bench.py", ["--size", "10000"], "pricing.json"),
     "replay": ("replay_bench.py", ["--ticks", "50000"], "replay.json"),
     "var": ("var_bench.py", [], "var.json"),
-    "realtime": ("realtime_bench.py", ["--sizes", "10000"], "realtime.json"),
+    "realtime": ("realtime_bench.py", ["--sizes", "2000,10000"], "realtime.json"),
     "api_load": ("api_load_bench.py", [], "api_load.json"),
     "whatif": ("whatif_bench.py", ["--size", "10000"], "whatif.json"),
 }
@@ -82,7 +82,8 @@ def _realtime_row(realtime: dict[str, Any] | None, size: int, budget_ms: float) 
             "naive_extrapolated_from_instruments": run["naive"]["instruments_measured"],
         },
         machine=realtime["machine"] if realtime else None,
-        within_budget=latency["p95"] <= budget_ms,
+        # issue 12: the budget is met only if every tick was computed at that rate (0 conflated)
+        within_budget=latency["p95"] <= budget_ms and run["rate"]["counts"]["ticks_conflated"] == 0,
         note=f"p50 {latency['p50']} ms, p99 {latency['p99']} ms over {latency['count']} computed ticks; "
         f"conflated {run['rate']['counts']['ticks_conflated']} of {run['rate']['ticks_sent']}; "
         f"engine:status stages p50 (ms): "
@@ -97,7 +98,11 @@ def summary_rows() -> list[dict[str, Any]]:
     realtime, api, replay, var, whatif = (
         _load(f) for f in ("realtime.json", "api_load.json", "replay.json", "var.json", "whatif.json")
     )
-    rows = [_realtime_row(realtime, 10_000, 100.0), _realtime_row(realtime, 100_000, 1000.0)]
+    rows = [
+        _realtime_row(realtime, 2_000, 50.0),
+        _realtime_row(realtime, 10_000, 100.0),
+        _realtime_row(realtime, 100_000, 1000.0),
+    ]
 
     speed = _row("speed-up vs naive single-process QuantLib bump-and-reprice loop, same book", "x", ">= 50x")
     run = (realtime or {}).get("runs", {}).get("10000")

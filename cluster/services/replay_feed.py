@@ -35,7 +35,9 @@ class ReplayFeed:
         self.process.start(
             [
                 str(self.riskctl), "replay", "--from", DEMO_FROM, "--to", DEMO_TO, "--rate", str(self.rate),
-                "--loop",
+                # a (re)started demo feed starts a new session: the engine may be on a later day of an
+                # earlier run, and ticks of an earlier day are refused without it
+                "--loop", "--new-session",
             ]
         )  # fmt: skip
         if not wait_until(self.process.running, 10):

@@ -55,6 +55,8 @@ class Engine:
         separate partitions: their ticks have no order between them), and every shard's per-position rows
         too (they trail the totals: the shards write them off the tick's critical path)."""
         wanted = {m: max(s for s in seqs if s <= seq) for m, seqs in self.sent.items() if min(seqs) <= seq}
+        if not wanted:  # ticks sent by another producer: the last written tick's seq
+            return self._wait_summary_seq(seq, deadline=time.monotonic() + timeout_s)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             status = self.status()
@@ -65,6 +67,15 @@ class Engine:
                 return self.summary()
             time.sleep(0.1)
         raise AssertionError(f"seq {seq} not in Redis after {timeout_s}s; status: {self.status()}")
+
+    def _wait_summary_seq(self, seq: int, deadline: float) -> dict[str, str]:
+        while time.monotonic() < deadline:
+            summary = self.summary()
+            rows: dict[str, str] = self.redis.hgetall(ENGINE_ROWS)  # type: ignore[assignment]
+            if int(summary.get("seq", -1)) >= seq and rows and all(int(v) >= seq for v in rows.values()):
+                return summary
+            time.sleep(0.1)
+        raise AssertionError(f"seq {seq} not in Redis; status: {self.status()}")
 
     def wait_status(self, field: str, at_least: int, timeout_s: float = 60.0) -> dict[str, str]:
         deadline = time.monotonic() + timeout_s

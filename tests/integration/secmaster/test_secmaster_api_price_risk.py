@@ -66,3 +66,37 @@ def test_risk_reads_redis(anonymous: httpx.Client, risk_keys: tuple[redis.Redis,
     assert body["kr01"] == {"USD-UST/10Y": -2.5}
     risk = anonymous.get(f"/api/v1/risk/instruments/{name}").json()["risk"]
     assert risk["pv"] == 10.0 and risk["ok"] is True and risk["kr01"] == {"USD-UST/10Y": -1.0}
+
+
+@pytest.mark.redis
+def test_an_instrument_in_two_books_answers_with_each_positions_risk(
+    client: httpx.Client, payloads: dict[str, Any], risk_keys: tuple[redis.Redis, str]
+) -> None:
+    """The engine keys a position ``{id}@{book}`` when its instrument is in several books; the risk API
+    answers for the instrument's own id with the risk of each of its positions (a short one included)."""
+    redis_client, name = risk_keys
+    books = [f"{name}L", f"{name}S"]
+    for book in books:
+        assert client.post("/api/v1/books", json={"name": book, "description": "risk"}).status_code == 201
+    ident = f"{name}-BOND"
+    created = client.post(
+        "/api/v1/instruments/bonds", json=payloads["bond"](id=ident, book=books[0], quantity=3)
+    )
+    assert created.status_code == 201, created.text
+    short = client.put(f"/api/v1/books/{books[1]}/positions/{ident}", json={"quantity": -3})
+    assert short.status_code == 201, short.text
+    assert client.get(f"/api/v1/risk/instruments/{ident}").status_code == 404  # nothing computed yet
+    for book, sign in zip(books, (1, -1), strict=True):
+        row = InstrumentRiskRecord(
+            f"{ident}@{book}", book, "bond", "USD", True, "", sign * 3e6, sign * -2_400.0, sign * 25.0,
+            {"USD-UST/10Y": sign * -2_400.0}, 9, "2024-03-15T16:00",
+        )  # fmt: skip
+        redis_client.hset(instrument_risk_key(row.id), mapping=row.to_hash())  # type: ignore[arg-type]
+    try:
+        body = client.get(f"/api/v1/risk/instruments/{ident}").json()
+        assert body["id"] == ident and "risk" not in body
+        by_book = {p["book"]: p for p in body["positions"]}
+        assert set(by_book) == set(books)
+        assert by_book[books[1]]["pv"] == -by_book[books[0]]["pv"] and by_book[books[1]]["ok"] is True
+    finally:
+        redis_client.delete(*(instrument_risk_key(f"{ident}@{book}") for book in books))
