@@ -222,7 +222,7 @@ def summary_rows() -> list[dict[str, Any]]:
     else:
         memory["note"] = "not measured: realtime bench did not run"
     rows.append(memory)
-    sources = [realtime, realtime, realtime, var, api, replay, whatif, realtime]
+    sources = [realtime, realtime, realtime, realtime, var, api, replay, whatif, realtime]
     for row, source in zip(rows, sources, strict=True):  # when each row's benchmark ran (--only reuses files)
         stamps = [source.get(k) for k in ("when", "measured_at", "run_at")] if source else []
         row["measured_at"] = (
