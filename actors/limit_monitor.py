@@ -160,5 +160,7 @@ class LimitMonitorCore:
         return True
 
 
-#: The Ray actor: restarted on failure with its state read back from the alert history.
-LimitMonitor = ray.remote(max_restarts=-1)(LimitMonitorCore)
+#: The Ray actor: restarted on failure with its state read back from the alert history. A tick whose call
+#: was in flight when it died is retried on the new instance: checking it again against the levels read
+#: back from the history repeats no event (an event recorded before the crash is not a change any more).
+LimitMonitor = ray.remote(max_restarts=-1, max_task_retries=-1)(LimitMonitorCore)

@@ -93,6 +93,16 @@ def book(engine: Engine, serve_url: str, token: str, sessions: SessionFactory) -
     return BOOK
 
 
+def monitor_counters(deadline: float) -> dict[str, int]:
+    """The limit monitor's counters, waiting while Ray restarts it."""
+    while True:
+        try:
+            return dict(ray.get(ray.get_actor(LIMIT_MONITOR).counters.remote(), timeout=30))
+        except (ray.exceptions.RayError, TimeoutError):
+            assert time.monotonic() < deadline, "the limit monitor is not answering"
+            time.sleep(0.2)
+
+
 class Ticks:
     """The module's tick sequence: one market state per call, always later in market time."""
 
@@ -106,9 +116,8 @@ class Ticks:
         tick = _shifted(self.usd, self.seq, shift_pct)
         self.engine.send(tick)
         self.engine.wait_seq(tick.seq)
-        monitor = ray.get_actor(LIMIT_MONITOR)
-        deadline = time.monotonic() + 60
-        while ray.get(monitor.counters.remote()).get("seq_USD", -1) < tick.seq:
+        deadline = time.monotonic() + 120
+        while monitor_counters(deadline).get("seq_USD", -1) < tick.seq:
             assert time.monotonic() < deadline, "the limit monitor did not check the tick"
             time.sleep(0.05)
         return tick
@@ -239,16 +248,11 @@ def test_a_restarted_monitor_reads_its_state_back_and_repeats_nothing(
     breach = ticks.send()
     before = _history(api)
     assert (before[-1]["kind"], before[-1]["seq"]) == ("breach", breach.seq)
-    monitor = ray.get_actor(LIMIT_MONITOR)
-    ray.kill(monitor, no_restart=False)  # Ray restarts it; the state comes back from the history
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if ray.get(ray.get_actor(LIMIT_MONITOR).ping.remote(), timeout=10):
-                break
-        except (ray.exceptions.RayError, TimeoutError):
-            assert time.monotonic() < deadline, "the limit monitor did not come back"
-            time.sleep(0.2)
+    checked = monitor_counters(time.monotonic() + 60)["ticks_checked"]
+    ray.kill(ray.get_actor(LIMIT_MONITOR), no_restart=False)  # Ray restarts it; state from the history
+    deadline = time.monotonic() + 120
+    while monitor_counters(deadline)["ticks_checked"] >= checked:  # still the killed instance answering
+        time.sleep(0.2)
     ticks.send()
     ticks.send()
     assert _history(api) == before, "a restarted monitor repeated an alert"
