@@ -24,10 +24,11 @@ def load_book(
 
     With ``instrument_ids``, only the positions in those instruments (what a change event touched).
 
-    Each dict carries the instrument's terms with face (bonds) or notional (swaps) multiplied by the
-    position's quantity, and ``book``. Ordered by book then instrument id. An instrument held in several
-    books appears once per book; in a whole-portfolio load its ``id`` then becomes ``"{id}@{book}"`` so ids
-    stay unique. Instruments held in no book are not part of any book. Raises NotFound for an unknown book.
+    Each dict carries the instrument's own terms, ``book`` and the position's signed ``quantity``
+    (pricing multiplies the instrument's cashflows by it). Ordered by book then instrument id. An
+    instrument held in several books appears once per book; in a whole-portfolio load its ``id`` then
+    becomes ``"{id}@{book}"`` so ids stay unique. Instruments held in no book are not part of any book.
+    Raises NotFound for an unknown book.
     """
     whole = book is None or book == ALL_BOOKS
     if not whole and session.get(Book, book) is None:

@@ -41,19 +41,14 @@ def instrument_terms(instrument: Instrument) -> dict[str, Any]:
 
 
 def scaled_terms(instrument: Instrument, book: str, quantity: float) -> dict[str, Any]:
-    """A position in the book format: face or notional times ``quantity``.
-
-    A short swap position (negative quantity) is the opposite side with a positive notional; a short
-    bond position has a negative face.
+    """A position in the book format: the instrument's own terms (per one unit of face or notional as
+    stored), its ``book`` and its signed ``quantity``. Pricing multiplies the instrument's cashflows by the
+    quantity, so a position's risk is the instrument's risk times its quantity: a short position (negative
+    quantity) is exactly minus the long one, for bonds and swaps alike.
     """
     terms = instrument_terms(instrument)
-    if instrument.type == "bond":
-        terms["face"] = terms["face"] * quantity
-    else:
-        terms["notional"] = terms["notional"] * abs(quantity)
-        if quantity < 0:
-            terms["side"] = "receive_fixed" if terms["side"] == "pay_fixed" else "pay_fixed"
     terms["book"] = book
+    terms["quantity"] = quantity
     return terms
 
 

@@ -17,6 +17,7 @@ from confluent_kafka import Consumer, TopicPartition
 from engine_support import (
     Engine,
     combined_snapshot,
+    create_book,
     day_ticks,
     retick,
     seed_engine_book,
@@ -138,6 +139,46 @@ class TestRealtimeEngine:
         assert int(gone["n_ok"]) == int(before["n_ok"])
         assert float(gone["pnl_open"]) == pytest.approx(float(before["pnl_open"]), abs=1e-6)
         assert not engine.redis.exists(f"risk:instr:{trade_id}")
+
+    def test_a_short_position_is_exactly_minus_the_long_live_and_in_batch(
+        self, engine: Engine, client: httpx.Client, sessions: SessionFactory
+    ) -> None:
+        """Issue 13 (positions): a position's risk is the instrument's risk times its signed quantity."""
+        create_book(client, "SHORTS")
+        ident = f"ENG-SHORT-{uuid.uuid4().hex[:6]}"
+        body = {"id": ident, "type": "bond", "isin": unique_isin(), "currency": "USD", "face": 1_000_000,
+                "coupon_pct": 4.25, "frequency": "semiannual", "day_count": "ACT/ACT-ICMA",
+                "issue_date": "2023-08-15", "maturity_date": "2033-08-15", "discount_curve": "USD-UST",
+                "book": "ENG-GOVT", "quantity": 3}  # fmt: skip
+        assert client.post("/api/v1/instruments/bonds", json=body).status_code == 201
+        put = client.put(f"/api/v1/books/SHORTS/positions/{ident}", json={"quantity": -3})
+        assert put.status_code == 201, put.text
+        wait_relayed(sessions)
+        usd, eur = day_ticks(self.next_seq(), ticks_per_day=1)
+        engine.send(usd)
+        engine.send(eur)
+        engine.wait_seq(eur.seq)
+        for attempt in range(5):  # the book watcher may take the change with the next tick
+            long_row = engine.redis.hgetall(f"risk:instr:{ident}@ENG-GOVT")
+            short_row = engine.redis.hgetall(f"risk:instr:{ident}@SHORTS")
+            if long_row and short_row:
+                break
+            again = retick(usd, eur.seq + 1 + attempt)
+            engine.send(again)
+            engine.wait_seq(again.seq)
+        assert long_row.get("ok") == short_row.get("ok") == "1", (long_row, short_row)
+        for measure in ("pv", "dv01", "gamma"):
+            assert float(short_row[measure]) == -float(long_row[measure]) != 0.0, measure
+        long_kr01, short_kr01 = json.loads(long_row["kr01"]), json.loads(short_row["kr01"])
+        assert {k: -v for k, v in long_kr01.items()} == short_kr01
+        batch = price_portfolio(_book(sessions), combined_snapshot(usd, eur), engine="fast")
+        by_id = {item["id"]: item for item in batch["instruments"]}
+        long_b, short_b = by_id[f"{ident}@ENG-GOVT"], by_id[f"{ident}@SHORTS"]
+        for measure in ("pv", "dv01", "gamma"):
+            assert short_b[measure] == -long_b[measure]
+            # live and batch agree by the project's rule (PV, DV01 to 1e-9; gamma per notional)
+            assert_risk_close(measure, float(long_row[measure]), long_b[measure], 3_000_000.0, ident)
+        client.delete(f"/api/v1/books/SHORTS/positions/{ident}")
 
     def test_malformed_records_go_to_the_dlq_and_a_redelivered_tick_does_not_double_count(
         self, engine: Engine

@@ -33,8 +33,9 @@ def test_positions_lifecycle_and_export(client: httpx.Client, payloads: dict[str
     assert page["total"] == 1 and page["items"][0]["quantity"] == 5
     exported = client.get(f"/api/v1/books/{book}/export").json()["instruments"]
     assert (
-        exported[0]["face"] == 5_000_000 and exported[0]["book"] == book and exported[0]["id"] == bond["id"]
-    )
+        exported[0]["face"] == 1_000_000 and exported[0]["quantity"] == 5
+    )  # terms per unit, signed quantity
+    assert exported[0]["book"] == book and exported[0]["id"] == bond["id"]
     whole = client.get("/api/v1/books/ALL/export").json()["instruments"]
     assert any(item["id"] == bond["id"] and item["book"] == book for item in whole)
 

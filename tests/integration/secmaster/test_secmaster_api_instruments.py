@@ -48,11 +48,10 @@ def test_generic_create_with_explicit_id_and_book(
     )
     assert response.status_code == 201, response.text
     exported = client.get(f"/api/v1/books/{book}/export").json()["instruments"]
+    # the instrument's own terms and the position's signed quantity (a short is exactly minus the long)
     assert exported == [
-        payloads["swap"](
-            id="IRS-GENERIC-1", book=book, notional=20_000_000.0, side="receive_fixed", float_spread_bp=0.0
-        )
-        | {"fixed_rate_pct": 3.1}
+        payloads["swap"](id="IRS-GENERIC-1", book=book, quantity=-2.0, float_spread_bp=0.0)
+        | {"notional": 10_000_000.0, "side": "pay_fixed", "fixed_rate_pct": 3.1}
     ]
 
 

@@ -83,9 +83,11 @@ def test_load_book_scales_positions(sessions: SessionFactory, payloads: dict[str
         whole = repository.load_book(session, None)
         only_swap = repository.load_book(session, "ALL", instrument_ids=[swap.id])
     assert {item["id"]: item["book"] for item in book_a} == {bond.id: "LOADA", swap.id: "LOADA"}
-    assert next(item for item in book_a if item["id"] == bond.id)["face"] == 3_000_000
+    long_bond = next(item for item in book_a if item["id"] == bond.id)
+    assert long_bond["face"] == 1_000_000 and long_bond["quantity"] == 3  # the instrument's terms, per unit
     short = next(item for item in whole if item["id"] == f"{swap.id}@LOADB")
-    assert short["side"] == "receive_fixed" and short["notional"] == 20_000_000
+    # the instrument's own side and notional; the quantity carries the sign (pricing: exactly minus)
+    assert short["side"] == "pay_fixed" and short["notional"] == 10_000_000 and short["quantity"] == -2
     assert f"{swap.id}@LOADA" in {item["id"] for item in whole}
     assert len({item["id"] for item in whole}) == len(whole)
     assert sorted(item["id"] for item in only_swap) == [f"{swap.id}@LOADA", f"{swap.id}@LOADB"]
