@@ -115,7 +115,7 @@ class WhatIfRequest(BaseModel):
         return named.pop() if len(named) == 1 and None not in named else ALL_BOOKS  # type: ignore[return-value]
 
     def terms(self) -> list[dict[str, Any]]:
-        """The trades in the book format, sized by their quantity, as the engine would hold them."""
+        """The trades in the book format (terms, book, signed quantity), as the export gives positions."""
         result = []
         for position, trade in enumerate(self.trades, start=1):
             ident = trade.id or (f"BOND-{trade.isin}" if trade.type == "bond" else f"WHATIF-{position}")

@@ -293,7 +293,7 @@ def test_whatif_equals_riskctl_price_with_minus_without_the_trade(
     assert market["seq"] == answer["markets"]["USD"]["seq"]
     held = api.get(f"/api/v1/books/{BOOK}/export").json()
     assert all(i["id"] != trade["id"] for i in held["instruments"]), "what-if stored the trade"
-    terms = {k: v for k, v in trade.items() if k != "quantity"} | {"face": 6_000_000}
+    terms = dict(trade)  # the book format: the instrument's terms, its book and the signed quantity
     without = _riskctl_price(held, market, tmp_path, "without")["totals"]
     with_trade = _riskctl_price({"instruments": [*held["instruments"], terms]}, market, tmp_path, "with")[
         "totals"

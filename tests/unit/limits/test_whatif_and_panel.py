@@ -1,4 +1,4 @@
-"""What-if request terms (sized like the engine's positions) and the limits panel's pure pieces."""
+"""What-if request terms (positions in the export's format) and the limits panel's pure pieces."""
 
 from __future__ import annotations
 
@@ -19,10 +19,15 @@ SWAP: dict[str, Any] = {
 }  # fmt: skip
 
 
-def test_a_short_swap_is_the_opposite_side_on_the_scaled_notional() -> None:
+def test_a_trade_is_a_position_of_its_signed_quantity_as_the_export_gives_it() -> None:
     request = WhatIfRequest.model_validate({"trades": [SWAP | {"quantity": -2, "book": "SWAPS"}]})
     (terms,) = request.terms()
-    assert (terms["side"], terms["notional"], terms["book"]) == ("receive_fixed", 2e7, "SWAPS")
+    assert (terms["side"], terms["notional"], terms["quantity"], terms["book"]) == (
+        "pay_fixed",
+        1e7,
+        -2,
+        "SWAPS",
+    )
     assert request.target_book() == "SWAPS"
 
 
