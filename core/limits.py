@@ -94,12 +94,24 @@ def _level(utilisation: float, warning_pct: float | None) -> Level:
     return "ok"
 
 
+_DAYS = {"D": 1, "W": 7, "M": 30, "Y": 365}
+
+
+def _tenor_days(key: str) -> tuple[int, str]:
+    """Sort key of a ``CURVE/TENOR`` pillar: its tenor in days (1W before 1M before 10Y)."""
+    tenor = key.rpartition("/")[2]
+    number, unit = tenor[:-1], tenor[-1:]
+    return (int(number) * _DAYS[unit], key) if number.isdigit() and unit in _DAYS else (1 << 30, key)
+
+
 def _pillars(limit: Limit, kr01: Mapping[str, float]) -> list[tuple[str, float]]:
     if limit.tenor:
         key = f"{limit.curve}/{limit.tenor}"
         return [(key, kr01.get(key, 0.0))]
     prefix = f"{limit.curve}/"
-    return [(key, value) for key, value in sorted(kr01.items()) if key.startswith(prefix)]
+    return sorted(
+        ((k, v) for k, v in kr01.items() if k.startswith(prefix)), key=lambda kv: _tenor_days(kv[0])
+    )
 
 
 def check_limits(book: str, risk: BookRisk, limits: Iterable[Limit]) -> list[LimitCheck]:

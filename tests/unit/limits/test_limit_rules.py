@@ -48,6 +48,10 @@ def test_curve_wide_kr01_limit_gives_one_key_per_pillar_and_a_pillar_limit_overr
     assert checks["kr01:USD-UST/10Y"].limit == 500.0
     assert checks["kr01:USD-UST/10Y"].level == "ok"
     assert checks["kr01:USD-UST/2Y"].level == "ok"
+    assert [c.key for c in check_limits("GOVT", _risk(kr01=kr01), limits[:1])] == [
+        "kr01:USD-UST/2Y",
+        "kr01:USD-UST/10Y",
+    ]
     wide_only = {c.key: c for c in check_limits("GOVT", _risk(kr01=kr01), limits[:1])}
     assert wide_only["kr01:USD-UST/10Y"].level == "breach"
 
