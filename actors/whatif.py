@@ -159,9 +159,12 @@ def _risk_record(summary: Mapping[str, str], kr01: Mapping[str, str]) -> dict[st
     }
 
 
-def _read_live(client: redis.Redis, books: Sequence[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+def _read_live(
+    client: redis.Redis, books: Sequence[str]
+) -> tuple[dict[str, str], dict[str, dict[str, Any]], bool]:
     """The live ticks and the books' totals, from one consistent moment: the totals' tick (its market and
-    seq) must be the live tick of that market, else the monitor has not stored it yet and we read again."""
+    seq) must be the live tick of that market, else the monitor has not stored it yet and we read again
+    (for at most 2 s; the last element says whether they agreed)."""
     deadline = time.monotonic() + _CONSISTENT_WITHIN_S
     while True:
         with client.pipeline(transaction=True) as pipe:
@@ -180,7 +183,8 @@ def _read_live(client: redis.Redis, books: Sequence[str]) -> tuple[dict[str, str
             CurveTick.from_json(ticks[s["market"]]).seq == int(s.get("seq", -1)) for s in stamped
         )
         if consistent or time.monotonic() > deadline:
-            return ticks, {book: _risk_record(summaries[book], kr01s[book]) for book in books}
+            totals = {book: _risk_record(summaries[book], kr01s[book]) for book in books}
+            return ticks, totals, consistent
         time.sleep(0.005)
 
 
@@ -208,14 +212,16 @@ def whatif(
 ) -> dict[str, Any]:
     """Price ``terms`` (book-format trades) on the live market and add them to ``book`` and ``ALL``.
 
-    Returns ``{"book", "markets": {market: {"seq", "as_of", "market_time"}}, "trades": [per trade, in its
-    currency], "trades_usd": {"pv", "dv01", "gamma", "kr01"}, "books": {name: {"before", "after"}}
+    Returns ``{"book", "same_tick" (the book's totals were computed on the ticks priced on; false only if
+    the limit monitor lags by more than 2 s), "markets": {market: {"seq", "as_of", "market_time"}},
+    "trades": [per trade, in its currency], "trades_usd": {"pv", "dv01", "gamma", "kr01"},
+    "books": {name: {"before", "after"}}
     (USD: pv, dv01, gamma, pnl_open, kr01 ladder), "limits": [per alert key: "book", "measure",
     "limit", "value_before", "value_after", "utilisation_before", "utilisation_after", "level_before",
     "level_after"], "breaches": [the limits at breach after that were not before]}``.
     Raises :class:`NoLiveMarket` when a trade's market has no computed tick."""
     names = [book] if book == ALL_BOOKS else [book, ALL_BOOKS]
-    ticks, before = _read_live(markets.client, names)
+    ticks, before, same_tick = _read_live(markets.client, names)
     trades = markets.price(terms, ticks)
     zero = {"pv": 0.0, "dv01": 0.0, "gamma": 0.0, "pnl_open": 0.0, "kr01": {}}
     books = {name: {"before": before[name], "after": _plus(before[name], trades)} for name in names}
@@ -242,6 +248,7 @@ def whatif(
     parsed = {market: CurveTick.from_json(text) for market, text in ticks.items()}
     return {
         "book": book,
+        "same_tick": same_tick,
         "markets": {
             market: {"seq": t.seq, "as_of": t.as_of.isoformat(), "market_time": t.market_time.isoformat()}
             for market, t in sorted(parsed.items())

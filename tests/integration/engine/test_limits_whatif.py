@@ -289,6 +289,7 @@ def test_whatif_equals_riskctl_price_with_minus_without_the_trade(
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["book"] == BOOK
+    assert answer["same_tick"] is True
     market = api.get("/api/v1/market/live/USD").json()
     assert market["seq"] == answer["markets"]["USD"]["seq"]
     held = api.get(f"/api/v1/books/{BOOK}/export").json()
