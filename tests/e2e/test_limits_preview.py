@@ -90,21 +90,28 @@ def test_limits_panel_shows_bars_banner_history_and_edits_a_limit(
     assert len(kept) == 3, "saving one limit kept the others"
 
 
+def _trade(isin: str) -> dict[str, object]:
+    return {
+        "type": "bond", "currency": "USD", "frequency": "semiannual", "isin": isin, "face": 10_000_000,
+        "coupon_pct": 4.0, "day_count": "ACT/ACT-ICMA", "issue_date": "2024-02-15",
+        "maturity_date": "2034-02-15", "discount_curve": "USD-UST",
+    }  # fmt: skip
+
+
 def test_preview_risk_shows_the_whatif_answer_without_saving(
     page: Page, dashboard_url: str, base_url: str, redis_client: redis.Redis, settings: Settings
 ) -> None:
     day = date(2026, 2, 26)
     usd = next(s.tick for s in generate_ticks(day, day, ticks_per_day=1) if s.tick.market == "USD")
     write_tick(redis_client, seq=usd.seq)
+    early = httpx.post(f"{base_url}/api/v1/whatif", json={"trades": [_trade("US91282CJZ59")]}, timeout=60)
+    assert early.status_code == 404, early.text  # no tick computed yet: nothing to price on
+    assert "no tick" in early.json()["detail"]
     redis_client.hset(MARKET_LIVE, "USD", usd.to_json().decode())
     httpx.delete(f"{base_url}/api/v1/books/ALL/limits", headers=_headers(settings))
     cusip_body = "".join(secrets.choice("0123456789") for _ in range(8))
     isin = isin_from_cusip(cusip_body + cusip_check_digit(cusip_body))
-    trade = {
-        "type": "bond", "currency": "USD", "frequency": "semiannual", "isin": isin, "face": 10_000_000,
-        "coupon_pct": 4.0, "day_count": "ACT/ACT-ICMA", "issue_date": "2024-02-15",
-        "maturity_date": "2034-02-15", "discount_curve": "USD-UST",
-    }  # fmt: skip
+    trade = _trade(isin)
     expected = httpx.post(f"{base_url}/api/v1/whatif", json={"trades": [trade]}, timeout=60)
     assert expected.status_code == 200, expected.text
     answer = expected.json()
