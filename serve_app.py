@@ -7,6 +7,7 @@ fresh by those events (:mod:`secmaster.read_cache`).
 
 Routes: the security master (``/api/v1/instruments``, ``/api/v1/books``; see :mod:`secmaster.api`),
 ``/api/v1/risk/...`` (live results from Redis), ``POST /api/v1/price`` (ad-hoc valuation),
+``POST /api/v1/whatif`` and ``GET /api/v1/market/live/{market}`` (trades on the live market, issue 17),
 ``/healthz``, ``/metrics``, OpenAPI at ``/docs``.
 
 Dashboard hook: pass ``{"dashboard": "module:function"}`` in ``args``; the function is called with no
@@ -39,15 +40,19 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from actors.whatif import LiveMarkets, NoLiveMarket, live_snapshot, whatif
 from core.config import get_settings
 from core.keys import (
+    ALL_BOOKS,
     ENGINE_STATUS,
+    MARKET_LIVE,
     TOPIC_SECMASTER_EVENTS,
     book_kr01_key,
     book_summary_key,
     instrument_risk_key,
 )
 from core.logging import get_logger
+from core.messages import CurveTick
 from core.records import BookSummaryRecord, InstrumentRiskRecord, RecordError
 from pricing import price_portfolio
 from pricing.errors import PricingError
@@ -56,7 +61,9 @@ from secmaster.db import make_engine, make_session_factory
 from secmaster.models import Position
 from secmaster.outbox import OutboxRelay, pending_count
 from secmaster.read_cache import EventInvalidator, InstrumentReadCache
-from secmaster.schemas import BOOK_PATTERN
+from secmaster.repository import limits as limit_repo
+from secmaster.repository.terms import new_instrument, scaled_terms
+from secmaster.schemas import BOOK_PATTERN, InstrumentCreate
 
 __all__ = [
     "DASHBOARD_PATH",
@@ -65,6 +72,7 @@ __all__ = [
     "AppArgs",
     "PriceRequest",
     "RiskApi",
+    "WhatIfRequest",
     "build_app",
     "create_app",
 ]
@@ -104,6 +112,33 @@ class PriceRequest(BaseModel):
         "linear_zero",
         description="Curve interpolation: linear in zero rates, or log-linear in discount factors",
     )
+
+
+class WhatIfRequest(BaseModel):
+    """``POST /api/v1/whatif``: candidate trades (the create schemas of ``/api/v1/instruments``, checked by
+    the same rule set) and the book to add them to (default: the trades' book if they name one, else
+    ``ALL``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trades: list[InstrumentCreate] = Field(min_length=1, max_length=100)
+    book: str | None = Field(None, pattern=BOOK_PATTERN, description="Book whose totals and limits to show")
+
+    def target_book(self) -> str:
+        if self.book is not None:
+            return self.book
+        named = {trade.book for trade in self.trades}
+        return named.pop() if len(named) == 1 and None not in named else ALL_BOOKS  # type: ignore[return-value]
+
+    def terms(self) -> list[dict[str, Any]]:
+        """The trades in the book format (terms, book, signed quantity), as the export gives positions."""
+        result = []
+        for position, trade in enumerate(self.trades, start=1):
+            ident = trade.id or (f"BOND-{trade.isin}" if trade.type == "bond" else f"WHATIF-{position}")
+            instrument = new_instrument(trade, ident)
+            instrument.type = trade.type
+            result.append(scaled_terms(instrument, trade.book or "WHATIF", trade.quantity))
+        return result
 
 
 class _Metrics:
@@ -175,6 +210,7 @@ class RiskApi:
         )
         self.metrics = _Metrics()
         self.dashboard = args.dashboard
+        self.live = LiveMarkets(self.redis, settings.interpolation)
 
     def _after_commit(self) -> None:
         if self.relay is not None:
@@ -209,6 +245,7 @@ def create_app(owner: RiskApi) -> FastAPI:
     _install_ops_routes(app, owner)
     _install_risk_routes(app, owner)
     _install_price_route(app)
+    _install_whatif_routes(app, owner)
     if owner.dashboard:
         app = _mount_dashboard(app, owner.dashboard)
     return app
@@ -332,6 +369,33 @@ def _install_price_route(app: FastAPI) -> None:
             )
         except PricingError as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+
+
+def _install_whatif_routes(app: FastAPI, owner: RiskApi) -> None:
+    @app.post("/api/v1/whatif", tags=["risk"])
+    def post_whatif(body: WhatIfRequest) -> dict[str, Any]:
+        """Price candidate trades on the latest computed tick of each market and show what they do to the
+        book (and ``ALL``): its totals and KR01 ladder before and after, and the limits they would breach.
+        Nothing is stored. 404 while no tick of a trade's market has been computed (as the risk routes)."""
+        book = body.target_book()
+        with owner.context.read() as session:
+            if book != ALL_BOOKS:
+                limit_repo.book_limits(session, book)  # 404 for an unknown book
+            limits = limit_repo.all_limits(session)
+        try:
+            return whatif(owner.live, body.terms(), book, limits)
+        except NoLiveMarket as error:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+
+    @app.get("/api/v1/market/live/{market}", tags=["risk"])
+    def live_market(market: Literal["USD", "EUR"]) -> dict[str, Any]:
+        """The market snapshot (docs/architecture.md §5) of the market's latest computed tick, with the fixing
+        history merged in: what what-if prices on, and what ``riskctl price --market`` reads."""
+        text_ = owner.redis.hget(MARKET_LIVE, market)
+        if not text_:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {market} tick has been computed yet")
+        tick = CurveTick.from_json(cast(str, text_))
+        return {"seq": tick.seq, "market_time": tick.market_time.isoformat(), **live_snapshot(tick)}
 
 
 def _mount_dashboard(app: FastAPI, target: str) -> FastAPI:

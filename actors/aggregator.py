@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import ray
 
 from actors.latency import LatencyWindow, TickTimings
+from actors.limit_monitor import TickResults
 from actors.ordering import Position
 from actors.partials import ShardPartial, reduce_partials
 from actors.pnl import BookOpen, PnlExplain, explain, pillar_quotes
@@ -39,8 +41,11 @@ def _produced_ns(tick: CurveTick, consumed_ns: int) -> int:
 class AggregatorCore:
     """The aggregator's logic; tests drive it directly, the engine runs it as the :data:`Aggregator` actor."""
 
-    def __init__(self, settings: Settings, history_maxlen: int = 5000) -> None:
+    def __init__(self, settings: Settings, history_maxlen: int = 5000, monitor: str | None = None) -> None:
         self.writer = RedisRiskWriter(settings.redis_url, history_maxlen=history_maxlen)
+        #: the limit monitor's actor name: each written tick is handed to it after the write (issue 17)
+        self.monitor_name = monitor
+        self._monitor: Any = None
         self.latency = LatencyWindow()
         self.opens: dict[str, BookOpen] = {}
         self.curves_now: dict[str, dict[str, float]] = {}
@@ -154,7 +159,16 @@ class AggregatorCore:
         done = time.time_ns()
         if written:
             self.latency.add(TickTimings(produced, consumed_ns, fanned_ns, shards_ns, done))
+            self._after_write(tick, update)
         return {"written": written, "latency_ms": (done - produced) / 1e6, "seq": tick.seq}
+
+    def _after_write(self, tick: CurveTick, update: TickUpdate) -> None:
+        """Hand the written tick to the limit monitor without waiting (off the tick's critical path)."""
+        if self.monitor_name is None:
+            return
+        if self._monitor is None:
+            self._monitor = ray.get_actor(self.monitor_name)
+        self._monitor.on_tick.remote(TickResults.from_update(tick, update))
 
     def mark_stale(self, market: str, reason: str, counters: Mapping[str, int | float | str]) -> None:
         """A rejected tick: keep the last good risk, flag every book stale with the reason."""

@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], str]] = {
     "realtime": ("realtime_bench.py", ["--sizes", "2000,10000"], "realtime.json"),
     "api_load": ("api_load_bench.py", [], "api_load.json"),
     "bulk": ("bulk_bench.py", ["--size", "100000"], "bulk.json"),
+    "whatif": ("whatif_bench.py", ["--size", "10000"], "whatif.json"),
 }
 
 
@@ -144,8 +145,9 @@ def _bulk_row(bulk: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def summary_rows() -> list[dict[str, Any]]:
-    realtime, api, replay, var, bulk = (
-        _load(f) for f in ("realtime.json", "api_load.json", "replay.json", "var.json", "bulk.json")
+    realtime, api, replay, var, bulk, whatif = (
+        _load(f)
+        for f in ("realtime.json", "api_load.json", "replay.json", "var.json", "bulk.json", "whatif.json")
     )
     rows = [
         _realtime_row(realtime, 2_000, 50.0),
@@ -208,6 +210,25 @@ def summary_rows() -> list[dict[str, Any]]:
         replay_row["note"] = "not measured: replay bench did not run"
     rows.append(replay_row)
 
+    whatif_row = _row("what-if of one trade against the live 10,000 book", "ms", "<= 200 ms")
+    if whatif:
+        warm, cold = whatif["whatif_warm_ms"], whatif["whatif_cold_ms"]
+        whatif_row.update(
+            value={"warm_p95": warm["p95"], "cold_p95": cold["p95"]},
+            baseline={
+                "post_price_same_trade_p50_p95_ms": [whatif["price_baseline_ms"][q] for q in ("p50", "p95")]
+            },
+            machine=whatif["machine"],
+            within_budget=whatif["within_budget"],
+            note=f"POST /api/v1/whatif, {whatif['size']:,}-position book, one client; "
+            f"warm p50 {warm['p50']} ms "
+            f"(tick already seen), cold p50 {cold['p50']} ms (first what-if after a new tick: bootstraps "
+            "its market's curves and bumped scenarios)",
+        )
+    else:
+        whatif_row["note"] = "not measured: whatif bench did not run"
+    rows.append(whatif_row)
+
     memory = _row("whole stack resident memory with the 10,000 book", "GB", "<= 4 GB")
     if run:
         peak, services = run["rate"]["stack_memory_peak"], run["memory_services_only"]
@@ -224,7 +245,7 @@ def summary_rows() -> list[dict[str, Any]]:
     else:
         memory["note"] = "not measured: realtime bench did not run"
     rows.append(memory)
-    sources = [realtime, realtime, realtime, var, api, bulk, replay, realtime]
+    sources = [realtime, realtime, realtime, realtime, var, api, bulk, replay, whatif, realtime]
     for row, source in zip(rows, sources, strict=True):  # when each row's benchmark ran (--only reuses files)
         stamps = [source.get(k) for k in ("when", "measured_at", "run_at")] if source else []
         row["measured_at"] = (

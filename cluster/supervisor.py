@@ -20,13 +20,14 @@ from actors.book_source import load_positions, save_assignment
 from actors.book_watcher import BookWatcher, entry_weight
 from actors.consumer import TickConsumer
 from actors.kafka_io import EngineTopics
+from actors.limit_monitor import LimitMonitor
 from actors.shard import ShardActor, shard_name
 from actors.shard_book import PUBLISH_PER_TICK
 from actors.sharding import assign_shards
 from cluster.engine_lease import EngineLeaseKeeper, acquire_lease, release_lease
 from cluster.ray_env import prepare_ray_environment
 from core.config import Settings
-from core.keys import ENGINE_ORDER, ENGINE_STATUS
+from core.keys import ENGINE_ORDER, ENGINE_STATUS, TOPIC_RISK_ALERTS
 from core.logging import get_logger
 
 __all__ = ["NAMESPACE", "EngineHandles", "connect_ray", "engine_health", "start_engine", "stop_engine"]
@@ -36,6 +37,7 @@ AGGREGATOR = "risk-aggregator"
 WATCHER = "risk-book-watcher"
 CONSUMER = "risk-tick-consumer"
 LEASE_KEEPER = "risk-engine-lease"
+LIMIT_MONITOR = "risk-limit-monitor"
 SHARD_RESOURCE = "risk_shard"
 _log = get_logger(__name__)
 # Ray destroys a non-detached actor, named or not, when its creator drops the last handle: the
@@ -64,6 +66,7 @@ class EngineHandles:
     positions: int
     lease_token: int
     lease_keeper: Any
+    monitor: Any = None
 
 
 def _options(name: str, detached: bool) -> dict[str, Any]:
@@ -82,6 +85,7 @@ def start_engine(
     topics: EngineTopics = EngineTopics(),
     publish_per_tick: int | None = PUBLISH_PER_TICK,
     scenario_workers: int | None = None,
+    alerts_topic: str = TOPIC_RISK_ALERTS,
 ) -> EngineHandles:
     """Take the deployment's engine lease, then create the actors; returns once every actor answers and
     the consumer is running. Raises :class:`cluster.engine_lease.EngineAlreadyRunning` (naming the
@@ -97,7 +101,7 @@ def start_engine(
         )
         ray.get(keeper.token.remote())
         return _start_actors(settings, client, (lease.token, keeper), n_shards, engine, detached, progress,
-                             topics, publish_per_tick, scenario_workers)  # fmt: skip
+                             topics, publish_per_tick, scenario_workers, alerts_topic)  # fmt: skip
     except BaseException:
         stop_engine(settings)
         raise
@@ -114,6 +118,7 @@ def _start_actors(
     topics: EngineTopics,
     publish_per_tick: int | None,
     scenario_workers: int | None,
+    alerts_topic: str,
 ) -> EngineHandles:
     progress("loading the book from PostgreSQL")
     entries = load_positions(settings)
@@ -139,7 +144,11 @@ def _start_actors(
         for k in range(n_shards)
     ]
     ray.get([s.ping.remote() for s in shards])
-    aggregator = Aggregator.options(**_options(AGGREGATOR, detached)).remote(settings)  # type: ignore[attr-defined]
+    monitor = LimitMonitor.options(**_options(LIMIT_MONITOR, detached)).remote(settings, alerts_topic)  # type: ignore[attr-defined]
+    ray.get(monitor.ping.remote())  # type: ignore[attr-defined]
+    aggregator = Aggregator.options(**_options(AGGREGATOR, detached)).remote(  # type: ignore[attr-defined]
+        settings, monitor=LIMIT_MONITOR
+    )
     watcher = BookWatcher.options(**_options(WATCHER, detached)).remote(settings, n_shards, True, topics)  # type: ignore[attr-defined]
     ray.get([aggregator.ping.remote(), watcher.ping.remote()])  # type: ignore[attr-defined]
     progress("starting the tick consumer")
@@ -149,7 +158,7 @@ def _start_actors(
     ray.get(consumer.ping.remote())
     client.hset(ENGINE_STATUS, mapping={"state": "running"})
     _log.info("engine started", shards=n_shards, positions=len(entries), engine=engine)
-    handles = EngineHandles(shards, aggregator, watcher, consumer, len(entries), *lease)
+    handles = EngineHandles(shards, aggregator, watcher, consumer, len(entries), *lease, monitor=monitor)
     _running.append(handles)
     return handles
 
@@ -176,7 +185,7 @@ def stop_engine(settings: Settings, max_shards: int = 256) -> bool:
             ray.get(consumer.stop.remote(), timeout=60)
         finally:
             ray.kill(consumer, no_restart=True)
-    for name in [AGGREGATOR, WATCHER, *(shard_name(k) for k in range(max_shards))]:
+    for name in [AGGREGATOR, LIMIT_MONITOR, WATCHER, *(shard_name(k) for k in range(max_shards))]:
         actor = _named(name)
         if actor is not None:
             found = True
@@ -200,7 +209,7 @@ def stop_engine(settings: Settings, max_shards: int = 256) -> bool:
 def engine_health(n_shards: int, timeout_s: float = 10.0) -> dict[str, str]:
     """``actor name -> ok | missing | not answering``."""
     health: dict[str, str] = {}
-    for name in [CONSUMER, AGGREGATOR, WATCHER, *(shard_name(k) for k in range(n_shards))]:
+    for name in [CONSUMER, AGGREGATOR, LIMIT_MONITOR, WATCHER, *(shard_name(k) for k in range(n_shards))]:
         actor = _named(name)
         if actor is None:
             health[name] = "missing"

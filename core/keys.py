@@ -30,6 +30,8 @@ the reporting currency (USD) unless a field names another currency; times writte
 ``engine:lease``              HASH token, owner, ray, shards, started_at, renewed_at, with a TTL: the one
                               running engine of this deployment (cluster/engine_lease.py)
 ``engine:lease:tokens``       counter of fencing tokens (each lease takes the next value)
+``market:live``               HASH market -> the ``CurveTick`` JSON of its latest computed tick (written by
+                              the limit monitor after the tick's results; what-if prices on it)
 ``risk.updates``              pub/sub channel: a JSON ``{"seq", "market", "market_time"}`` per written tick
 """
 
@@ -46,9 +48,11 @@ __all__ = [
     "ENGINE_SHARDS",
     "ENGINE_STATUS",
     "MARKET_DERIVED",
+    "MARKET_LIVE",
     "RISK_UPDATES_CHANNEL",
     "TOPIC_CURVES",
     "TOPIC_CURVES_DLQ",
+    "TOPIC_RISK_ALERTS",
     "TOPIC_SECMASTER_EVENTS",
     "book_by_type_key",
     "book_dv01_rank_key",
@@ -64,6 +68,8 @@ __all__ = [
 TOPIC_CURVES = "market.curves"
 TOPIC_CURVES_DLQ = "market.curves.dlq"
 TOPIC_SECMASTER_EVENTS = "secmaster.events"
+#: limit alerts (:mod:`core.limits`), keyed by book
+TOPIC_RISK_ALERTS = "risk.alerts"
 CONSUMER_GROUP = "risk-engine"
 RISK_UPDATES_CHANNEL = "risk.updates"
 ENGINE_STATUS = "engine:status"
@@ -76,6 +82,7 @@ ENGINE_ROWS = "engine:rows"
 ENGINE_ORDER = "engine:order"
 BOOKS_SET = "risk:books"
 MARKET_DERIVED = "market:derived"
+MARKET_LIVE = "market:live"
 ALL_BOOKS = "ALL"
 
 

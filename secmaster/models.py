@@ -6,7 +6,8 @@ A bond's issue date is stored as ``instruments.start_date`` so that one check co
 date order for every type. ``positions`` say how many units of an instrument a book holds; the
 ``outbox_events`` table is the transactional outbox relayed to Kafka (see :mod:`secmaster.outbox`).
 ``batch_runs`` and ``batch_results`` hold the batch jobs of :mod:`cluster.batch_reval` (revision 0002);
-revision 0003 adds ``bonds.derived``.
+revision 0003 adds ``bonds.derived``. ``risk_limits`` and ``risk_alerts`` hold the limits per book and the
+alert history (revision 0004, see :mod:`core.limits`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ __all__ = [
     "OisSwap",
     "OutboxEvent",
     "Position",
+    "RiskAlert",
+    "RiskLimit",
 ]
 
 #: Deterministic constraint names, so that migrations and error mapping can refer to them.
@@ -247,3 +250,53 @@ class BatchResult(Base):
     measure: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(64))
     value: Mapped[float] = mapped_column(Double)
+
+
+class RiskLimit(_Timestamps, Base):
+    """A limit on one measure of a book (``ALL``: the whole portfolio), in USD (:mod:`core.limits`).
+
+    ``curve``/``tenor`` only for ``kr01`` (``tenor`` empty: every pillar of the curve). No foreign key
+    to ``books``: ``ALL`` is not a row there."""
+
+    __tablename__ = "risk_limits"
+    __table_args__ = (
+        UniqueConstraint("book", "measure", "curve", "tenor", postgresql_nulls_not_distinct=True),
+        CheckConstraint("measure IN ('dv01', 'kr01', 'gamma', 'pnl_stop_loss')", name="known_measure"),
+        CheckConstraint("limit_usd > 0", name="positive_limit"),
+        CheckConstraint("warning_pct IS NULL OR (warning_pct > 0 AND warning_pct < 100)", name="warning_pct"),
+        CheckConstraint("(measure = 'kr01') = (curve IS NOT NULL)", name="curve_for_kr01"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    book: Mapped[str] = mapped_column(String(32), index=True)
+    measure: Mapped[str] = mapped_column(String(16))
+    curve: Mapped[str | None] = mapped_column(String(32))
+    tenor: Mapped[str | None] = mapped_column(String(8))
+    limit_usd: Mapped[float] = mapped_column(Double)
+    warning_pct: Mapped[float | None] = mapped_column(Double)
+
+
+class RiskAlert(Base):
+    """One alert event (``breach``, ``warning``, ``clear``) of one alert key of a book on one tick.
+
+    ``published_at`` is set once the event is on Kafka ``risk.alerts``; an unpublished row is sent again
+    when the limit monitor restarts (the history is the source of truth, Kafka the notification)."""
+
+    __tablename__ = "risk_alerts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('breach', 'warning', 'clear')", name="known_kind"),
+        Index("ix_risk_alerts_book_id", "book", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    book: Mapped[str] = mapped_column(String(32))
+    measure: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[float] = mapped_column(Double)
+    limit_usd: Mapped[float] = mapped_column(Double)
+    utilisation: Mapped[float] = mapped_column(Double)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    market: Mapped[str] = mapped_column(String(8))
+    market_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,4 +1,5 @@
-"""The HTTP API as the dashboard uses it (``/api/v1/instruments``, ``/api/v1/batch``), over httpx."""
+"""The HTTP API as the dashboard uses it (``/api/v1/instruments``, ``/api/v1/batch``, limits, alerts,
+what-if), over httpx."""
 
 from __future__ import annotations
 
@@ -110,3 +111,39 @@ class InstrumentApi:
         params = {"measure": list(measures)} if measures else None
         run: dict[str, Any] = self._checked(self._send("GET", f"/api/v1/batch/runs/{run_id}", params=params))
         return run
+
+    def get_limits(self, book: str) -> list[dict[str, Any]]:
+        """The book's limits (``[]`` for a book the API does not know)."""
+        response = self._send("GET", f"/api/v1/books/{quote(book, safe='')}/limits")
+        if response.status_code == 404:
+            return []
+        body: dict[str, Any] = self._checked(response)
+        return list(body["limits"])
+
+    def put_limits(self, book: str, limits: Sequence[Mapping[str, Any]], token: str) -> list[dict[str, Any]]:
+        """Replace the book's limits; raises :class:`ApiError` with the API's reason if refused."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        body: dict[str, Any] = self._checked(
+            self._send(
+                "PUT",
+                f"/api/v1/books/{quote(book, safe='')}/limits",
+                json={"limits": [dict(item) for item in limits]},
+                headers=headers,
+            )
+        )
+        return list(body["limits"])
+
+    def alerts(self, book: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The book's latest alert events, oldest first."""
+        rows: list[dict[str, Any]] = self._checked(
+            self._send("GET", "/api/v1/alerts", params={"book": book, "limit": limit})
+        )
+        return rows
+
+    def whatif(self, trades: Sequence[Mapping[str, Any]], book: str | None = None) -> dict[str, Any]:
+        """``POST /api/v1/whatif``: the trades' risk and the book's before/after (nothing stored)."""
+        body: dict[str, Any] = {"trades": [dict(trade) for trade in trades]}
+        if book:
+            body["book"] = book
+        answer: dict[str, Any] = self._checked(self._send("POST", "/api/v1/whatif", json=body))
+        return answer

@@ -14,6 +14,7 @@ from ui.batch import BATCH_DETAIL_HEADERS, BATCH_RUN_HEADERS, BatchHistory
 from ui.browser_layout import instrument_browser, table
 from ui.catalog import Catalog
 from ui.forms_layout import add_instrument_forms
+from ui.limits import ALERT_HEADERS, LIMITS_CSS, LimitsView
 from ui.live import HISTORY_HEADERS, LiveView
 from ui.panels import CONTRIBUTOR_HEADERS, PANEL_CSS
 
@@ -46,6 +47,7 @@ def build_dashboard(
     api = InstrumentApi(api_url or settings.serve_url)
     catalog = Catalog(api, client)
     batch = BatchHistory(api)
+    limits = LimitsView(api, client)
 
     with gr.Blocks(title="Rates risk dashboard", analytics_enabled=False, fill_width=True) as blocks:
         state = gr.State({})
@@ -55,6 +57,7 @@ def build_dashboard(
                 [ALL_BOOKS], value=ALL_BOOKS, label="Book", elem_id="book-select", scale=0, min_width=220
             )
         headline = gr.HTML(elem_id="headline", css_template=PANEL_CSS)
+        breach_banner = gr.HTML(elem_id="breach-banner-box", css_template=LIMITS_CSS)
         with gr.Tabs():
             with gr.Tab("Risk", id="risk") as risk_tab:
                 with gr.Row():
@@ -68,12 +71,39 @@ def build_dashboard(
                         contributors = table(CONTRIBUTOR_HEADERS, "top-contributors", "Top 10 by |DV01|")
             with gr.Tab("Curves", id="curves") as curves_tab:
                 curves = gr.Plot(elem_id="curves-chart", show_label=False)
+            with gr.Tab("Limits", id="limits"):
+                limits_panel = gr.HTML(elem_id="limits-box", css_template=LIMITS_CSS)
+                alert_history = table(ALERT_HEADERS, "alert-history", "Alert history (newest first)")
+                gr.Markdown("### Set a limit of the selected book (USD; writes need the API token)")
+                with gr.Row():
+                    limit_token = gr.Textbox(
+                        label="API token", type="password", elem_id="limit-token", max_lines=1
+                    )
+                    limit_measure = gr.Dropdown(
+                        ["dv01", "kr01", "gamma", "pnl_stop_loss"],
+                        value="dv01",
+                        label="Measure",
+                        elem_id="limit-measure",
+                    )
+                    limit_curve = gr.Dropdown(
+                        ["", "USD-UST", "USD-SOFR", "EUR-ESTR", "EUR-EURIBOR-6M"],
+                        value="",
+                        label="Curve (kr01)",
+                    )
+                    limit_tenor = gr.Textbox(
+                        label="Pillar (kr01; blank: every pillar)", elem_id="limit-tenor"
+                    )
+                with gr.Row():
+                    limit_value = gr.Number(None, label="Limit USD (blank: remove)", elem_id="limit-value")
+                    limit_warning = gr.Number(80, label="Warning at % of the limit", elem_id="limit-warning")
+                    save_limit = gr.Button("Save limit", variant="primary", elem_id="save-limit")
+                limit_result = gr.HTML(elem_id="limit-result-box", css_template=LIMITS_CSS)
             with gr.Tab("Engine", id="engine"):
                 health = gr.HTML(elem_id="engine-health", css_template=PANEL_CSS)
             with gr.Tab("Instruments", id="instruments"):
                 open_id, drill_down = instrument_browser(catalog)
             with gr.Tab("Add instrument", id="add"):
-                created_id = add_instrument_forms(catalog)
+                created_id = add_instrument_forms(catalog, limits)
             with gr.Tab("History", id="history") as history_tab:
                 history = gr.Plot(elem_id="history-chart", show_label=False)
                 history_table = table(HISTORY_HEADERS, "history-table", "Latest ticks")
@@ -99,6 +129,22 @@ def build_dashboard(
         blocks.load(**refresh)
         book.input(**refresh)
         gr.Timer(refresh_seconds).tick(**refresh)
+
+        limits_refresh: dict[str, Any] = {
+            "fn": limits.refresh,
+            "inputs": [book],
+            "outputs": [limits_panel, breach_banner, alert_history],
+            "show_progress": "hidden",
+            "concurrency_limit": None,
+        }
+        blocks.load(**limits_refresh)
+        book.input(**limits_refresh)
+        gr.Timer(refresh_seconds).tick(**limits_refresh)
+        save_limit.click(
+            limits.save,
+            [book, limit_token, limit_measure, limit_curve, limit_tenor, limit_value, limit_warning],
+            limit_result,
+        ).then(**limits_refresh)
 
         show_run: dict[str, Any] = {
             "fn": batch.show,

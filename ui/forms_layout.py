@@ -17,6 +17,7 @@ from ui.forms import (
     bond_payload,
     swap_payload,
 )
+from ui.limits import LIMITS_CSS, LimitsView
 from ui.panels import PANEL_CSS
 
 __all__ = ["add_instrument_forms"]
@@ -28,8 +29,10 @@ def _id_or_skip(banner: str, new_id: str) -> tuple[str, Any]:
     return banner, (new_id if new_id else gr.skip())
 
 
-def add_instrument_forms(catalog: Catalog) -> gr.Textbox:
-    """Lay out both forms; returns the hidden box that receives the id of each instrument created."""
+def add_instrument_forms(catalog: Catalog, limits: LimitsView) -> gr.Textbox:
+    """Lay out both forms; returns the hidden box that receives the id of each instrument created.
+
+    "Preview risk" prices the form's trade on the live market (``POST /api/v1/whatif``) without saving it."""
     gr.Markdown(
         "Writes go through the HTTP API and need the API token (`RISK_API_TOKEN`). "
         "A new instrument's risk shows on the next tick."
@@ -57,7 +60,9 @@ def add_instrument_forms(catalog: Catalog) -> gr.Textbox:
                 issue = gr.Textbox(label="Issue date", placeholder=_DATE, elem_id="bond-issue")
                 bond_maturity = gr.Textbox(label="Maturity date", placeholder=_DATE, elem_id="bond-maturity")
                 bond_book = gr.Textbox(label="Book (optional)", placeholder="GOVT", elem_id="bond-book")
-            add_bond = gr.Button("Add bond", variant="primary", elem_id="add-bond")
+            with gr.Row():
+                preview_bond = gr.Button("Preview risk", elem_id="preview-bond")
+                add_bond = gr.Button("Add bond", variant="primary", elem_id="add-bond")
         with gr.Column(variant="panel"):
             gr.Markdown("### Add a swap")
             with gr.Row():
@@ -79,21 +84,28 @@ def add_instrument_forms(catalog: Catalog) -> gr.Textbox:
                 discount = gr.Dropdown(CURVE_CHOICES, value="EUR-ESTR", label="Discount curve")
                 forecast = gr.Dropdown(CURVE_CHOICES, value="EUR-EURIBOR-6M", label="Forecast curve (swap)")
             swap_book = gr.Textbox(label="Book (optional)", placeholder="SWAPS")
-            add_swap = gr.Button("Add swap", variant="primary", elem_id="add-swap")
+            with gr.Row():
+                preview_swap = gr.Button("Preview risk", elem_id="preview-swap")
+                add_swap = gr.Button("Add swap", variant="primary", elem_id="add-swap")
+    preview = gr.HTML(elem_id="preview-result", css_template=LIMITS_CSS)
 
-    def submit_bond(token_text: str, *values: Any) -> tuple[str, Any]:
+    def bond_terms(*values: Any) -> dict[str, Any]:
         names = ["instrument_id", "isin", "currency", "face", "coupon_pct", "frequency", "day_count"]
         names += ["discount_curve", "issue_date", "maturity_date", "book"]
-        payload = bond_payload(**dict(zip(names, values, strict=True)))
-        return _id_or_skip(*catalog.create("bond", payload, token_text))
+        return bond_payload(**dict(zip(names, values, strict=True)))
 
-    def submit_swap(token_text: str, *values: Any) -> tuple[str, Any]:
+    def swap_terms(*values: Any) -> dict[str, Any]:
         names = ["kind", "instrument_id", "currency", "notional", "side", "fixed_rate_pct", "start_date"]
         names += ["maturity_date", "fixed_frequency", "fixed_day_count", "float_index", "float_spread_bp"]
         names += ["discount_curve", "forecast_curve", "book"]
-        fields = dict(zip(names, values, strict=True))
-        payload = swap_payload(**fields)
-        return _id_or_skip(*catalog.create(fields["kind"], payload, token_text))
+        return swap_payload(**dict(zip(names, values, strict=True)))
+
+    def submit_bond(token_text: str, *values: Any) -> tuple[str, Any]:
+        return _id_or_skip(*catalog.create("bond", bond_terms(*values), token_text))
+
+    def submit_swap(token_text: str, *values: Any) -> tuple[str, Any]:
+        payload = swap_terms(*values)
+        return _id_or_skip(*catalog.create(payload["type"], payload, token_text))
 
     bond_inputs = [token, bond_id, isin, bond_currency, face, coupon, frequency, day_count, bond_curve]
     bond_inputs += [issue, bond_maturity, bond_book]
@@ -101,4 +113,6 @@ def add_instrument_forms(catalog: Catalog) -> gr.Textbox:
     swap_inputs += [fixed_frequency, fixed_day_count, index, spread, discount, forecast, swap_book]
     add_bond.click(submit_bond, bond_inputs, [result, created_id])
     add_swap.click(submit_swap, swap_inputs, [result, created_id])
+    preview_bond.click(lambda _t, *v: limits.preview(bond_terms(*v)), bond_inputs, preview)
+    preview_swap.click(lambda _t, *v: limits.preview(swap_terms(*v)), swap_inputs, preview)
     return created_id

@@ -41,9 +41,19 @@ def engine(
     client.flushdb()
     connect_ray(engine_settings)
     shards, workers = engine_shape
-    start_engine(engine_settings, shards, topics=topics, publish_per_tick=None, scenario_workers=workers)
+    alerts = f"risk.alerts.test-{run}"
+    start_engine(
+        engine_settings,
+        shards,
+        topics=topics,
+        publish_per_tick=None,
+        scenario_workers=workers,
+        alerts_topic=alerts,
+    )
     producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True})
-    yield Engine(engine_settings, topics, client, producer)
+    yield Engine(engine_settings, topics, client, producer, alerts_topic=alerts)
     stop_engine(engine_settings)
     client.flushdb()
-    AdminClient({"bootstrap.servers": settings.kafka_bootstrap}).delete_topics([topics.curves, topics.dlq])
+    AdminClient({"bootstrap.servers": settings.kafka_bootstrap}).delete_topics(
+        [topics.curves, topics.dlq, alerts]
+    )

@@ -33,6 +33,7 @@ class Engine:
     redis: redis.Redis
     producer: Producer
     sent: dict[str, list[int]] = field(default_factory=dict)  # market -> seqs of the ticks sent
+    alerts_topic: str = "risk.alerts"  # the limit monitor's Kafka topic (issue 17)
 
     def send(self, tick: CurveTick | bytes, key: bytes | None = None) -> None:
         if isinstance(tick, CurveTick):  # stamped at sending, as the replay's producer does

@@ -32,7 +32,9 @@ def test_migrations_match_the_models(database_url: str) -> None:
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
-    assert migrate.current(database_url) == "0003"  # head: 0003 adds the bonds' derived flag
+    assert (
+        migrate.current(database_url) == "0004"
+    )  # head: 0003 the bonds' derived flag, 0004 limits and alerts
 
 
 def test_migrations_downgrade_and_upgrade_again(settings: Settings) -> None:
@@ -51,7 +53,7 @@ def test_migrations_downgrade_and_upgrade_again(settings: Settings) -> None:
             assert inspect(connection).get_table_names() == ["alembic_version"]
         engine.dispose()
         migrate.upgrade(url)
-        assert migrate.current(url) == "0003"
+        assert migrate.current(url) == "0004"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
