@@ -423,12 +423,21 @@ class TickConsumerCore:
                 _log.error("tick processing failed; resuming from committed offsets", error=str(exc))
                 self.processor.computing.clear()
                 self.processor.writing.clear()
-                with contextlib.suppress(Exception):  # Redis down: keep the order held here
-                    self.processor.order = stored_order(self.redis)
                 with contextlib.suppress(Exception):  # a broken consumer may fail to close
                     self.consumer.close()
                 self.stopped.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
+                # The ticks admitted since the last write moved the order held here past what Redis holds;
+                # resume only from the written order (Redis is its record), else the redelivered ticks would
+                # count as duplicates and never be written. While Redis is away nothing can be written anyway.
+                while not self.stopped.is_set():
+                    try:
+                        self.processor.order = stored_order(self.redis)
+                        break
+                    except Exception as redis_exc:
+                        _log.warning("tick order not readable from Redis; waiting", error=str(redis_exc))
+                        self.stopped.wait(backoff)
+                        backoff = min(backoff * 2, 10.0)
                 self.consumer = self._new_consumer()
         with contextlib.suppress(Exception):
             self._commit(self.processor.drain())
