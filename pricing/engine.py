@@ -200,7 +200,8 @@ class PortfolioEngine:
         scenario_indices: Sequence[int] | None = None,
         nodes: Mapping[str, CurveNodes] | None = None,
     ) -> np.ndarray:
-        """PV of one unit of every priced instrument (rows: :attr:`ids`) in the given scenarios (default: all).
+        """PV of one unit of every priced instrument (rows: :attr:`ids`) in the given scenarios (default:
+        all).
 
         ``nodes``: the curve nodes of exactly these scenarios (columns in the order of the indices), as
         :meth:`scenario_nodes` of an engine on the same market gives them; the fast engine then values

@@ -66,7 +66,9 @@ def risk_arrays(pv_matrix: np.ndarray, scenarios: ScenarioSet) -> RiskArrays:
     return RiskArrays(base.copy(), (down - up) / 2.0, up + down - 2.0 * base, kr01, scenarios.pillars)
 
 
-def scale_rows(arrays: RiskArrays, rows: Sequence[int] | np.ndarray, quantities: Sequence[float]) -> RiskArrays:
+def scale_rows(
+    arrays: RiskArrays, rows: Sequence[int] | np.ndarray, quantities: Sequence[float]
+) -> RiskArrays:
     """Position measures from instrument measures: output row ``k`` is ``arrays`` row ``rows[k]`` times
     ``quantities[k]`` (several positions may share one instrument row). Raises ``EngineError`` when the
     lengths differ."""
