@@ -26,7 +26,7 @@ from core.keys import ENGINE_SHARDS
 from core.logging import get_logger
 from pricing import PricingError, cashflow_count, spec_from_dict
 
-__all__ = ["BookWatcher", "BookWatcherCore", "affected_instruments", "entry_weight"]
+__all__ = ["BookWatcher", "BookWatcherCore", "affected_instruments", "entry_instrument", "entry_weight"]
 
 _log = get_logger(__name__)
 
@@ -44,6 +44,11 @@ def affected_instruments(event: Mapping[str, Any]) -> list[str]:
         removed = data.get("removed_positions") or []
         return [str(p["instrument_id"]) for p in removed if isinstance(p, Mapping) and p.get("instrument_id")]
     return []
+
+
+def entry_instrument(entry: Mapping[str, Any]) -> str:
+    """The instrument a book entry holds: its ``instrument_id`` when its ``id`` names the position."""
+    return str(entry.get("instrument_id") or entry.get("id"))
 
 
 def entry_weight(entry: Mapping[str, Any]) -> int:
@@ -156,7 +161,8 @@ class BookWatcherCore:
         additions: dict[int, list[dict[str, Any]]] = {}
         for entry in entries:
             key = str(entry["id"])
-            previous = [s for k, s in old.items() if _instrument_of(k) == _instrument_of(key)]
+            # every position of an instrument on one shard: the shard values the instrument once
+            previous = [s for k, s in old.items() if _instrument_of(k) == entry_instrument(entry)]
             shard = previous[0] if previous else least_loaded(self.loads)
             additions.setdefault(shard, []).append(entry)
             self.assignment[key] = shard

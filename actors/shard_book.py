@@ -192,6 +192,7 @@ class ShardBook:
                 if held is not None:
                     for other in self._holders.get(spec.id, ()):
                         self._retire(other)  # valued anew on the new terms, as a new position
+                        self._fresh.add(other)
                         self._published_ids.discard(other)
                     if held.currency != spec.currency:
                         self._drop_instrument(held)

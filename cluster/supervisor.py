@@ -17,7 +17,7 @@ import redis
 
 from actors.aggregator import Aggregator
 from actors.book_source import load_positions, save_assignment
-from actors.book_watcher import BookWatcher, entry_weight
+from actors.book_watcher import BookWatcher, entry_instrument, entry_weight
 from actors.consumer import TickConsumer
 from actors.kafka_io import EngineTopics
 from actors.limit_monitor import LimitMonitor
@@ -122,9 +122,10 @@ def _start_actors(
 ) -> EngineHandles:
     progress("loading the book from PostgreSQL")
     entries = load_positions(settings)
-    weights = {str(e["id"]): entry_weight(e) for e in entries}
-    groups = assign_shards(weights, n_shards)
-    assignment = {key: k for k, group in enumerate(groups) for key in group}
+    # by instrument: all positions of an instrument on one shard, which values it once
+    weights = {entry_instrument(e): entry_weight(e) for e in entries}
+    shard_of = {ident: k for k, group in enumerate(assign_shards(weights, n_shards)) for ident in group}
+    assignment = {str(e["id"]): shard_of[entry_instrument(e)] for e in entries}
     save_assignment(client, assignment, replace=True)
     client.delete(ENGINE_ORDER)  # a fresh engine starts a fresh tick-order session (actors.ordering)
     client.hset(ENGINE_STATUS, mapping={"state": "starting", "shards": n_shards, "instruments": len(entries)})
