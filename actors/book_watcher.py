@@ -25,8 +25,9 @@ from core.config import Settings
 from core.keys import ENGINE_SHARDS
 from core.logging import get_logger
 from pricing import PricingError, cashflow_count, spec_from_dict
+from pricing.positions import entry_instrument
 
-__all__ = ["BookWatcher", "BookWatcherCore", "affected_instruments", "entry_instrument", "entry_weight"]
+__all__ = ["BookWatcher", "BookWatcherCore", "affected_instruments", "entry_weight"]
 
 _log = get_logger(__name__)
 
@@ -44,11 +45,6 @@ def affected_instruments(event: Mapping[str, Any]) -> list[str]:
         removed = data.get("removed_positions") or []
         return [str(p["instrument_id"]) for p in removed if isinstance(p, Mapping) and p.get("instrument_id")]
     return []
-
-
-def entry_instrument(entry: Mapping[str, Any]) -> str:
-    """The instrument a book entry holds: its ``instrument_id`` when its ``id`` names the position."""
-    return str(entry.get("instrument_id") or entry.get("id"))
 
 
 def entry_weight(entry: Mapping[str, Any]) -> int:

@@ -17,7 +17,7 @@ import redis
 
 from actors.aggregator import Aggregator
 from actors.book_source import load_positions, save_assignment
-from actors.book_watcher import BookWatcher, entry_instrument, entry_weight
+from actors.book_watcher import BookWatcher, entry_weight
 from actors.consumer import TickConsumer
 from actors.kafka_io import EngineTopics
 from actors.limit_monitor import LimitMonitor
@@ -29,6 +29,7 @@ from cluster.ray_env import prepare_ray_environment
 from core.config import Settings
 from core.keys import ENGINE_ORDER, ENGINE_STATUS, TOPIC_RISK_ALERTS
 from core.logging import get_logger
+from pricing.positions import entry_instrument
 
 __all__ = ["NAMESPACE", "EngineHandles", "connect_ray", "engine_health", "start_engine", "stop_engine"]
 

@@ -24,7 +24,14 @@ from typing import Any
 from pricing.errors import SpecError
 from pricing.specs import InstrumentSpec, position_fields, spec_from_dict, spec_to_dict
 
-__all__ = ["Position", "ResolvedBook", "position_from_dict", "position_to_dict", "resolve_book"]
+__all__ = [
+    "Position",
+    "ResolvedBook",
+    "entry_instrument",
+    "position_from_dict",
+    "position_to_dict",
+    "resolve_book",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,12 @@ class Position:
     book: str | None
     instrument_id: str
     quantity: float = 1.0
+
+
+def entry_instrument(entry: Mapping[str, Any]) -> str:
+    """The id of the instrument a book entry holds (its ``instrument_id``, else its ``id``), unvalidated:
+    to keep every position of an instrument together (one shard, one batch chunk) before validation."""
+    return str(entry.get("instrument_id") or entry.get("id"))
 
 
 def _entry_id(data: Mapping[str, Any]) -> str:
