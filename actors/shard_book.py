@@ -15,6 +15,7 @@ Book sums are cached per market in the market's currency and converted to USD wi
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -92,6 +93,25 @@ def position_key(entry: Mapping[str, Any]) -> str:
     return str(entry.get("id"))
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """How a market's positions map onto its engine's rows: position ``k`` (key ``keys[k]``) is
+    ``quantities[k]`` units of the instrument in row ``rows[k]``; ``groups``: per book its rows and per
+    instrument type within it; ``failures``: key -> why its instrument could not be priced."""
+
+    instrument_ids: tuple[str, ...]
+    keys: tuple[str, ...]
+    rows: np.ndarray
+    quantities: np.ndarray
+    identity: bool
+    groups: tuple[tuple[str, np.ndarray, tuple[tuple[str, np.ndarray], ...]], ...]
+    failures: dict[str, str]
+
+    @functools.cached_property
+    def row_of(self) -> dict[str, int]:
+        return {key: row for row, key in enumerate(self.keys)}
+
+
 @dataclass
 class _MarketState:
     engine: PortfolioEngine | None = None
@@ -100,8 +120,9 @@ class _MarketState:
     fixings_source: Mapping[str, Mapping[date, float]] = field(default_factory=dict)
     fixings_parsed: Mapping[str, Mapping[date, float]] | None = None
     sums: dict[str, BookSums] = field(default_factory=dict)  # in the market's currency
+    layout: _Layout | None = None  # the layout of ``arrays`` (the last valuation)
+    stale: bool = True  # the book or the engine changed since: rebuild the layout on the next valuation
     ids: tuple[str, ...] = ()  # keys of the market's priced positions, the rows of ``arrays``
-    rows: dict[str, int] = field(default_factory=dict)  # key -> its row in ``arrays``
     arrays: RiskArrays | None = None  # the positions' measures (instrument measures x quantity)
     failures: dict[str, str] = field(default_factory=dict)  # position key -> why its instrument failed
     session: int = 0  # the tick-order session of the market's last tick (actors.ordering)
@@ -209,12 +230,14 @@ class ShardBook:
             if engine is not None:
                 engine.add_instruments(specs.values())
         for market in touched:
+            self.markets[market].stale = True
             self._revalue(market)
 
     def remove(self, ids: Iterable[str], announce: bool = True) -> None:
         """Remove positions by key; an instrument no position here holds any more leaves the engine."""
         touched = {market for key in ids if (market := self._detach(key, announce)) is not None}
         for market in touched:
+            self.markets[market].stale = True
             self._revalue(market)
 
     def _detach(self, key: str, announce: bool) -> str | None:
@@ -252,7 +275,7 @@ class ShardBook:
             return
         position = self.positions[key]
         state = self.markets[self.specs[position.instrument_id].currency]
-        row = state.rows.get(key)
+        row = state.layout.row_of.get(key) if state.layout is not None else None
         if state.arrays is not None and row is not None:
             last_pv = float(state.arrays.pv[row])
             self._book_change[position.book or UNBOOKED] -= last_pv * self._fx_to_usd(
@@ -329,6 +352,7 @@ class ShardBook:
             elif state.engine.update_market(snapshot):
                 # rebuilt for a new day: cashflows moved on, publish every position afresh
                 self._published_ids -= set(self._market_keys(tick.market))
+                state.stale = True
         except PricingError as exc:
             raise TickRejected(f"{tick.market} tick seq {tick.seq}: {exc}") from exc
         self.fx.update(tick.fx)
@@ -350,15 +374,14 @@ class ShardBook:
             state.fixings_parsed = parse_market({**raw, "fixings": merged}).fixings
         return replace(parse_market({**raw, "fixings": {}}), fixings=state.fixings_parsed)
 
-    def _revalue(self, market: str, nodes: Mapping[str, CurveNodes] | None = None) -> None:
-        """Value the market's instruments in every scenario (each once), scale them to the positions
-        holding them; book sums in numpy, per-position rows only round-robin, :data:`PUBLISH_PER_TICK` at
-        a time (and new ones at once)."""
+    def _layout(self, market: str, engine: PortfolioEngine) -> _Layout:
+        """The market's positions on its engine's instrument rows, rebuilt only after a book change or an
+        engine rebuild (a tick that only moves quotes reuses it)."""
         state = self.markets[market]
-        engine, tick = state.engine, state.tick
-        if engine is None or tick is None or not self.valuing:
-            return
-        instrument_row = {ident: row for row, ident in enumerate(engine.ids)}
+        ids = engine.ids
+        if state.layout is not None and not state.stale and state.layout.instrument_ids == ids:
+            return state.layout
+        instrument_row = {ident: row for row, ident in enumerate(ids)}
         keys: list[str] = []
         failures: dict[str, str] = {}
         for key in self._market_keys(market):
@@ -367,22 +390,40 @@ class ShardBook:
                 keys.append(key)
             else:
                 failures[key] = engine.failures.get(instrument, f"instrument {instrument}: not valued")
+        held = [self.positions[key] for key in keys]
+        rows = np.asarray([instrument_row[p.instrument_id] for p in held], dtype=np.int64)
+        quantities = np.asarray([p.quantity for p in held], dtype=float)
+        identity = len(rows) == len(ids) and bool(
+            np.all(rows == np.arange(len(ids))) and np.all(quantities == 1.0)
+        )
+        books = np.asarray([p.book or UNBOOKED for p in held])
+        kinds = np.asarray([spec_type(self.specs[p.instrument_id]) for p in held])
+        groups = []
+        for book in np.unique(books):
+            in_book = books == book
+            by_kind = tuple((str(kind), in_book & (kinds == kind)) for kind in np.unique(kinds[in_book]))
+            groups.append((str(book), in_book, by_kind))
+        state.stale = False
+        return _Layout(ids, tuple(keys), rows, quantities, identity, tuple(groups), failures)
+
+    def _revalue(self, market: str, nodes: Mapping[str, CurveNodes] | None = None) -> None:
+        """Value the market's instruments in every scenario (each once), scale them to the positions
+        holding them; book sums in numpy, per-position rows only round-robin, :data:`PUBLISH_PER_TICK` at
+        a time (and new ones at once)."""
+        state = self.markets[market]
+        engine, tick = state.engine, state.tick
+        if engine is None or tick is None or not self.valuing:
+            return
+        layout = self._layout(market, engine)
         arrays = None
-        if instrument_row:
-            instrument_arrays = risk_arrays(self.pv_source(market, engine, nodes), engine.scenarios)
-            held = [self.positions[key] for key in keys]
-            arrays = scale_rows(
-                instrument_arrays,
-                [instrument_row[p.instrument_id] for p in held],
-                [p.quantity for p in held],
-            )
+        if layout.instrument_ids:
+            unit = risk_arrays(self.pv_source(market, engine, nodes), engine.scenarios)
+            # one unit position per instrument (the usual book): the instrument's numbers as they are
+            arrays = unit if layout.identity else scale_rows(unit, layout.rows, layout.quantities)
         sums: dict[str, BookSums] = defaultdict(BookSums)
-        if arrays is not None and keys:
-            books = np.asarray([self.positions[k].book or UNBOOKED for k in keys])
-            kinds = np.asarray([spec_type(self.specs[self.positions[k].instrument_id]) for k in keys])
-            for book in np.unique(books):
-                rows = books == book
-                target = sums[str(book)]
+        if arrays is not None:
+            for book, rows, by_kind in layout.groups:
+                target = sums[book]
                 target.pv, target.dv01, target.gamma = (
                     float(arrays.pv[rows].sum()),
                     float(arrays.dv01[rows].sum()),
@@ -393,21 +434,20 @@ class ShardBook:
                 target.kr01.update(
                     {p: float(v) for p, v in zip(arrays.pillars, column_sums, strict=True) if v != 0.0}
                 )
-                for kind in np.unique(kinds[rows]):
-                    both = rows & (kinds == kind)
+                for kind, both in by_kind:
                     target.by_type[f"{kind}:pv"] = float(arrays.pv[both].sum())
                     target.by_type[f"{kind}:dv01"] = float(arrays.dv01[both].sum())
                     target.by_type[f"{kind}:gamma"] = float(arrays.gamma[both].sum())
-        for key in failures:
+        for key in layout.failures:
             sums[self.positions[key].book or UNBOOKED].n_failed += 1
         if arrays is not None and self._fresh:
             fx = self._fx_to_usd(market)
-            for row, key in enumerate(keys):
+            for row, key in enumerate(layout.keys):
                 if key in self._fresh:
                     self._book_change[self.positions[key].book or UNBOOKED] += float(arrays.pv[row]) * fx
                     self._fresh.discard(key)
-        state.ids, state.rows = tuple(keys), {key: row for row, key in enumerate(keys)}
-        state.arrays, state.failures, state.sums = arrays, failures, dict(sums)
+        state.layout, state.ids, state.arrays = layout, layout.keys, arrays
+        state.failures, state.sums = layout.failures, dict(sums)
         self._queue_publication(market)
 
     def _queue_publication(self, market: str) -> None:

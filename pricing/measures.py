@@ -67,7 +67,7 @@ def risk_arrays(pv_matrix: np.ndarray, scenarios: ScenarioSet) -> RiskArrays:
 
 
 def scale_rows(
-    arrays: RiskArrays, rows: Sequence[int] | np.ndarray, quantities: Sequence[float]
+    arrays: RiskArrays, rows: Sequence[int] | np.ndarray, quantities: Sequence[float] | np.ndarray
 ) -> RiskArrays:
     """Position measures from instrument measures: output row ``k`` is ``arrays`` row ``rows[k]`` times
     ``quantities[k]`` (several positions may share one instrument row). Raises ``EngineError`` when the

@@ -203,11 +203,18 @@ def test_an_instrument_in_two_books_is_valued_once_per_shard_and_each_position_s
         assert sum(f["pv"] for f in risk.cashflows) == pytest.approx(risk.pv, rel=1e-12)  # type: ignore[misc]
         sums = partial.books[str(risk.book)]
         assert (sums.pv, sums.dv01, sums.n_ok) == (risk.pv, risk.dv01, 1)  # USD: fx 1
+    # a new quantity for a held position: the same instrument, rescaled
+    shard.add([held[1] | {"quantity": -1}])
+    resized = {r.id: r for r in shard.apply(tick.model_copy(update={"seq": 2})).changed}
+    assert resized["UST-91282CJZ5@SHORTS"].pv == pytest.approx(-unit.pv, rel=1e-12)
+    assert shard.markets["USD"].engine.ids == ("UST-91282CJZ5",)
+    shard.add([held[1]])
     # one position goes: the instrument stays for the other; the last one goes: the instrument too
     shard.remove(["UST-91282CJZ5@LONGS"])
-    after = shard.apply(_tick(market, "USD", 2))
+    after = shard.apply(_tick(market, "USD", 3))
     assert after.removed == (("UST-91282CJZ5@LONGS", "LONGS"),)
-    assert (after.books["LONGS"].n_ok, after.books["LONGS"].pv_change) == (0, -2 * unit.pv)  # a book change
+    assert after.books["LONGS"].n_ok == 0  # its last value leaves the book as a book change, not P&L
+    assert after.books["LONGS"].pv_change == pytest.approx(-2 * unit.pv, rel=1e-12)
     assert shard.markets["USD"].engine.ids == ("UST-91282CJZ5",)
     assert after.books["SHORTS"].pv == pytest.approx(-3 * unit.pv, rel=1e-12)  # re-bootstrapped: last bits
     shard.remove(["UST-91282CJZ5@SHORTS"])
