@@ -463,26 +463,10 @@ class ShardBook:
         start = self._publish_cursor.get(market, 0) % max(count, 1)
         due = {(start + k) % count for k in range(budget)}
         self._publish_cursor[market] = start + budget
-        unit_flows: dict[str, list[dict[str, float | str]]] = {}  # per instrument, once per call
-        for row, key in enumerate(state.ids):
-            new = key not in self._published_ids
-            if not new and row not in due:
-                continue
+        due.update(row for row, key in enumerate(state.ids) if key not in self._published_ids)
+        if due:
             assert arrays is not None
-            position = self.positions[key]
-            spec = self.specs[position.instrument_id]
-            kr01 = {p: float(v) for p, v in zip(arrays.pillars, arrays.kr01[row], strict=True) if v != 0.0}
-            dv01 = float(arrays.dv01[row])
-            flows = None
-            if new:
-                if spec.id not in unit_flows:
-                    unit_flows[spec.id] = state.engine.projected_cashflows(spec.id)
-                flows = _scaled_flows(unit_flows[spec.id], position.quantity)
-            self._pending_changes[key] = InstrumentRisk(
-                key, position.book or UNBOOKED, spec_type(spec), spec.currency, True, "",
-                float(arrays.pv[row]), dv01, float(arrays.gamma[row]), kr01, seq, when, dv01 * fx, flows,
-            )  # fmt: skip
-            self._published_ids.add(key)
+            self._queue_rows(state, arrays, sorted(due), seq, when, fx)
         for key, reason in state.failures.items():
             if key not in self._published_ids or self.publish_per_tick is None:
                 position = self.positions[key]
@@ -491,6 +475,31 @@ class ShardBook:
                     key, position.book or UNBOOKED, spec_type(spec), spec.currency, reason, seq, when
                 )
                 self._published_ids.add(key)
+
+    def _queue_rows(
+        self, state: _MarketState, arrays: RiskArrays, rows: list[int], seq: int, when: str, fx: float
+    ) -> None:
+        """Rows of the market's positions at these engine rows, with their cashflows when new."""
+        assert state.engine is not None
+        # python floats of just these rows, one numpy call per measure
+        pvs, dv01s, gammas = arrays.pv[rows].tolist(), arrays.dv01[rows].tolist(), arrays.gamma[rows].tolist()
+        kr01s, pillars = arrays.kr01[rows].tolist(), arrays.pillars
+        unit_flows: dict[str, list[dict[str, float | str]]] = {}  # per instrument, once per call
+        for k, row in enumerate(rows):
+            key = state.ids[row]
+            position = self.positions[key]
+            spec = self.specs[position.instrument_id]
+            flows = None
+            if key not in self._published_ids:
+                if spec.id not in unit_flows:
+                    unit_flows[spec.id] = state.engine.projected_cashflows(spec.id)
+                flows = _scaled_flows(unit_flows[spec.id], position.quantity)
+            kr01 = {p: v for p, v in zip(pillars, kr01s[k], strict=True) if v != 0.0}
+            self._pending_changes[key] = InstrumentRisk(
+                key, position.book or UNBOOKED, spec_type(spec), spec.currency, True, "",
+                pvs[k], dv01s[k], gammas[k], kr01, seq, when, dv01s[k] * fx, flows,
+            )  # fmt: skip
+            self._published_ids.add(key)
 
     def _failed(
         self, ident: str, book: str, kind: str, currency: str, reason: str, seq: int = -1, when: str = ""
