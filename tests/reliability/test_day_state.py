@@ -34,6 +34,7 @@ from reliability_support import (
 from cluster.supervisor import AGGREGATOR, CONSUMER, start_engine, stop_engine
 from core.keys import ALL_BOOKS, BOOKS_SET
 from core.messages import CurveTick
+from ui.snapshot import read_snapshot
 
 pytestmark = [pytest.mark.reliability, pytest.mark.ray, pytest.mark.slow]
 
@@ -176,16 +177,21 @@ def test_redis_restarted_mid_day_keeps_the_pnl_and_the_last_results_are_read_at_
         time.sleep(1.0)
         stack.services.up(["redis"])  # returns once Redis answers PING, i.e. has loaded its data
         back = time.monotonic()
-        # the results are there before any tick could be written again: what the dashboard reads
+        # the results are there before any tick could be written again: what the dashboard reads (its
+        # own Redis read) and what the API answers
         summary = engine.summary()
+        dashboard = read_snapshot(engine.redis, ALL_BOOKS)
         response = httpx.get(f"{serve_url}/api/v1/risk/books/{ALL_BOOKS}", timeout=30)
-        return {"last": last, "summary": summary, "response": response, "back": back}
+        return {"last": last, "summary": summary, "dashboard": dashboard, "response": response, "back": back}
 
     outcome = day.run(restart)
     worst = _assert_same_pnl(day.pnl(), uninterrupted)
     last, summary, response = outcome["last"], outcome["summary"], outcome["response"]
     assert summary, "Redis came back empty: the results were not persisted"
     assert int(summary["seq"]) >= int(last["seq"])
+    dashboard = outcome["dashboard"]
+    assert dashboard.summary is not None and (dashboard.summary.seq or -1) >= int(last["seq"])
+    assert dashboard.kr01 and dashboard.history and dashboard.curves and dashboard.engine.fields
     assert response.status_code == 200, response.text
     assert response.json()["summary"]["seq"] >= int(last["seq"])
     assert_final_risk_is_the_reference(engine, stack.sessions, day.sent)
