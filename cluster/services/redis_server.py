@@ -69,7 +69,15 @@ class RedisService:
         client = redis.Redis(host=self.settings.host, port=self.port, socket_timeout=5, decode_responses=True)
         if client.config_get("appendonly").get("appendonly") != "yes":
             client.config_set("appendfsync", "everysec")
-            client.config_set("appendonly", "yes")  # starts writing the append-only file in the background
+            client.config_set("appendonly", "yes")  # writes the first append-only file in the background
+
+            def persisting() -> bool:
+                info = client.info("persistence")
+                return bool(info.get("aof_enabled")) and not info.get("aof_rewrite_in_progress")
+
+            # until that file is written Redis persists nothing (and refuses a clean stop)
+            if not wait_until(persisting, 60):
+                raise self.process.fail("Redis did not finish writing its first append-only file in 60 s")
 
     def down(self) -> bool:
         return self.process.stop()
