@@ -1,8 +1,10 @@
 """``Aggregator``: reduces the shards' partials of a tick and writes them to Redis in one transaction.
 
-It keeps what the tick alone does not carry: each book's state at the open (for P&L explain), each
-market's quotes now / at the open / at the previous close, and the latency window. Losing it (a restart)
-only resets the P&L open and the percentiles; risk itself is recomputed from the next tick.
+What the tick alone does not carry (each book's open for P&L explain, each market's quotes now / at the
+open / at the previous close, the markets' rejections) is the engine's day state
+(:class:`actors.day_state.DayState`): written in the same transaction as the tick's results and reloaded
+from Redis when the aggregator (re)starts, so a restart changes no P&L. Only the latency window is
+memory: a restart resets the percentiles.
 """
 
 from __future__ import annotations
@@ -13,14 +15,13 @@ from typing import Any
 
 import ray
 
+from actors.day_state import DayState
 from actors.latency import LatencyWindow, TickTimings
 from actors.limit_monitor import TickResults
 from actors.ordering import Position
 from actors.partials import ShardPartial, reduce_partials
-from actors.pnl import BookOpen, PnlExplain, explain, pillar_quotes
 from actors.redis_sink import RedisRiskWriter, TickUpdate
 from core.config import Settings
-from core.keys import ALL_BOOKS, ENGINE_STATUS, book_summary_key
 from core.messages import CurveTick
 
 __all__ = ["Aggregator", "AggregatorCore", "WriteResult"]
@@ -47,10 +48,15 @@ class AggregatorCore:
         self.monitor_name = monitor
         self._monitor: Any = None
         self.latency = LatencyWindow()
-        self.opens: dict[str, BookOpen] = {}
-        self.curves_now: dict[str, dict[str, float]] = {}
-        self.market_day: dict[str, str] = {}  # market -> session:as_of of its last tick
-        self.rejected: dict[str, str] = {}  # market -> why its latest tick was rejected
+        self._day: DayState | None = None  # loaded from Redis on first use, adopted after each write
+
+    @property
+    def day(self) -> DayState:
+        """The day state the next tick follows: as last written, or as Redis holds it after a (re)start
+        or a refused write (waits out a Redis outage)."""
+        if self._day is None:
+            self._day = self.writer.read_day()
+        return self._day
 
     def _latency_fields(self) -> dict[str, float]:
         stats = self.latency.percentiles()
@@ -58,23 +64,6 @@ class AggregatorCore:
             if f"total_p{q}_ms" in stats:
                 stats[f"latency_p{q}_ms"] = stats[f"total_p{q}_ms"]
         return stats
-
-    def _rejected_curves(self) -> str:
-        return ",".join(
-            sorted(c for c in self.curves_now if any(c.startswith(f"{m}-") for m in self.rejected))
-        )
-
-    def _roll_market(
-        self, tick: CurveTick, session: int
-    ) -> tuple[dict[str, dict[str, float]] | None, dict[str, dict[str, float]] | None]:
-        """On a market's first tick of a new day or session: (curves at open, previous close) to store,
-        else Nones."""
-        day = f"{session}:{tick.as_of.isoformat()}"
-        if self.market_day.get(tick.market) == day:
-            return None, None
-        previous = {name: self.curves_now[name] for name in tick.curves if name in self.curves_now}
-        self.market_day[tick.market] = day
-        return {name: dict(q) for name, q in tick.curves.items()}, (previous or None)
 
     def write(
         self,
@@ -88,33 +77,10 @@ class AggregatorCore:
     ) -> WriteResult:
         books = reduce_partials(partials)
         session = position.session if position is not None else 0
-        opened, prev_close = self._roll_market(tick, session)
-        self.curves_now.update({name: dict(q) for name, q in tick.curves.items()})
-        quotes_now = pillar_quotes(self.curves_now)
-        day = tick.as_of.isoformat()
-        pnl: dict[str, PnlExplain] = {}
-        for book, sums in books.items():
-            current = self.opens.get(book)
-            # the open is the first tick of the day (and session) at which every position of the book
-            # has a value (right after a start or a new session, positions of the market that has not
-            # ticked yet are pending); a new session on an earlier day opens afresh too
-            if current is None or (current.session, current.as_of) != (session, day) or current.incomplete:
-                current = BookOpen(
-                    day,
-                    sums.pv,
-                    sums.gamma,
-                    dict(sums.kr01),
-                    dict(quotes_now),
-                    incomplete=sums.n_pending > 0,
-                    session=session,
-                )
-                self.opens[book] = current
-            else:  # a trade added or removed since the open is not market P&L
-                current.pv += sums.pv_change
-            pnl[book] = explain(sums.pv, quotes_now, current)
-        self.rejected.pop(tick.market, None)
+        step = self.day.advance(tick, session, books)
+        after = step.state
         # staleness is per market: a good tick of one market leaves another market's rejection standing
-        stale_reason = "; ".join(self.rejected[m] for m in sorted(self.rejected))
+        stale_reason = after.stale_reason()
         status: dict[str, str | int | float] = {
             **counters,
             **self._latency_fields(),
@@ -124,38 +90,42 @@ class AggregatorCore:
             "last_market_time": tick.market_time.isoformat(),
             # per market: the last written tick (its seq names it on risk.updates) and its day
             f"seq_{tick.market}": tick.seq,
-            f"as_of_{tick.market}": day,
+            f"as_of_{tick.market}": tick.as_of.isoformat(),
             f"market_time_{tick.market}": tick.market_time.isoformat(),
             f"written_at_{tick.market}": round(time.time(), 3),
             "shards": len(partials),
             "instruments": sum(p.n_instruments for p in partials),
             "shard_compute_max_ms": round(max((p.compute_ms for p in partials), default=0.0), 3),
             "updated_at": round(time.time(), 3),
-            "curves": ",".join(sorted(self.curves_now)),
-            "rejected_curves": self._rejected_curves(),
-            "stale_markets": ",".join(sorted(self.rejected)),
+            "curves": ",".join(sorted(after.curves_now)),
+            "rejected_curves": after.rejected_curves(),
+            "stale_markets": ",".join(sorted(after.rejected)),
         }
         produced = _produced_ns(tick, consumed_ns)
         latency_ms = (time.time_ns() - produced) / 1e6
         update = TickUpdate(
             seq=tick.seq,
             market=tick.market,
-            as_of=day,
+            as_of=tick.as_of.isoformat(),
             market_time=tick.market_time.isoformat(),
             latency_ms=latency_ms,
             books=books,
-            pnl=pnl,
+            pnl=step.pnl,
             changed=[risk for p in partials for risk in p.changed],
             removed=[item for p in partials for item in p.removed],
             curves_now={name: dict(q) for name, q in tick.curves.items()},
-            curves_open=opened,
-            curves_prev_close=prev_close,
+            curves_open=step.curves_open,
+            curves_prev_close=step.curves_prev_close,
             derived=tick.derived,
             status=status,
             position=position,
             stale_reason=stale_reason,
+            day=step,
         )
         written = self.writer.write(update)
+        # refused (a redelivery, or a retried call whose first attempt was written): Redis holds the newer
+        # state, read it again rather than trusting this copy
+        self._day = after if written else None
         done = time.time_ns()
         if written:
             self.latency.add(TickTimings(produced, consumed_ns, fanned_ns, shards_ns, done))
@@ -172,20 +142,15 @@ class AggregatorCore:
 
     def mark_stale(self, market: str, reason: str, counters: Mapping[str, int | float | str]) -> None:
         """A rejected tick: keep the last good risk, flag every book stale with the reason."""
-        self.rejected[market] = reason
-        client = self.writer.client
-        books = client.smembers("risk:books") or {ALL_BOOKS}
-        with client.pipeline(transaction=True) as pipe:
-            for book in books:
-                pipe.hset(book_summary_key(str(book)), mapping={"stale": "1", "stale_reason": reason})
-            status = {
-                **counters,
-                "last_error": reason,
-                "rejected_curves": self._rejected_curves(),
-                "stale_markets": ",".join(sorted(self.rejected)),
-            }
-            pipe.hset(ENGINE_STATUS, mapping={k: str(v) for k, v in status.items()})
-            pipe.execute()
+        step = self.day.reject(market, reason)
+        status = {
+            **counters,
+            "last_error": reason,
+            "rejected_curves": step.state.rejected_curves(),
+            "stale_markets": ",".join(sorted(step.state.rejected)),
+        }
+        self.writer.write_stale(reason, status, step)
+        self._day = step.state
 
     def status(self, counters: Mapping[str, int | float | str]) -> None:
         self.writer.write_status({**counters, **self._latency_fields(), "updated_at": round(time.time(), 3)})

@@ -29,7 +29,7 @@ from actors.intake import Rejected, conflate, parse_record, produced_order
 from actors.kafka_io import EngineTopics, ensure_topics, lag
 from actors.ordering import Position, TickOrder, Verdict
 from actors.partials import ShardPartial
-from actors.redis_sink import stored_order
+from actors.redis_sink import stored_context, stored_order
 from core.config import Settings
 from core.logging import get_logger
 from core.messages import CurveTick
@@ -286,6 +286,8 @@ class TickConsumerCore:
         )
         self.redis = redis.Redis.from_url(settings.redis_url, decode_responses=True)
         self.processor.order = stored_order(self.redis)
+        # a new engine's shards catch up on every market's latest written tick, not only the next one's
+        self.processor.context = stored_context(self.redis, self.processor.order)
         self.consumer = self._new_consumer()
 
     def _new_consumer(self) -> Consumer:

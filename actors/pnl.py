@@ -12,8 +12,9 @@ that market's previous close.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from core.messages import split_quote_key
 
@@ -30,15 +31,38 @@ def pillar_quotes(curves: Mapping[str, Mapping[str, float]]) -> dict[str, float]
     return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class BookOpen:
+    """A book at its open: PV (USD, net of the PV that book changes brought in or took out since), gamma
+    and kr01 (``CURVE/TENOR``, USD per bp) measured there, and the pillar quotes (percent) of that moment."""
+
     as_of: str
     pv: float
     gamma: float
-    kr01: dict[str, float]
-    quotes: dict[str, float] = field(default_factory=dict)
+    kr01: Mapping[str, float]
+    quotes: Mapping[str, float] = field(default_factory=dict)
     incomplete: bool = False  # some positions had no value yet: the open is taken again next tick
     session: int = 0  # the tick-order session (actors.ordering) the open belongs to
+
+    def to_json(self) -> str:
+        """JSON with every number exact (``repr`` of each float): a reloaded open explains to the last bit."""
+        fields = asdict(self)
+        fields["kr01"], fields["quotes"] = dict(self.kr01), dict(self.quotes)
+        return json.dumps(fields, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> BookOpen:
+        """Inverse of :meth:`to_json`; raises ``ValueError`` (or ``KeyError``) on a malformed record."""
+        raw = json.loads(text)
+        return cls(
+            as_of=str(raw["as_of"]),
+            pv=float(raw["pv"]),
+            gamma=float(raw["gamma"]),
+            kr01={str(k): float(v) for k, v in raw["kr01"].items()},
+            quotes={str(k): float(v) for k, v in raw["quotes"].items()},
+            incomplete=bool(raw["incomplete"]),
+            session=int(raw["session"]),
+        )
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,11 @@ transaction (per-position rows are written by the shards, :class:`PositionRowWri
 The transaction is guarded by the tick's market position (:mod:`actors.ordering`, hash ``engine:order``):
 under ``WATCH`` of it, a tick whose position is not after the stored one of its market is dropped (a
 redelivered or stale tick never overwrites newer results; ``seq`` is not trusted for this).
-A Redis outage is retried with exponential backoff; the caller commits Kafka offsets only after
-:meth:`RedisRiskWriter.write` returned, so nothing is acknowledged that is not in Redis.
+The engine's day state (:mod:`actors.day_state`, hash ``engine:day``) is written in the same transaction,
+so results and the state they were computed from never disagree. A Redis outage is retried with
+exponential backoff; the caller commits Kafka offsets only after :meth:`RedisRiskWriter.write` returned,
+so nothing is acknowledged that is not in Redis. With Redis's append-only file (``appendfsync everysec``)
+a Redis crash loses at most the last second of transactions, each one whole.
 """
 
 from __future__ import annotations
@@ -16,15 +19,20 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import redis
 
+from actors.day_state import DayState, DayStep, load_day_state
+from actors.kafka_io import EngineTopics
 from actors.ordering import Position, TickOrder
 from actors.partials import BookSums, InstrumentRisk
 from actors.pnl import PnlExplain
 from core.keys import (
     ALL_BOOKS,
     BOOKS_SET,
+    ENGINE_DAY,
+    ENGINE_FEED,
     ENGINE_ORDER,
     ENGINE_ROWS,
     ENGINE_STATUS,
@@ -38,6 +46,7 @@ from core.keys import (
     instrument_risk_key,
     market_curve_key,
 )
+from core.messages import CurveTick
 from core.records import BookSummaryRecord, InstrumentRiskRecord
 
 __all__ = [
@@ -45,9 +54,13 @@ __all__ = [
     "RedisRiskWriter",
     "RedisUnavailable",
     "TickUpdate",
+    "begin_feed",
     "queue_position_rows",
+    "stored_context",
     "stored_order",
 ]
+
+T = TypeVar("T")
 
 
 class RedisUnavailable(RuntimeError):
@@ -72,6 +85,7 @@ class TickUpdate:
     stale_reason: str = ""
     status: Mapping[str, str | int | float] = field(default_factory=dict)
     position: Position | None = None  # None: unguarded (a caller that orders ticks itself)
+    day: DayStep | None = None  # the engine's day state after this tick, written with it
 
 
 def _num(value: float) -> str:
@@ -82,6 +96,33 @@ def stored_order(client: redis.Redis) -> TickOrder:
     """The markets' positions as the last written ticks left them (empty on a fresh engine)."""
     raw: dict[str, str] = client.hgetall(ENGINE_ORDER)  # type: ignore[assignment]
     return TickOrder({market: Position.from_json(text) for market, text in raw.items()})
+
+
+def stored_context(client: redis.Redis, order: TickOrder) -> dict[str, CurveTick]:
+    """Each market's latest written tick of ``order``'s current session (what a shard rebuilt by a new
+    engine catches up on, so that the first tick after a restart values the whole book)."""
+    ticks = load_day_state(client).last_ticks
+    return {
+        market: tick
+        for market, tick in ticks.items()
+        if (where := order.positions.get(market)) is not None and where.session == order.session
+    }
+
+
+def begin_feed(client: redis.Redis, topics: EngineTopics) -> bool:
+    """A starting engine: True (and nothing changed) when it resumes the feed (curves topic and consumer
+    group) that the stored tick order and day state follow, so a restart carries on with the same open,
+    the same order and no tick computed twice. Otherwise the order and the day state are dropped (a new
+    feed starts a new tick-order session and a new day: its Kafka offsets and days say nothing about the
+    old feed's) and the new feed is recorded; returns False."""
+    feed = {"topic": topics.curves, "group": topics.group}
+    if client.hgetall(ENGINE_FEED) == feed:
+        return True
+    with client.pipeline(transaction=True) as pipe:
+        pipe.delete(ENGINE_ORDER, ENGINE_DAY, ENGINE_FEED)
+        pipe.hset(ENGINE_FEED, mapping=feed)  # type: ignore[arg-type]
+        pipe.execute()
+    return False
 
 
 class RedisRiskWriter:
@@ -104,16 +145,30 @@ class RedisRiskWriter:
 
     def write(self, update: TickUpdate) -> bool:
         """Write the tick; False if its market already stands at or after the tick's position (a
-        redelivery). Retries outages."""
+        redelivery). Retries outages; raises :class:`RedisUnavailable` after ``max_wait_s``."""
+        return self._retrying(lambda: self._write_once(update), f"writing seq {update.seq}")
+
+    def read_day(self) -> DayState:
+        """The stored day state (:func:`actors.day_state.load_day_state`), waiting out an outage."""
+        return self._retrying(lambda: load_day_state(self._client), "reading the day state")
+
+    def write_stale(
+        self, reason: str, status: Mapping[str, str | int | float], day: DayStep | None = None
+    ) -> None:
+        """A rejected tick: every book flagged stale with ``reason``, the status and the day state after
+        the rejection, in one transaction. Retries outages."""
+        self._retrying(lambda: self._write_stale_once(reason, status, day), "flagging the books stale")
+
+    def _retrying(self, attempt: Callable[[], T], what: str) -> T:
         delay = 0.05
         deadline = time.monotonic() + self._max_wait_s
         while True:
             try:
-                return self._write_once(update)
+                return attempt()
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 if time.monotonic() + delay > deadline:
                     raise RedisUnavailable(
-                        f"Redis unreachable for {self._max_wait_s:.0f} s writing seq {update.seq}: {exc}"
+                        f"Redis unreachable for {self._max_wait_s:.0f} s {what}: {exc}"
                     ) from exc
                 self.retries += 1
                 self._sleep(delay)
@@ -128,20 +183,52 @@ class RedisRiskWriter:
         with self._client.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    pipe.watch(ENGINE_ORDER)  # type: ignore[no-untyped-call]
+                    pipe.watch(ENGINE_ORDER, ENGINE_DAY)  # type: ignore[no-untyped-call]
                     if update.position is not None:
                         stored = pipe.hget(ENGINE_ORDER, update.market)
                         if stored is not None and update.position <= Position.from_json(str(stored)):
                             pipe.unwatch()
                             return False
+                    whole = update.day is not None and self._day_diverged(pipe, update.day)
                     pipe.multi()
                     self._queue(pipe, update)
+                    if update.day is not None:
+                        _queue_day(pipe, update.day, whole)
                     if update.position is not None:
                         pipe.hset(ENGINE_ORDER, update.market, update.position.to_json())
                     pipe.execute()
                     return True
                 except redis.WatchError:
                     continue
+
+    def _write_stale_once(
+        self, reason: str, status: Mapping[str, str | int | float], day: DayStep | None
+    ) -> None:
+        with self._client.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    pipe.watch(ENGINE_DAY)  # type: ignore[no-untyped-call]
+                    whole = day is not None and self._day_diverged(pipe, day)
+                    books = pipe.smembers(BOOKS_SET) or {ALL_BOOKS}
+                    pipe.multi()
+                    for book in books:
+                        pipe.hset(book_summary_key(str(book)), mapping={"stale": "1", "stale_reason": reason})
+                    if status:
+                        pipe.hset(ENGINE_STATUS, mapping={k: str(v) for k, v in status.items()})
+                    if day is not None:
+                        _queue_day(pipe, day, whole)
+                    pipe.execute()
+                    return
+                except redis.WatchError:
+                    continue
+
+    @staticmethod
+    def _day_diverged(pipe: redis.client.Pipeline, day: DayStep) -> bool:
+        """True when the stored day state is not the one ``day`` follows (Redis lost its last writes, was
+        emptied, or another writer moved it): then the whole state is written, not only the changes."""
+        stored = pipe.hget(ENGINE_DAY, "rev")
+        stored_rev = int(str(stored)) if stored is not None else 0
+        return stored_rev != day.state.rev - 1
 
     def _queue(self, pipe: redis.client.Pipeline, u: TickUpdate) -> None:
         computed_at = round(time.time(), 3)
@@ -197,6 +284,16 @@ class RedisRiskWriter:
         pipe.publish(
             RISK_UPDATES_CHANNEL, json.dumps({"seq": u.seq, "market": u.market, "market_time": u.market_time})
         )
+
+
+def _queue_day(pipe: redis.client.Pipeline, day: DayStep, whole: bool) -> None:
+    if whole:
+        pipe.delete(ENGINE_DAY)
+        pipe.hset(ENGINE_DAY, mapping=day.state.to_hash())  # type: ignore[arg-type]
+        return
+    if day.removed:
+        pipe.hdel(ENGINE_DAY, *day.removed)
+    pipe.hset(ENGINE_DAY, mapping=day.state.to_hash(day.changed))  # type: ignore[arg-type]
 
 
 def queue_position_rows(

@@ -21,13 +21,14 @@ from actors.book_watcher import BookWatcher, entry_weight
 from actors.consumer import TickConsumer
 from actors.kafka_io import EngineTopics
 from actors.limit_monitor import LimitMonitor
+from actors.redis_sink import begin_feed
 from actors.shard import ShardActor, shard_name
 from actors.shard_book import PUBLISH_PER_TICK
 from actors.sharding import assign_shards
 from cluster.engine_lease import EngineLeaseKeeper, acquire_lease, release_lease
 from cluster.ray_env import prepare_ray_environment
 from core.config import Settings
-from core.keys import ENGINE_ORDER, ENGINE_STATUS, TOPIC_RISK_ALERTS
+from core.keys import ENGINE_STATUS, TOPIC_RISK_ALERTS
 from core.logging import get_logger
 from pricing.positions import entry_instrument
 
@@ -129,7 +130,8 @@ def _start_actors(
     shard_of = {ident: k for k, group in enumerate(assign_shards(weights, n_shards)) for ident in group}
     assignment = {str(e["id"]): shard_of[entry_instrument(e)] for e in entries}
     save_assignment(client, assignment, replace=True)
-    client.delete(ENGINE_ORDER)  # a fresh engine starts a fresh tick-order session (actors.ordering)
+    # the same feed: carry on with its tick order and day state (P&L open); another feed starts afresh
+    begin_feed(client, topics)
     client.hset(ENGINE_STATUS, mapping={"state": "starting", "shards": n_shards, "instruments": len(entries)})
     resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
     if scenario_workers is None:  # more cores than shards: split each tick's scenarios so every core works

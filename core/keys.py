@@ -26,6 +26,11 @@ the reporting currency (USD) unless a field names another currency; times writte
                               latency_p99_ms, shards, instruments, updated_at, last_error; curves (the
                               market's curve names, comma-separated), rejected_curves (comma-separated
                               curves whose latest tick was rejected; empty when none)
+``engine:day``                HASH the engine's day state (actors/day_state.py): rev, open:{book} (the
+                              book's open, JSON), curve:{name} (latest quotes, JSON), day:{market}
+                              (session:as_of), rejected:{market} (reason), tick:{market} (the latest
+                              written CurveTick JSON); written in each tick's transaction
+``engine:feed``               HASH topic, group: the feed whose ticks engine:order and engine:day follow
 ``engine:shards``             HASH position id -> shard index (the durable shard assignment)
 ``engine:lease``              HASH token, owner, ray, shards, started_at, renewed_at, with a TTL: the one
                               running engine of this deployment (cluster/engine_lease.py)
@@ -41,6 +46,8 @@ __all__ = [
     "ALL_BOOKS",
     "BOOKS_SET",
     "CONSUMER_GROUP",
+    "ENGINE_DAY",
+    "ENGINE_FEED",
     "ENGINE_LEASE",
     "ENGINE_LEASE_TOKENS",
     "ENGINE_ORDER",
@@ -80,6 +87,10 @@ ENGINE_LEASE_TOKENS = "engine:lease:tokens"
 ENGINE_ROWS = "engine:rows"
 #: hash market -> JSON position (session, as_of, market_time, Kafka offset) of its last written tick
 ENGINE_ORDER = "engine:order"
+#: hash: the engine's day state (book opens, latest quotes, market days, rejections, latest ticks)
+ENGINE_DAY = "engine:day"
+#: hash topic, group: the Kafka feed engine:order and engine:day belong to
+ENGINE_FEED = "engine:feed"
 BOOKS_SET = "risk:books"
 MARKET_DERIVED = "market:derived"
 MARKET_LIVE = "market:live"

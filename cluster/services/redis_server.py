@@ -1,4 +1,11 @@
-"""Redis from Debian's packages, bound to loopback, no persistence (results are recomputed from Kafka)."""
+"""Redis from Debian's packages, bound to loopback, with append-only persistence.
+
+``appendonly yes`` with ``appendfsync everysec``: every write is logged, the log is flushed to disk once a
+second, so a crash of Redis (or of the machine) loses at most the last second of writes. The engine writes
+a tick's results and its day state in one transaction (``actors/redis_sink.py``), which the log keeps
+whole: what survives is always a consistent state. A clean stop (SIGTERM) flushes everything. No RDB
+snapshots (``save ""``): the append-only file, with its RDB preamble after each rewrite, is the one copy.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +43,7 @@ class RedisService:
         if self.process.running():
             if not wait_until(self._ready, 15):
                 raise self.process.fail("our Redis process runs but does not answer PING")
+            self._persist()  # a Redis started before persistence was configured gets it now
             return "running"
         if port_open(self.settings.host, self.port):
             raise self.process.fail(
@@ -47,7 +55,8 @@ class RedisService:
         self.process.start(
             [
                 "redis-server", "--bind", self.settings.host, "--port", str(self.port),
-                "--dir", str(self.dir), "--save", "", "--appendonly", "no", "--daemonize", "no",
+                "--dir", str(self.dir), "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
+                "--daemonize", "no",
                 "--protected-mode", "yes", "--loglevel", "notice",
             ],
             cwd=self.dir,
@@ -55,6 +64,20 @@ class RedisService:
         if not wait_until(self._ready, 30):
             raise self.process.fail("Redis did not answer PING within 30 s")
         return "started"
+
+    def _persist(self) -> None:
+        client = redis.Redis(host=self.settings.host, port=self.port, socket_timeout=5, decode_responses=True)
+        if client.config_get("appendonly").get("appendonly") != "yes":
+            client.config_set("appendfsync", "everysec")
+            client.config_set("appendonly", "yes")  # writes the first append-only file in the background
+
+            def persisting() -> bool:
+                info = client.info("persistence")
+                return bool(info.get("aof_enabled")) and not info.get("aof_rewrite_in_progress")
+
+            # until that file is written Redis persists nothing (and refuses a clean stop)
+            if not wait_until(persisting, 60):
+                raise self.process.fail("Redis did not finish writing its first append-only file in 60 s")
 
     def down(self) -> bool:
         return self.process.stop()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
-from engine_support import Engine, combined_snapshot, day_ticks
+from engine_support import Engine, combined_snapshot, day_ticks, retick
 from risk_checks import assert_risk_close, notional_of
 
 from actors.intake import parse_record
@@ -38,6 +38,18 @@ def fresh_ticks(count: int, per_day: int | None = None) -> list[CurveTick]:
     ticks = day_ticks(_next_seq[0], ticks_per_day=per_day or math.ceil(count / 2))[:count]
     _next_seq[0] = ticks[-1].seq + 1000
     return ticks
+
+
+def same_quotes_again(ticks: list[CurveTick]) -> list[CurveTick]:
+    """The quotes of ``ticks`` once more, under seqs above everything sent before and later market times
+    of the same day; each market's first tick is flagged ``new_session`` (a new session on the day: the
+    P&L open is taken afresh, so every pass over the same quotes explains the same P&L)."""
+    again = [retick(tick, _next_seq[0] + k) for k, tick in enumerate(ticks)]
+    _next_seq[0] += len(ticks) + 1000
+    first = {market: min(k for k, t in enumerate(again) if t.market == market) for market in ("USD", "EUR")}
+    return [
+        t.model_copy(update={"new_session": True}) if k in first.values() else t for k, t in enumerate(again)
+    ]
 
 
 def record_figure(name: str, value: Any) -> None:

@@ -127,8 +127,8 @@ def test_redis_restart_mid_stream_catches_up_and_never_commits_ahead_of_results(
 def test_a_shard_restarted_after_a_redis_restart_still_holds_its_positions(
     engine: Engine, stack: Stack
 ) -> None:
-    """Redis keeps no data across a restart (no persistence): a shard rebuilt afterwards must still find
-    its part of the book."""
+    """A shard rebuilt after a Redis restart (Redis reloads its append-only file) still finds its part of
+    the book."""
     _warm(engine)
     stack.restart("redis", 0.5)
     _warm(engine)  # first tick after the outage

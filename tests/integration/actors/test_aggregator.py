@@ -84,3 +84,66 @@ def test_a_new_session_on_an_earlier_day_opens_pnl_afresh(aggregator: Aggregator
     assert summary["as_of"] == "2026-02-10"
     assert float(summary["pnl_open"]) == 0.0  # not +25.4M against the open of the 20th
     assert r.hgetall("market:USD-UST:open") == {"par_bond/10Y": "3.5"}
+
+
+def _at(seq: int) -> Position:
+    return Position(0, date(2026, 2, 26), datetime(2026, 2, 26, 10, 0, seq), seq)
+
+
+def _netted(seq: int, pv: float, pv_change: float) -> ShardPartial:
+    partial = _partial(seq, pv, pending=0)
+    partial.books["GOVT"].pv_change = pv_change
+    return partial
+
+
+@pytest.mark.redis
+def test_a_restarted_aggregator_explains_against_the_same_open(
+    aggregator: AggregatorCore, settings: Settings
+) -> None:
+    """Issue 15: the open (and the netting of a trade added after it) survives the aggregator; the P&L of
+    the restarted one equals the uninterrupted P&L to the last bit."""
+    aggregator.write(_tick(1, "USD", 4.00), _at(1), [_partial(1, 100.0, pending=1)], 0, 0, 0, {})
+    aggregator.write(_tick(2, "EUR", 2.50), _at(2), [_partial(2, 5_000.0, pending=0)], 0, 0, 0, {})
+    aggregator.write(_tick(3, "USD", 4.01), _at(3), [_netted(3, 5_000.0 - 995.0 + 700.0, 700.0)], 0, 0, 0, {})
+    last = (_tick(4, "USD", 4.02), _at(4), [_partial(4, 5_000.0 - 1_990.0 + 700.0, pending=0)])
+    restarted = AggregatorCore(settings.model_copy(update={"redis_db": TEST_DB}))
+    restarted.write(*last, 0, 0, 0, {})
+    after_restart = restarted.writer.client.hgetall("risk:ALL:summary")
+    aggregator.writer.client.hdel("engine:order", "USD")  # the same tick again, uninterrupted this time
+    aggregator.write(*last, 0, 0, 0, {})
+    uninterrupted = aggregator.writer.client.hgetall("risk:ALL:summary")
+    assert float(after_restart["pnl_open"]) == pytest.approx(-1_990.0)
+    for field in ("pnl_open", "pnl_predicted", "pnl_residual"):
+        assert after_restart[field] == uninterrupted[field]
+
+
+@pytest.mark.redis
+def test_a_refused_tick_changes_no_day_state_and_a_lost_one_is_written_whole(
+    aggregator: AggregatorCore,
+) -> None:
+    r = aggregator.writer.client
+    aggregator.write(_tick(1, "USD", 4.00), _at(1), [_partial(1, 100.0, pending=0)], 0, 0, 0, {})
+    before = r.hgetall("engine:day")
+    # a redelivery carrying a trade's PV change: refused, the open is not moved by it
+    refused = aggregator.write(_tick(1, "USD", 4.00), _at(1), [_netted(1, 800.0, 700.0)], 0, 0, 0, {})
+    assert refused["written"] is False
+    assert r.hgetall("engine:day") == before and aggregator.day.opens["GOVT"].pv == 100.0
+    # Redis lost the day state (e.g. an emptied database): the next tick writes all of it, not a part
+    r.delete("engine:day")
+    aggregator.write(_tick(2, "USD", 4.01), _at(2), [_partial(2, 90.0, pending=0)], 0, 0, 0, {})
+    assert r.hgetall("engine:day") == aggregator.day.to_hash()
+    assert "open:GOVT" in r.hgetall("engine:day")
+
+
+@pytest.mark.redis
+def test_a_rejected_tick_is_remembered_by_a_restarted_aggregator(
+    aggregator: AggregatorCore, settings: Settings
+) -> None:
+    r = aggregator.writer.client
+    aggregator.write(_tick(1, "USD", 4.00), _at(1), [_partial(1, 100.0, pending=0)], 0, 0, 0, {})
+    aggregator.mark_stale("EUR", "EUR tick seq 2: bootstrap failed", {})
+    restarted = AggregatorCore(settings.model_copy(update={"redis_db": TEST_DB}))
+    restarted.write(_tick(3, "USD", 4.01), _at(3), [_partial(3, 90.0, pending=0)], 0, 0, 0, {})
+    summary = r.hgetall("risk:ALL:summary")
+    assert summary["stale"] == "1" and summary["stale_reason"] == "EUR tick seq 2: bootstrap failed"
+    assert r.hget("engine:status", "stale_markets") == "EUR"

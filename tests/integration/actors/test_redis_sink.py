@@ -102,3 +102,22 @@ def test_outage_is_retried_with_backoff_then_reported() -> None:
     assert len(sleeps) >= 3
     assert sleeps[:3] == [0.05, 0.1, 0.2]
     assert dead.retries == len(sleeps)
+
+
+@pytest.mark.redis
+def test_an_engine_on_the_same_feed_keeps_the_order_and_day_another_feed_starts_afresh(
+    writer: RedisRiskWriter,
+) -> None:
+    from actors.kafka_io import EngineTopics
+    from actors.redis_sink import begin_feed
+
+    r = writer.client
+    feed = EngineTopics(curves="market.curves.a", group="risk-engine-a")
+    assert begin_feed(r, feed) is False  # the first engine on this Redis
+    r.hset("engine:order", "USD", _at(1).to_json())
+    r.hset("engine:day", mapping={"rev": "1", "day:USD": "0:2024-03-15"})
+    assert begin_feed(r, feed) is True
+    assert r.hget("engine:day", "rev") == "1" and stored_order(r).positions["USD"] == _at(1)
+    assert begin_feed(r, EngineTopics(curves="market.curves.b", group="risk-engine-a")) is False
+    assert r.exists("engine:order", "engine:day") == 0
+    assert r.hgetall("engine:feed") == {"topic": "market.curves.b", "group": "risk-engine-a"}

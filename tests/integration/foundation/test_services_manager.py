@@ -72,3 +72,36 @@ def test_start_and_stop_a_managed_process(tmp_path: Path) -> None:
     assert process.pid() is None
     assert not (tmp_path / "run" / "s.pid").exists()
     assert "starting sleeper" in (tmp_path / "logs" / "s.log").read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.redis
+def test_redis_keeps_every_acknowledged_write_across_a_restart(tmp_path: Path) -> None:
+    """Issue 15: append-only file, flushed every second (a clean stop flushes all); a Redis of ours that
+    runs without it (started by an older version) is switched on by `up`."""
+    import redis
+
+    service = RedisService(Settings(state_dir=tmp_path, redis_port=_free_port()))
+    try:
+        assert service.up() == "started"
+        client = redis.Redis(host="127.0.0.1", port=service.port, decode_responses=True)
+        config = client.config_get("append*")
+        assert (config["appendonly"], config["appendfsync"]) == ("yes", "everysec")
+        with client.pipeline(transaction=True) as pipe:
+            pipe.hset("risk:ALL:summary", mapping={"seq": "7", "pnl_open": "1.5"})
+            pipe.hset("engine:day", "rev", "3")
+            pipe.execute()
+        assert service.down()
+        assert service.up() == "started"
+        assert client.hgetall("risk:ALL:summary") == {"seq": "7", "pnl_open": "1.5"}
+        assert client.hget("engine:day", "rev") == "3"
+        client.config_set("appendonly", "no")
+        assert service.up() == "running"
+        assert client.config_get("appendonly") == {"appendonly": "yes"}
+    finally:
+        service.down()
