@@ -16,7 +16,7 @@ import ray
 from actors.latency import LatencyWindow, TickTimings
 from actors.limit_monitor import TickResults
 from actors.ordering import Position
-from actors.partials import ShardPartial, reduce_partials
+from actors.partials import NewestPartials, ShardPartial, reduce_partials
 from actors.pnl import BookOpen, PnlExplain, explain, pillar_quotes
 from actors.redis_sink import RedisRiskWriter, TickUpdate
 from core.config import Settings
@@ -47,6 +47,7 @@ class AggregatorCore:
         self.monitor_name = monitor
         self._monitor: Any = None
         self.latency = LatencyWindow()
+        self.newest = NewestPartials()  # several consumers deliver partials out of the shards' order
         self.opens: dict[str, BookOpen] = {}
         self.curves_now: dict[str, dict[str, float]] = {}
         self.market_day: dict[str, str] = {}  # market -> session:as_of of its last tick
@@ -86,7 +87,7 @@ class AggregatorCore:
         shards_ns: int,
         counters: Mapping[str, int | float | str],
     ) -> WriteResult:
-        books = reduce_partials(partials)
+        books = reduce_partials(self.newest.merge(partials))
         session = position.session if position is not None else 0
         opened, prev_close = self._roll_market(tick, session)
         self.curves_now.update({name: dict(q) for name, q in tick.curves.items()})
