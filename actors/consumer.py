@@ -356,6 +356,7 @@ class TickConsumerCore:
         )
         self.redis = redis.Redis.from_url(settings.redis_url, decode_responses=True)
         self.processor.order = stored_order(self.redis)
+        self._restore_counts()
         self.consumer = self._new_consumer()
 
     def _new_consumer(self) -> Consumer:
@@ -449,7 +450,7 @@ class TickConsumerCore:
         busy = bool(self.processor.computing or self.processor.writing)
         # while ticks are in flight, look for new records every few ms between checks of the shards
         messages = self._poll(0.003 if busy else timeout_s)
-        if messages:
+        if messages and self.counters.name:  # one of several consumers: the others' markets move too
             self._observe_written_order()
         self._handle(messages)
         # the oldest tick's partials go to the aggregator as soon as they are ready (block only when the
@@ -565,6 +566,17 @@ class TickConsumerCore:
             self.consumer.commit(asynchronous=False)
         self.consumer.close()
         self.dlq.flush(30)
+
+    def _restore_counts(self) -> None:
+        """A named consumer restarted by Ray goes on counting from what it published (``{counter}@{name}``
+        in ``engine:status``; a new engine clears them), so the sums never go back."""
+        if not self.counters.name:
+            return
+        status: dict[str, str] = self.redis.hgetall(ENGINE_STATUS)  # type: ignore[assignment]
+        for counter in SUMMED:
+            published = status.get(f"{counter}@{self.counters.name}")
+            if counter != "consumer_lag" and published:
+                setattr(self.counters, counter, int(float(published)))
 
     def _refresh_peers(self) -> None:
         """The other consumers' counters from ``engine:status`` (kept as they were while Redis is away)."""
