@@ -36,7 +36,7 @@ from ray.exceptions import RayActorError
 
 from actors.aggregator import WriteResult
 from actors.curve_nodes import TickCurves
-from actors.intake import Rejected, conflate, parse_record
+from actors.intake import Rejected, conflate, parse_record, produced_order
 from actors.kafka_io import EngineTopics, ensure_topics, lag
 from actors.ordering import Position, TickOrder, Verdict
 from actors.partials import ShardPartial
@@ -465,6 +465,7 @@ class TickConsumerCore:
             return
         valid: list[tuple[CurveTick, Verdict, Position | None]] = []
         offsets: dict[tuple[str, int], TopicPartition] = {}
+        parsed_ticks: list[tuple[tuple[str, int | None], CurveTick, Message]] = []
         for message in messages:
             self.counters.ticks_received += 1
             topic, partition, offset = str(message.topic()), message.partition(), message.offset()
@@ -473,7 +474,10 @@ class TickConsumerCore:
             parsed = parse_record(message.key(), message.value())
             if isinstance(parsed, Rejected):
                 self._to_dlq(message, parsed.reason)
-                continue
+            else:
+                parsed_ticks.append(((topic, partition), parsed, message))
+        for parsed, message in produced_order(parsed_ticks):
+            offset = message.offset()
             previous = self.processor.order.positions.get(parsed.market)
             verdict = self.processor.admit(parsed, -1 if offset is None else offset)
             if verdict.duplicate:

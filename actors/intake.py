@@ -7,7 +7,8 @@ of a polled batch; the others are counted, never hidden.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import heapq
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -22,6 +23,7 @@ __all__ = [
     "conflate",
     "fx_to_reporting",
     "parse_record",
+    "produced_order",
 ]
 
 MAX_RECORD_BYTES = 1_000_000
@@ -103,3 +105,16 @@ def _tick_of(item: object) -> CurveTick:
     tick = item[0] if isinstance(item, tuple) else item
     assert isinstance(tick, CurveTick)
     return tick
+
+
+def produced_order(records: Sequence[tuple[Hashable, CurveTick, T]]) -> list[tuple[CurveTick, T]]:
+    """The ticks of one poll, ``(partition, tick, payload)`` in arrival order, in the order they were
+    produced: each partition keeps its own (Kafka) order and the partitions are merged by the producer's
+    ``produced_at_ns``. The client hands a fetch over partition by partition (every USD record, then
+    every EUR one); taken that way, a burst with a new session in it (the looped replay wrapping while the
+    engine catches up) would cross the markets' ticks over the session's start."""
+    lanes: dict[Hashable, list[tuple[int, int, CurveTick, T]]] = {}
+    for k, (partition, tick, payload) in enumerate(records):
+        lanes.setdefault(partition, []).append((tick.produced_at_ns, k, tick, payload))
+    merged = heapq.merge(*lanes.values(), key=lambda lane_item: lane_item[:2])
+    return [(tick, payload) for _ns, _k, tick, payload in merged]

@@ -37,7 +37,7 @@ from pricing_bench import naive_loop
 from stack import (
     RESULTS,
     bench_database,
-    cpu_seconds,
+    cpu_seconds_by_role,
     load_generated_book,
     machine,
     memory_mb,
@@ -174,7 +174,7 @@ def _phase(
     stack_pids: Any,
 ) -> dict[str, Any]:
     before = _status(client)
-    cpu_before, wall_before = cpu_seconds(stack_pids()), time.monotonic()
+    roles_before, wall_before = cpu_seconds_by_role(stack_pids()), time.monotonic()
     memory: list[dict[str, float]] = []
     sampling = threading.Event()
 
@@ -190,7 +190,13 @@ def _phase(
     sampling.set()
     sampler.join()
     memory.append(memory_mb(stack_pids()))
-    cpu = cpu_seconds(stack_pids()) - cpu_before
+    roles_after = cpu_seconds_by_role(stack_pids())
+    by_role = {
+        role: round((roles_after[role] - roles_before.get(role, 0.0)) / elapsed, 3)
+        for role in sorted(roles_after)
+        if roles_after[role] - roles_before.get(role, 0.0) > 0.005 * elapsed
+    }
+    cpu = sum(roles_after.values()) - sum(roles_before.values())
     time.sleep(1.5)  # one more engine:status publication
     after = _status(client)
     latencies = [
@@ -216,6 +222,9 @@ def _phase(
             if key.endswith("_ms") or key in ("shards", "instruments")
         },
         "stack_cpu_cores_used": round(cpu / elapsed, 2),
+        # cores per process role (Ray actor class, Ray daemon, service): where the work of a tick goes
+        "stack_cpu_cores_by_role": dict(sorted(by_role.items(), key=lambda item: -item[1])),
+        "stack_core_ms_per_computed_tick": round(cpu * 1000 / max(len(latencies), 1), 1),
         "stack_memory_peak": peak,
     }
 

@@ -199,17 +199,38 @@ def memory_mb(pids: list[int]) -> dict[str, float]:
     return {"rss_mb": round(rss / 1024, 1), "pss_mb": round(pss / 1024, 1), "processes": len(pids)}
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds consumed so far by ``pids``."""
-    total = 0
+def _role(pid: int) -> str:
+    """What a process of the stack is: a Ray actor's class (``ray::ShardActor.apply`` -> ``ShardActor``),
+    a Ray daemon (``raylet``, ``gcs_server``), a service (``redis-server``, ``postgres``, ``java`` for
+    Kafka) or ``python`` (the driver and other Python processes)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            argv = cmdline.read().split(b"\0")
+    except OSError:
+        return "gone"
+    first = argv[0].decode(errors="replace")
+    if first.startswith("ray::"):
+        return first[5:].split(".", 1)[0].split(" ", 1)[0] or "ray"
+    name = os.path.basename(first.split(" ", 1)[0]).rstrip(":")
+    if name.startswith("python") and len(argv) > 1:
+        script = os.path.basename(argv[1].decode(errors="replace"))
+        return f"python {script}" if script and not script.startswith("-") else "python"
+    return name
+
+
+def cpu_seconds_by_role(pids: list[int]) -> dict[str, float]:
+    """User + system CPU seconds consumed so far by ``pids``, summed per :func:`_role`."""
+    totals: dict[str, float] = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            ticks = int(fields[11]) + int(fields[12])
         except (OSError, IndexError):
             continue
-    return total / _TICKS
+        role = _role(pid)
+        totals[role] = totals.get(role, 0.0) + ticks / _TICKS
+    return totals
 
 
 def service_pids(settings: Settings) -> dict[str, int]:

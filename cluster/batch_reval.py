@@ -71,7 +71,8 @@ def connect_ray(address: str | None) -> None:
     if target:
         ray.init(address=target, log_to_driver=False)
     else:
-        ray.init(include_dashboard=False, log_to_driver=False)
+        # "local": a private Ray; without it ray.init attaches to any Ray already running on the machine
+        ray.init(address="local", include_dashboard=False, log_to_driver=False)
 
 
 def _execute(

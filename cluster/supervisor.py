@@ -66,7 +66,8 @@ def connect_ray(settings: Settings, address: str | None = None) -> None:
     if target:
         ray.init(address=target, namespace=NAMESPACE, log_to_driver=False)
     else:
-        ray.init(namespace=NAMESPACE, include_dashboard=False, log_to_driver=False)
+        # "local": a Ray of our own; without it ray.init attaches to any Ray already running on the machine
+        ray.init(address="local", namespace=NAMESPACE, include_dashboard=False, log_to_driver=False)
 
 
 def consumer_name(index: int) -> str:

@@ -23,7 +23,8 @@ def serve(
     from serve_app import SERVE_LOGGING, build_app
 
     settings = get_settings()
-    ray.init(address=settings.ray_address, include_dashboard=False)
+    # "local" when no cluster is named: never attach to some other Ray that happens to run here
+    ray.init(address=settings.ray_address or "local", include_dashboard=False)
     ray_serve.start(
         http_options={"host": settings.host, "port": settings.serve_port}, logging_config=SERVE_LOGGING
     )

@@ -94,7 +94,7 @@ class KafkaService:
         if (self.data_dir / "meta.properties").exists():
             return
         shutil.rmtree(self.data_dir, ignore_errors=True)
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = _cluster_id()
         argv = self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self.properties))
         with self.process.open_log() as log:
             result = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, check=False)
@@ -140,3 +140,12 @@ class KafkaService:
 
     def describe(self) -> str:
         return f"kafka {self.version} (KRaft) at {self.settings.kafka_bootstrap}"
+
+
+def _cluster_id() -> str:
+    """A random KRaft cluster id as Kafka's own ``Uuid.randomUuid`` makes it: URL-safe base64 of 16 random
+    bytes, never starting with ``-`` (the storage tool would read such an id as an option and fail)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id

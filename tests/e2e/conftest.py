@@ -21,8 +21,8 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-import sqlalchemy
 import uvicorn
+from scratch_databases import scratch_database, scratch_url
 
 from core.config import Settings
 from secmaster.db import SessionFactory, make_engine, make_session_factory
@@ -36,27 +36,6 @@ def _free_port(host: str) -> int:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-def _scratch_url(settings: Settings) -> str:
-    return settings.database_url.rsplit("/", 1)[0] + f"/{SCRATCH_DATABASE}"
-
-
-def _scratch_database_url(settings: Settings) -> str:
-    """Create (once) and migrate the scratch security master database of these tests."""
-    from secmaster.migrate import upgrade
-
-    admin = sqlalchemy.create_engine(settings.database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.execute(
-            sqlalchemy.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": SCRATCH_DATABASE}
-        ).scalar()
-        if not exists:
-            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{SCRATCH_DATABASE}"'))
-    admin.dispose()
-    url = _scratch_url(settings)
-    upgrade(url)
-    return url
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +57,8 @@ def base_url(settings: Settings, e2e_redis_url: str) -> Iterator[str]:
 
     port = _free_port(settings.host)
     url = f"http://{settings.host}:{port}"
-    owner = RiskApi(
-        AppArgs(database_url=_scratch_database_url(settings), redis_url=e2e_redis_url, relay=False)
-    )
+    with scratch_database(settings, SCRATCH_DATABASE, keep=True) as database_url:
+        owner = RiskApi(AppArgs(database_url=database_url, redis_url=e2e_redis_url, relay=False))
     app = mount_dashboard(create_app(owner), redis_url=e2e_redis_url, api_url=url)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="e2e-uvicorn", daemon=True)
@@ -101,7 +79,7 @@ def scratch_sessions(settings: Settings, base_url: str) -> Iterator[SessionFacto
     """Sessions on the scratch database of the stack served here (tests that write batch runs into it)."""
     if os.environ.get("RISK_E2E_BASE_URL"):
         pytest.skip("writes into the scratch database of the stack served here, not a given stack")
-    engine = make_engine(_scratch_url(settings), pool_size=1)
+    engine = make_engine(scratch_url(settings, SCRATCH_DATABASE), pool_size=1)
     yield make_session_factory(engine)
     engine.dispose()
 

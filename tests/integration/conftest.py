@@ -20,33 +20,20 @@ import httpx
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from scratch_databases import scratch_database
 
 from core.config import PROJECT_ROOT, Settings
-from secmaster import migrate
 from secmaster.db import SessionFactory, make_engine, make_session_factory
 from secmaster.outbox import ensure_topic, pending_count
 
 TEST_DATABASE = f"risk_test_secmaster_{os.getpid()}"
 
 
-def _admin_execute(settings: Settings, statement: str) -> None:
-    engine = create_engine(settings.database_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(statement))
-    engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def database_url(settings: Settings) -> Iterator[str]:
     """A fresh database migrated to head (needs CREATEDB for the ``risk`` role)."""
-    _admin_execute(settings, f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)")
-    _admin_execute(settings, f"CREATE DATABASE {TEST_DATABASE}")
-    url = make_url(settings.database_url).set(database=TEST_DATABASE).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    yield url
-    _admin_execute(settings, f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)")
+    with scratch_database(settings, TEST_DATABASE) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

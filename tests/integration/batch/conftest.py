@@ -9,23 +9,14 @@ from typing import Any
 
 import pytest
 from batch_support import BATCH_DATABASE, EMPTY_BOOK
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from scratch_databases import scratch_database
 
 from core.config import PROJECT_ROOT, Settings
 from pricing.identifiers import cusip_check_digit, isin_from_cusip
-from secmaster import migrate
 from secmaster.bulk import import_instruments
 from secmaster.db import SessionFactory, make_engine, make_session_factory, transaction
 from secmaster.repository.books import create_book
 from secmaster.schemas.books import BookCreate
-
-
-def _admin_execute(settings: Settings, statement: str) -> None:
-    engine = create_engine(settings.database_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(statement))
-    engine.dispose()
 
 
 def _isin(body: str) -> str:
@@ -62,18 +53,14 @@ def sample_positions() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def batch_database_url(settings: Settings) -> Iterator[str]:
-    _admin_execute(settings, f"DROP DATABASE IF EXISTS {BATCH_DATABASE} WITH (FORCE)")
-    _admin_execute(settings, f"CREATE DATABASE {BATCH_DATABASE}")
-    url = make_url(settings.database_url).set(database=BATCH_DATABASE).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    engine = make_engine(url, pool_size=1)
-    with transaction(make_session_factory(engine)) as session:
-        for name in ("GOVT", "SWAPS", EMPTY_BOOK):
-            create_book(session, BookCreate(name=name))
-        import_instruments(session, sample_positions())
-    engine.dispose()
-    yield url
-    _admin_execute(settings, f"DROP DATABASE IF EXISTS {BATCH_DATABASE} WITH (FORCE)")
+    with scratch_database(settings, BATCH_DATABASE) as url:
+        engine = make_engine(url, pool_size=1)
+        with transaction(make_session_factory(engine)) as session:
+            for name in ("GOVT", "SWAPS", EMPTY_BOOK):
+                create_book(session, BookCreate(name=name))
+            import_instruments(session, sample_positions())
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(scope="session")

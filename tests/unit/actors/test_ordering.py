@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 
-from actors.intake import conflate
+from actors.intake import conflate, produced_order
 from actors.ordering import Position, TickOrder
 from core.messages import CurveTick
 
@@ -117,3 +117,40 @@ def test_conflation_keeps_the_last_of_each_market_in_arrival_order() -> None:
     result = conflate(ticks)
     assert [t.seq for t in result.latest] == [1, 2]
     assert [t.seq for t in result.skipped] == [9]
+
+
+def test_a_burst_handed_over_partition_by_partition_is_taken_in_produced_order() -> None:
+    """The looped replay's wrap in one poll (the client hands every USD record over, then every EUR one):
+    merged by produced_at_ns, every tick is admitted and both markets end in the same new session."""
+    first, last = date(2026, 2, 26), date(2026, 2, 27)
+    sent = [
+        _tick("USD", first, 1, seq=1, new_session=True),
+        _tick("EUR", first, 1, seq=2, new_session=True),
+        _tick("USD", last, 1, seq=3),
+        _tick("EUR", last, 1, seq=4),
+        _tick("USD", first, 1, seq=5, new_session=True),
+        _tick("EUR", first, 1, seq=6, new_session=True),
+    ]
+    sent = [t.model_copy(update={"produced_at_ns": 1_000 + k}) for k, t in enumerate(sent)]
+    arrived = [(t.market, t, k) for k, t in enumerate(sent) if t.market == "USD"]
+    arrived += [(t.market, t, k) for k, t in enumerate(sent) if t.market == "EUR"]
+    merged = produced_order(arrived)
+    assert [t.seq for t, _ in merged] == [1, 2, 3, 4, 5, 6]
+    order = TickOrder()
+    assert all(_admit(order, tick, offset) for tick, offset in merged)
+    assert {p.session for p in order.positions.values()} == {order.session}
+    # taken as handed over, the same burst crosses the markets over the session's start: USD is left
+    # behind in a session EUR has already closed
+    crossed = TickOrder()
+    for _market, tick, offset in arrived:
+        _admit(crossed, tick, offset)
+    assert len({p.session for p in crossed.positions.values()}) == 2
+
+
+def test_each_partition_keeps_its_own_order_whatever_the_producers_clocks_say() -> None:
+    late_clock = _tick("USD", D, 2, seq=2).model_copy(update={"produced_at_ns": 5})
+    early = _tick("USD", D, 1, seq=1).model_copy(update={"produced_at_ns": 9})
+    eur = _tick("EUR", D, 1, seq=3).model_copy(update={"produced_at_ns": 7})
+    merged = produced_order([("USD", early, 0), ("USD", late_clock, 1), ("EUR", eur, 0)])
+    assert sorted(t.seq for t, _ in merged) == [1, 2, 3]
+    assert [t.seq for t, _ in merged if t.market == "USD"] == [1, 2]  # Kafka's order, not the clock's
