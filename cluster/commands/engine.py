@@ -116,6 +116,9 @@ def run(
     from cluster.supervisor import connect_ray, default_consumers, engine_health, start_engine, stop_engine
     from core.errors import RiskEngineError
 
+    if consumers < 0:
+        typer.echo(f"error: --consumers must be 0 (automatic) or more, got {consumers}", err=True)
+        sys.exit(2)
     settings = get_settings()
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=3, decode_responses=True)
     try:
@@ -131,9 +134,6 @@ def run(
     connect_ray(settings, address)
     cpus = ray.cluster_resources().get("CPU", os.cpu_count() or 1)  # type: ignore[no-untyped-call]
     n_shards = shards or max(1, int(cpus))
-    if consumers < 0:
-        typer.echo(f"error: --consumers must be 0 (automatic) or more, got {consumers}", err=True)
-        sys.exit(2)
     n_consumers = consumers or default_consumers()
     stop_engine(settings)  # leftovers of an engine of this cluster whose lease expired
     try:
