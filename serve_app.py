@@ -62,7 +62,7 @@ from secmaster.models import Position
 from secmaster.outbox import OutboxRelay, pending_count
 from secmaster.read_cache import EventInvalidator, InstrumentReadCache
 from secmaster.repository import limits as limit_repo
-from secmaster.repository.terms import new_instrument, scaled_terms
+from secmaster.repository.terms import new_instrument, position_entry
 from secmaster.schemas import BOOK_PATTERN, InstrumentCreate
 
 __all__ = [
@@ -137,7 +137,7 @@ class WhatIfRequest(BaseModel):
             ident = trade.id or (f"BOND-{trade.isin}" if trade.type == "bond" else f"WHATIF-{position}")
             instrument = new_instrument(trade, ident)
             instrument.type = trade.type
-            result.append(scaled_terms(instrument, trade.book or "WHATIF", trade.quantity))
+            result.append(position_entry(instrument, trade.book or "WHATIF", trade.quantity))
         return result
 
 

@@ -25,6 +25,7 @@ from core.config import Settings
 from core.keys import ENGINE_SHARDS
 from core.logging import get_logger
 from pricing import PricingError, cashflow_count, spec_from_dict
+from pricing.positions import entry_instrument
 
 __all__ = ["BookWatcher", "BookWatcherCore", "affected_instruments", "entry_weight"]
 
@@ -156,7 +157,8 @@ class BookWatcherCore:
         additions: dict[int, list[dict[str, Any]]] = {}
         for entry in entries:
             key = str(entry["id"])
-            previous = [s for k, s in old.items() if _instrument_of(k) == _instrument_of(key)]
+            # every position of an instrument on one shard: the shard values the instrument once
+            previous = [s for k, s in old.items() if _instrument_of(k) == entry_instrument(entry)]
             shard = previous[0] if previous else least_loaded(self.loads)
             additions.setdefault(shard, []).append(entry)
             self.assignment[key] = shard

@@ -328,8 +328,9 @@ def _place(verdict: Verdict) -> Position:
 class TickConsumerCore:
     """The poll loop: a tick is handed to compute as soon as it arrives, at most ``depth`` ticks in flight.
 
-    ``poll`` returns the first record the moment it is fetched (``fetch.wait.max.ms`` keeps the broker from
-    holding it back), then whatever else is already buffered is taken without waiting; several ticks of one
+    ``poll`` returns the first record the moment it is fetched (the broker answers a waiting fetch as soon as
+    one record arrives: ``fetch.min.bytes`` 1), then whatever else is already buffered is taken without
+    waiting; several ticks of one
     market in that set are conflated to the newest (counted). Offsets are committed after the ticks they
     cover are in Redis (or were rejected or dead-lettered with their reason).
     """
@@ -369,7 +370,10 @@ class TickConsumerCore:
                 "session.timeout.ms": SESSION_TIMEOUT_MS,
                 "heartbeat.interval.ms": SESSION_TIMEOUT_MS // 4,
                 "max.poll.interval.ms": 600000,
-                "fetch.wait.max.ms": 5,  # the broker answers a fetch within 5 ms, records or not
+                # bounds only an empty fetch (a record ends the wait at once): measured on the local
+                # broker, produce -> poll p50 2.2 ms with 5 and 2.1 ms with 500; 100 keeps the idle
+                # fetches (and the cached high watermark of the lag figure) at 10/s, not 200/s
+                "fetch.wait.max.ms": 100,
                 # incremental: a rebalance moves only the partitions that change hands (see the module doc)
                 "partition.assignment.strategy": "cooperative-sticky",
             }

@@ -1,14 +1,21 @@
 """One shard's positions and their risk on the latest tick of each market (plain Python; the Ray actor
 in :mod:`actors.shard` wraps it).
 
+Positions (book entries, keyed by the entry's ``id``: the instrument's id, or ``{id}@{book}`` in a
+whole-portfolio export of an instrument held in several books) are resolved once into the instruments they
+hold (:func:`pricing.position_from_dict`): each instrument is built and valued once per shard however many
+positions hold it, and a position's risk is its instrument's times its signed quantity
+(:func:`pricing.scale_rows`), so a short is exactly minus the long.
+
 Each currency market (``USD``, ``EUR``) has its own :class:`pricing.PortfolioEngine` holding only that
-market's positions and curves, so a USD tick re-bootstraps and revalues only USD positions (scenarios:
+market's instruments and curves, so a USD tick re-bootstraps and revalues only USD instruments (scenarios:
 base, parallel ±1bp and ±1bp per USD pillar); EUR positions keep their values from the last EUR tick.
 Book sums are cached per market in the market's currency and converted to USD with the latest FX.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,11 +34,13 @@ from market_replay.fixings import market_fixing_history
 from pricing import (
     MarketSnapshot,
     PortfolioEngine,
+    Position,
     PricingError,
     cashflow_count,
     parse_market,
+    position_from_dict,
     risk_arrays,
-    spec_from_dict,
+    scale_rows,
 )
 from pricing.errors import EngineError
 from pricing.fast import CurveNodes
@@ -53,11 +62,23 @@ _log = get_logger(__name__)
 
 MARKETS = ("USD", "EUR")
 #: Per-position results sent to Redis per tick and market, round-robin (new positions always): the book
-#: totals are exact on every tick, and a 10,000-position shard refreshes every position about once a
-#: second at 10 ticks/s without a 10,000-row burst in one tick. None: every position on every tick.
-PUBLISH_PER_TICK = 500
+#: totals are exact on every tick; at 10 ticks/s a 5,000-position shard refreshes each of its rows every
+#: 5-10 s (each row carries the seq and market time it was computed on). Rows cost more shard CPU than
+#: the numpy valuation at 500 per tick (JSON and the Redis protocol, measured with py-spy on the 10,000
+#: bench book). None: every position on every tick.
+PUBLISH_PER_TICK = 100
 REPORTING = "USD"
 UNBOOKED = "UNBOOKED"
+
+
+def _scaled_flows(
+    flows: Sequence[Mapping[str, float | str]], quantity: float
+) -> tuple[dict[str, float | str], ...]:
+    """A position's projected cashflows: its instrument's (one unit) with amount and PV times the quantity."""
+    return tuple(
+        {**flow, "amount": float(flow["amount"]) * quantity, "pv": float(flow["pv"]) * quantity}
+        for flow in flows
+    )
 
 
 class TickRejected(Exception):
@@ -74,6 +95,25 @@ def position_key(entry: Mapping[str, Any]) -> str:
     return str(entry.get("id"))
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """How a market's positions map onto its engine's rows: position ``k`` (key ``keys[k]``) is
+    ``quantities[k]`` units of the instrument in row ``rows[k]``; ``groups``: per book its rows and per
+    instrument type within it; ``failures``: key -> why its instrument could not be priced."""
+
+    instrument_ids: tuple[str, ...]
+    keys: tuple[str, ...]
+    rows: np.ndarray
+    quantities: np.ndarray
+    identity: bool
+    groups: tuple[tuple[str, np.ndarray, tuple[tuple[str, np.ndarray], ...]], ...]
+    failures: dict[str, str]
+
+    @functools.cached_property
+    def row_of(self) -> dict[str, int]:
+        return {key: row for row, key in enumerate(self.keys)}
+
+
 @dataclass
 class _MarketState:
     engine: PortfolioEngine | None = None
@@ -82,13 +122,16 @@ class _MarketState:
     fixings_source: Mapping[str, Mapping[date, float]] = field(default_factory=dict)
     fixings_parsed: Mapping[str, Mapping[date, float]] | None = None
     sums: dict[str, BookSums] = field(default_factory=dict)  # in the market's currency
-    ids: tuple[str, ...] = ()
-    arrays: RiskArrays | None = None
-    failures: dict[str, str] = field(default_factory=dict)
+    layout: _Layout | None = None  # the layout of ``arrays`` (the last valuation)
+    stale: bool = True  # the book or the engine changed since: rebuild the layout on the next valuation
+    ids: tuple[str, ...] = ()  # keys of the market's priced positions, the rows of ``arrays``
+    arrays: RiskArrays | None = None  # the positions' measures (instrument measures x quantity)
+    failures: dict[str, str] = field(default_factory=dict)  # position key -> why its instrument failed
     session: int = 0  # the tick-order session of the market's last tick (actors.ordering)
 
 
-#: (market, its engine, the tick's curve nodes of every scenario or None) -> PV matrix [position, scenario]
+#: (market, its engine, the tick's curve nodes of every scenario or None) -> PV matrix [instrument, scenario]
+#: (one unit of each of the engine's instruments; positions scale it afterwards)
 PvSource = Callable[[str, PortfolioEngine, Mapping[str, CurveNodes] | None], np.ndarray]
 
 
@@ -106,6 +149,9 @@ def local_pvs(_market: str, engine: PortfolioEngine, nodes: Mapping[str, CurveNo
 
 
 class ShardBook:
+    """A shard's positions (entry key -> :class:`pricing.Position`) and the instruments they hold, each
+    resolved and valued once however many of the shard's positions hold it (see the module docstring)."""
+
     def __init__(
         self,
         shard: int,
@@ -123,8 +169,10 @@ class ShardBook:
         #: PV matrix of a market's engine, all scenarios, on the tick's curve nodes when given (bootstrapped
         #: once per tick by the consumer); a shard with scenario workers assembles it from their shares
         self.pv_source: PvSource = pv_source or local_pvs
-        self.specs: dict[str, InstrumentSpec] = {}
-        self.invalid: dict[str, tuple[str, str]] = {}  # id -> (book, reason): never priceable
+        self.positions: dict[str, Position] = {}  # entry key (position_key) -> position
+        self.specs: dict[str, InstrumentSpec] = {}  # instrument id -> terms, once per shard
+        self._holders: dict[str, set[str]] = {}  # instrument id -> keys of the positions holding it
+        self.invalid: dict[str, tuple[str, str]] = {}  # key -> (book, reason): never priceable
         self.markets: dict[str, _MarketState] = {m: _MarketState() for m in MARKETS}
         self.fx: dict[str, float] = {}
         #: the newest tick-order session seen: markets whose last tick is from an earlier one are pending
@@ -136,66 +184,116 @@ class ShardBook:
         # changes brought in since the last partial (netted out of P&L since the open by the aggregator)
         self._fresh: set[str] = set()
         self._book_change: dict[str, float] = defaultdict(float)
+        self._started = False
         self.add(entries)
         self._started = True
 
     # -- book changes ------------------------------------------------------------------------------------
     def add(self, entries: Iterable[Mapping[str, Any]]) -> None:
-        """Add or replace positions; invalid ones become failed results with their reason."""
-        by_market: dict[str, list[InstrumentSpec]] = defaultdict(list)
+        """Add or replace positions (book entries); invalid ones become failed results with their reason.
+        An entry with new terms for an instrument other positions here hold moves them to the new terms."""
+        touched: set[str] = set()
+        changed: dict[str, dict[str, InstrumentSpec]] = defaultdict(dict)  # market -> instruments to build
         for entry in entries:
-            ident = position_key(entry)
-            self.remove([ident], announce=False)
+            key = position_key(entry)
+            market = self._detach(key, announce=False)
+            if market is not None:
+                touched.add(market)
             try:
-                spec = spec_from_dict(entry)
+                spec, position = position_from_dict(entry)
             except PricingError as exc:
                 book = str(entry.get("book") or UNBOOKED)
-                self.invalid[ident] = (book, str(exc))
-                self._pending_changes[ident] = self._failed(ident, book, str(entry.get("type")), "", str(exc))
+                self.invalid[key] = (book, str(exc))
+                self._pending_changes[key] = self._failed(key, book, str(entry.get("type")), "", str(exc))
                 continue
             if spec.currency not in self.markets:
-                reason = f"instrument {ident}: no market feed for currency {spec.currency}"
-                self.invalid[ident] = (spec.book or UNBOOKED, reason)
+                reason = f"instrument {key}: no market feed for currency {spec.currency}"
+                self.invalid[key] = (position.book or UNBOOKED, reason)
                 continue
-            self.specs[ident] = spec
-            by_market[spec.currency].append(spec)
-            if getattr(self, "_started", False):
-                self._fresh.add(ident)
-        for market, specs in by_market.items():
-            state = self.markets[market]
-            if state.engine is not None:
-                state.engine.add_instruments(specs)
-                self._revalue(market)
+            held = self.specs.get(spec.id)
+            if held != spec:
+                if held is not None:
+                    for other in self._holders.get(spec.id, ()):
+                        self._retire(other)  # valued anew on the new terms, as a new position
+                        self._fresh.add(other)
+                        self._published_ids.discard(other)
+                    if held.currency != spec.currency:
+                        self._drop_instrument(held)
+                        touched.add(held.currency)
+                self.specs[spec.id] = spec
+                changed[spec.currency][spec.id] = spec
+            self.positions[key] = position
+            self._holders.setdefault(spec.id, set()).add(key)
+            touched.add(spec.currency)
+            if self._started:
+                self._fresh.add(key)
+        for market, specs in changed.items():
+            engine = self.markets[market].engine
+            if engine is not None:
+                engine.add_instruments(specs.values())
+        for market in touched:
+            self.markets[market].stale = True
+            self._revalue(market)
 
     def remove(self, ids: Iterable[str], announce: bool = True) -> None:
-        touched: set[str] = set()
-        for ident in ids:
-            spec = self.specs.pop(ident, None)
-            invalid = self.invalid.pop(ident, None)
-            self._published_ids.discard(ident)
-            if spec is not None:
-                state = self.markets[spec.currency]
-                if ident in self._fresh:
-                    self._fresh.discard(ident)
-                elif state.arrays is not None and ident in state.ids:
-                    last_pv = float(state.arrays.pv[state.ids.index(ident)])
-                    self._book_change[spec.book or UNBOOKED] -= last_pv * self._fx_to_usd(spec.currency)
-                if state.engine is not None:
-                    state.engine.remove_instruments([ident])
-                    touched.add(spec.currency)
-            if announce and (spec is not None or invalid is not None):
-                book = spec.book if spec is not None and spec.book else (invalid[0] if invalid else UNBOOKED)
-                self._pending_removed.append((ident, book))
-                self._pending_changes.pop(ident, None)
+        """Remove positions by key; an instrument no position here holds any more leaves the engine."""
+        touched = {market for key in ids if (market := self._detach(key, announce)) is not None}
         for market in touched:
+            self.markets[market].stale = True
             self._revalue(market)
+
+    def _detach(self, key: str, announce: bool) -> str | None:
+        """Take one position out (nothing revalued); returns the market whose sums it was in, if any."""
+        position = self.positions.get(key)
+        invalid = self.invalid.pop(key, None)
+        market = None
+        if position is not None:
+            self._retire(key)
+            del self.positions[key]
+            spec = self.specs[position.instrument_id]
+            market = spec.currency
+            holders = self._holders[spec.id]
+            holders.discard(key)
+            if not holders:
+                del self._holders[spec.id]
+                del self.specs[spec.id]
+                self._drop_instrument(spec)
+        self._published_ids.discard(key)
+        if announce and (position is not None or invalid is not None):
+            book = (position.book or UNBOOKED) if position is not None else invalid[0]  # type: ignore[index]
+            self._pending_removed.append((key, book))
+            self._pending_changes.pop(key, None)
+        return market
+
+    def _drop_instrument(self, spec: InstrumentSpec) -> None:
+        engine = self.markets[spec.currency].engine
+        if engine is not None:
+            engine.remove_instruments([spec.id])
+
+    def _retire(self, key: str) -> None:
+        """The position's last value leaves its book's P&L base (a book change, not market P&L)."""
+        if key in self._fresh:
+            self._fresh.discard(key)
+            return
+        position = self.positions[key]
+        state = self.markets[self.specs[position.instrument_id].currency]
+        row = state.layout.row_of.get(key) if state.layout is not None else None
+        if state.arrays is not None and row is not None:
+            last_pv = float(state.arrays.pv[row])
+            self._book_change[position.book or UNBOOKED] -= last_pv * self._fx_to_usd(
+                self.specs[position.instrument_id].currency
+            )
 
     @property
     def ids(self) -> list[str]:
         return sorted([*self.specs, *self.invalid])
 
     def weight(self) -> int:
+        """Cashflows of the instruments valued here (each once) plus one per invalid position."""
         return sum(cashflow_count(spec) for spec in self.specs.values()) + len(self.invalid)
+
+    def _market_keys(self, market: str) -> list[str]:
+        return [k for k, p in self.positions.items() if self.specs[p.instrument_id].currency == market]
 
     # -- ticks ---------------------------------------------------------------------------------------------
     def apply(
@@ -255,7 +353,8 @@ class ShardBook:
                 )
             elif state.engine.update_market(snapshot):
                 # rebuilt for a new day: cashflows moved on, publish every position afresh
-                self._published_ids -= set(state.engine.specs)
+                self._published_ids -= set(self._market_keys(tick.market))
+                state.stale = True
         except PricingError as exc:
             raise TickRejected(f"{tick.market} tick seq {tick.seq}: {exc}") from exc
         self.fx.update(tick.fx)
@@ -277,22 +376,56 @@ class ShardBook:
             state.fixings_parsed = parse_market({**raw, "fixings": merged}).fixings
         return replace(parse_market({**raw, "fixings": {}}), fixings=state.fixings_parsed)
 
+    def _layout(self, market: str, engine: PortfolioEngine) -> _Layout:
+        """The market's positions on its engine's instrument rows, rebuilt only after a book change or an
+        engine rebuild (a tick that only moves quotes reuses it)."""
+        state = self.markets[market]
+        ids = engine.ids
+        if state.layout is not None and not state.stale and state.layout.instrument_ids == ids:
+            return state.layout
+        instrument_row = {ident: row for row, ident in enumerate(ids)}
+        keys: list[str] = []
+        failures: dict[str, str] = {}
+        for key in self._market_keys(market):
+            instrument = self.positions[key].instrument_id
+            if instrument in instrument_row:
+                keys.append(key)
+            else:
+                failures[key] = engine.failures.get(instrument, f"instrument {instrument}: not valued")
+        held = [self.positions[key] for key in keys]
+        rows = np.asarray([instrument_row[p.instrument_id] for p in held], dtype=np.int64)
+        quantities = np.asarray([p.quantity for p in held], dtype=float)
+        identity = len(rows) == len(ids) and bool(
+            np.all(rows == np.arange(len(ids))) and np.all(quantities == 1.0)
+        )
+        books = np.asarray([p.book or UNBOOKED for p in held])
+        kinds = np.asarray([spec_type(self.specs[p.instrument_id]) for p in held])
+        groups = []
+        for book in np.unique(books):
+            in_book = books == book
+            by_kind = tuple((str(kind), in_book & (kinds == kind)) for kind in np.unique(kinds[in_book]))
+            groups.append((str(book), in_book, by_kind))
+        state.stale = False
+        return _Layout(ids, tuple(keys), rows, quantities, identity, tuple(groups), failures)
+
     def _revalue(self, market: str, nodes: Mapping[str, CurveNodes] | None = None) -> None:
-        """Value the market's positions in every scenario; book sums in numpy, per-instrument rows only
-        round-robin, :data:`PUBLISH_PER_TICK` at a time (and new ones at once)."""
+        """Value the market's instruments in every scenario (each once), scale them to the positions
+        holding them; book sums in numpy, per-position rows only round-robin, :data:`PUBLISH_PER_TICK` at
+        a time (and new ones at once)."""
         state = self.markets[market]
         engine, tick = state.engine, state.tick
         if engine is None or tick is None or not self.valuing:
             return
-        ids = engine.ids
-        arrays = risk_arrays(self.pv_source(market, engine, nodes), engine.scenarios) if ids else None
+        layout = self._layout(market, engine)
+        arrays = None
+        if layout.instrument_ids:
+            unit = risk_arrays(self.pv_source(market, engine, nodes), engine.scenarios)
+            # one unit position per instrument (the usual book): the instrument's numbers as they are
+            arrays = unit if layout.identity else scale_rows(unit, layout.rows, layout.quantities)
         sums: dict[str, BookSums] = defaultdict(BookSums)
         if arrays is not None:
-            books = np.asarray([self.specs[i].book or UNBOOKED for i in ids])
-            kinds = np.asarray([spec_type(self.specs[i]) for i in ids])
-            for book in np.unique(books):
-                rows = books == book
-                target = sums[str(book)]
+            for book, rows, by_kind in layout.groups:
+                target = sums[book]
                 target.pv, target.dv01, target.gamma = (
                     float(arrays.pv[rows].sum()),
                     float(arrays.dv01[rows].sum()),
@@ -303,20 +436,20 @@ class ShardBook:
                 target.kr01.update(
                     {p: float(v) for p, v in zip(arrays.pillars, column_sums, strict=True) if v != 0.0}
                 )
-                for kind in np.unique(kinds[rows]):
-                    both = rows & (kinds == kind)
+                for kind, both in by_kind:
                     target.by_type[f"{kind}:pv"] = float(arrays.pv[both].sum())
                     target.by_type[f"{kind}:dv01"] = float(arrays.dv01[both].sum())
                     target.by_type[f"{kind}:gamma"] = float(arrays.gamma[both].sum())
-        for ident in engine.failures:
-            sums[self.specs[ident].book or UNBOOKED].n_failed += 1
+        for key in layout.failures:
+            sums[self.positions[key].book or UNBOOKED].n_failed += 1
         if arrays is not None and self._fresh:
             fx = self._fx_to_usd(market)
-            for row, ident in enumerate(ids):
-                if ident in self._fresh:
-                    self._book_change[self.specs[ident].book or UNBOOKED] += float(arrays.pv[row]) * fx
-                    self._fresh.discard(ident)
-        state.ids, state.arrays, state.failures, state.sums = ids, arrays, dict(engine.failures), dict(sums)
+            for row, key in enumerate(layout.keys):
+                if key in self._fresh:
+                    self._book_change[self.positions[key].book or UNBOOKED] += float(arrays.pv[row]) * fx
+                    self._fresh.discard(key)
+        state.layout, state.ids, state.arrays = layout, layout.keys, arrays
+        state.failures, state.sums = layout.failures, dict(sums)
         self._queue_publication(market)
 
     def _queue_publication(self, market: str) -> None:
@@ -332,27 +465,43 @@ class ShardBook:
         start = self._publish_cursor.get(market, 0) % max(count, 1)
         due = {(start + k) % count for k in range(budget)}
         self._publish_cursor[market] = start + budget
-        for row, ident in enumerate(state.ids):
-            new = ident not in self._published_ids
-            if not new and row not in due:
-                continue
+        due.update(row for row, key in enumerate(state.ids) if key not in self._published_ids)
+        if due:
             assert arrays is not None
-            spec = self.specs[ident]
-            kr01 = {p: float(v) for p, v in zip(arrays.pillars, arrays.kr01[row], strict=True) if v != 0.0}
-            dv01 = float(arrays.dv01[row])
-            flows = tuple(state.engine.projected_cashflows(ident)) if new else None
-            self._pending_changes[ident] = InstrumentRisk(
-                ident, spec.book or UNBOOKED, spec_type(spec), spec.currency, True, "", float(arrays.pv[row]),
-                dv01, float(arrays.gamma[row]), kr01, seq, when, dv01 * fx, flows,
-            )  # fmt: skip
-            self._published_ids.add(ident)
-        for ident, reason in state.failures.items():
-            if ident not in self._published_ids or self.publish_per_tick is None:
-                spec = self.specs[ident]
-                self._pending_changes[ident] = self._failed(
-                    ident, spec.book or UNBOOKED, spec_type(spec), spec.currency, reason, seq, when
+            self._queue_rows(state, arrays, sorted(due), seq, when, fx)
+        for key, reason in state.failures.items():
+            if key not in self._published_ids or self.publish_per_tick is None:
+                position = self.positions[key]
+                spec = self.specs[position.instrument_id]
+                self._pending_changes[key] = self._failed(
+                    key, position.book or UNBOOKED, spec_type(spec), spec.currency, reason, seq, when
                 )
-                self._published_ids.add(ident)
+                self._published_ids.add(key)
+
+    def _queue_rows(
+        self, state: _MarketState, arrays: RiskArrays, rows: list[int], seq: int, when: str, fx: float
+    ) -> None:
+        """Rows of the market's positions at these engine rows, with their cashflows when new."""
+        assert state.engine is not None
+        # python floats of just these rows, one numpy call per measure
+        pvs, dv01s, gammas = arrays.pv[rows].tolist(), arrays.dv01[rows].tolist(), arrays.gamma[rows].tolist()
+        kr01s, pillars = arrays.kr01[rows].tolist(), arrays.pillars
+        unit_flows: dict[str, list[dict[str, float | str]]] = {}  # per instrument, once per call
+        for k, row in enumerate(rows):
+            key = state.ids[row]
+            position = self.positions[key]
+            spec = self.specs[position.instrument_id]
+            flows = None
+            if key not in self._published_ids:
+                if spec.id not in unit_flows:
+                    unit_flows[spec.id] = state.engine.projected_cashflows(spec.id)
+                flows = _scaled_flows(unit_flows[spec.id], position.quantity)
+            kr01 = {p: v for p, v in zip(pillars, kr01s[k], strict=True) if v != 0.0}
+            self._pending_changes[key] = InstrumentRisk(
+                key, position.book or UNBOOKED, spec_type(spec), spec.currency, True, "",
+                pvs[k], dv01s[k], gammas[k], kr01, seq, when, dv01s[k] * fx, flows,
+            )  # fmt: skip
+            self._published_ids.add(key)
 
     def _failed(
         self, ident: str, book: str, kind: str, currency: str, reason: str, seq: int = -1, when: str = ""
@@ -371,9 +520,8 @@ class ShardBook:
         books: dict[str, BookSums] = defaultdict(BookSums)
         for market, state in self.markets.items():
             if state.tick is None or state.session < self.session:
-                for spec in self.specs.values():
-                    if spec.currency == market:
-                        books[spec.book or UNBOOKED].n_pending += 1
+                for key in self._market_keys(market):
+                    books[self.positions[key].book or UNBOOKED].n_pending += 1
                 continue
             fx = self._fx_to_usd(market)
             for book, native in state.sums.items():

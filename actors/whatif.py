@@ -26,7 +26,7 @@ from core.limits import BookRisk, Limit, check_limits
 from core.messages import CurveTick
 from core.records import BookSummaryRecord
 from market_replay.fixings import market_fixing_history
-from pricing import PortfolioEngine, measures_from_pv_matrix, spec_from_dict
+from pricing import PortfolioEngine, measures_from_pv_matrix, position_from_dict
 from pricing.conventions import REPORTING_CURRENCY
 from pricing.errors import PricingError
 from pricing.fast import CurveNodes
@@ -128,7 +128,7 @@ def _price_one(market: _Market, entry: Mapping[str, Any]) -> dict[str, Any]:
         "market_time": tick.market_time.isoformat(),
     }
     try:
-        spec = spec_from_dict(entry)
+        spec, position = position_from_dict(entry)
     except PricingError as exc:
         result["error"] = str(exc)
         return result
@@ -137,8 +137,10 @@ def _price_one(market: _Market, entry: Mapping[str, Any]) -> dict[str, Any]:
         if spec.id in engine.failures:
             result["error"] = engine.failures[spec.id]
             return result
-        # the engine holds only this trade (under the lock): one row, valued on the tick's nodes
-        risk = measures_from_pv_matrix(engine.pv_matrix(nodes=market.nodes), engine.scenarios)[0]
+        # the engine holds only this trade's instrument (under the lock): one row, valued on the tick's
+        # nodes; the trade is a position of its signed quantity in that instrument
+        unit = measures_from_pv_matrix(engine.pv_matrix(nodes=market.nodes), engine.scenarios)[0]
+        risk = unit.scaled(position.quantity)
         result.update(ok=True, pv=risk.pv, dv01=risk.dv01, gamma=risk.gamma, kr01=risk.kr01)
         return result
     finally:

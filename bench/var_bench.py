@@ -37,7 +37,7 @@ import ray  # noqa: E402
 from cluster.batch.jobs import run_var, var_days  # noqa: E402
 from cluster.batch.scenarios import historical_moves, quote_ids, shift_snapshot  # noqa: E402
 from market_replay import market_snapshot  # noqa: E402
-from pricing import parse_market, spec_from_dict  # noqa: E402
+from pricing import parse_market, position_from_dict  # noqa: E402
 from pricing.book_generator import generate_book  # noqa: E402
 from pricing.curves import CurveSet  # noqa: E402
 from pricing.dates import to_ql_date  # noqa: E402
@@ -57,14 +57,14 @@ def naive_loop(book: list[dict[str, Any]], today: dict[str, Any], moves: list[An
     curves = CurveSet(snapshot)
     instruments, quantities = [], []
     for entry in book:
-        spec = spec_from_dict(entry)
+        spec, position = position_from_dict(entry)
         try:
             instrument = build_instrument(spec, curves.handles)
             instrument.NPV()
         except (PricingError, RuntimeError):
             continue  # matured or unpriceable: the fast path counts these as failures too
         instruments.append(instrument)
-        quantities.append(spec.quantity)
+        quantities.append(position.quantity)
     started = time.perf_counter()
     for move in moves[:n]:
         curves.set_rates(shift_snapshot(snapshot, move.shifts).rates)

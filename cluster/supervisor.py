@@ -30,6 +30,7 @@ from cluster.ray_env import prepare_ray_environment
 from core.config import Settings
 from core.keys import ENGINE_ORDER, ENGINE_STATUS, TOPIC_RISK_ALERTS
 from core.logging import get_logger
+from pricing.positions import entry_instrument
 
 __all__ = [
     "NAMESPACE",
@@ -161,9 +162,10 @@ def _start_actors(
 ) -> EngineHandles:
     progress("loading the book from PostgreSQL")
     entries = load_positions(settings)
-    weights = {str(e["id"]): entry_weight(e) for e in entries}
-    groups = assign_shards(weights, n_shards)
-    assignment = {key: k for k, group in enumerate(groups) for key in group}
+    # by instrument: all positions of an instrument on one shard, which values it once
+    weights = {entry_instrument(e): entry_weight(e) for e in entries}
+    shard_of = {ident: k for k, group in enumerate(assign_shards(weights, n_shards)) for ident in group}
+    assignment = {str(e["id"]): shard_of[entry_instrument(e)] for e in entries}
     save_assignment(client, assignment, replace=True)
     client.delete(ENGINE_ORDER)  # a fresh engine starts a fresh tick-order session (actors.ordering)
     stale = [key for key in client.hkeys(ENGINE_STATUS) if "@" in str(key)]  # an earlier engine's consumers

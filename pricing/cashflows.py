@@ -1,5 +1,8 @@
 """Cashflow tables of the fast engine, extracted once per instrument, valuation date and fixing set.
 
+Rows are those of one unit of the instrument (its face or notional as stored, the pay leg negative); a
+position scales the instrument's measures by its quantity (:mod:`pricing.positions`).
+
 Every future cashflow becomes one row whose value in a scenario is::
 
     (fixed + floating * P_f(start) / P_f(end)) * P_d(pay)
@@ -40,7 +43,7 @@ Fixings = Mapping[str, Mapping[date, float]]
 
 @dataclass(frozen=True)
 class CashflowRows:
-    """The rows of one position (already multiplied by sign and quantity)."""
+    """The rows of one instrument (one unit, already multiplied by the leg's sign)."""
 
     discount_curve: str
     forecast_curve: str | None
@@ -143,10 +146,9 @@ class _Builder:
 def extract_rows(
     spec: InstrumentSpec, instrument: ql.Instrument, as_of: date, fixings: Fixings
 ) -> CashflowRows:
-    """The fast engine's rows of one position; raises ``FixingError`` for a missing past fixing."""
+    """The fast engine's rows of one instrument; raises ``FixingError`` for a missing past fixing."""
     builder = _Builder(spec, as_of, fixings)
-    for sign, cashflows in legs(spec, instrument):
-        signed = sign * spec.quantity
+    for signed, cashflows in legs(spec, instrument):
         for cashflow in cashflows:
             if not cashflow.date() > builder.today:
                 continue

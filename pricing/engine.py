@@ -9,8 +9,12 @@ Life cycle (everything QuantLib lives inside the process; only specs and snapsho
     engine.update_market(next_snapshot)     # same quote set: setValue + re-bootstrap only -> False
                                             # new date / quote set: full rebuild           -> True
     engine.add_instruments(specs); engine.remove_instruments(ids)
-    engine.failures                         # id -> reason for positions that cannot be priced
-    engine.curves.failures                  # curve -> reason; only positions on these curves fail
+    engine.failures                         # id -> reason for instruments that cannot be priced
+    engine.curves.failures                  # curve -> reason; only instruments on these curves fail
+
+Rows are instruments (contract terms, one unit of face or notional as stored), each valued once however
+many positions hold it; a position's risk is its instrument's times its quantity (:mod:`pricing.positions`,
+:func:`pricing.measures.scale_rows`).
 
 Engines: ``fast`` (cashflow rows valued in numpy on the nodes of re-bootstrapped curves; the bumped
 curves are never observed by instruments) and ``quantlib`` (QuantLib instruments and discounting engines
@@ -50,7 +54,7 @@ def _fixings_dict(snapshot: MarketSnapshot) -> dict[str, dict[date, float]]:
 
 
 class PortfolioEngine:
-    """Positions valued in every scenario of one market snapshot (see the module docstring)."""
+    """Instruments valued in every scenario of one market snapshot (see the module docstring)."""
 
     def __init__(
         self,
@@ -130,10 +134,10 @@ class PortfolioEngine:
             self.add_instruments(specs)
         return False
 
-    # -- positions -------------------------------------------------------------------------------------------
+    # -- instruments -----------------------------------------------------------------------------------------
     @property
     def ids(self) -> tuple[str, ...]:
-        """Ids of the priced positions, in the row order of :meth:`pv_matrix`."""
+        """Ids of the priced instruments, in the row order of :meth:`pv_matrix`."""
         return tuple(ident for ident in self._specs if ident not in self.failures)
 
     @property
@@ -141,7 +145,7 @@ class PortfolioEngine:
         return dict(self._specs)
 
     def add_instruments(self, specs: Iterable[InstrumentSpec]) -> None:
-        """Add (or replace) positions; those that cannot be priced land in :attr:`failures`."""
+        """Add (or replace, by id) instruments; those that cannot be priced land in :attr:`failures`."""
         self._activate()
         for spec in specs:
             self.remove_instruments([spec.id])
@@ -196,7 +200,8 @@ class PortfolioEngine:
         scenario_indices: Sequence[int] | None = None,
         nodes: Mapping[str, CurveNodes] | None = None,
     ) -> np.ndarray:
-        """PV of every priced position (rows: :attr:`ids`) in the given scenarios (default: all).
+        """PV of one unit of every priced instrument (rows: :attr:`ids`) in the given scenarios (default:
+        all).
 
         ``nodes``: the curve nodes of exactly these scenarios (columns in the order of the indices), as
         :meth:`scenario_nodes` of an engine on the same market gives them; the fast engine then values
@@ -262,9 +267,8 @@ class PortfolioEngine:
     def _quantlib(self, indices: Sequence[int]) -> np.ndarray:
         ids = self.ids
         instruments = [self._instruments[ident] for ident in ids]
-        quantities = np.asarray([self._specs[ident].quantity for ident in ids])
         curves_of = [frozenset(self._specs[ident].curves) for ident in ids]
-        base = np.asarray([instrument.NPV() for instrument in instruments]) * quantities
+        base = np.asarray([instrument.NPV() for instrument in instruments])
         out = np.empty((len(ids), len(indices)))
         for column, index in enumerate(indices):
             bumps = self.scenarios.scenarios[index].bumps
@@ -276,7 +280,7 @@ class PortfolioEngine:
             try:
                 for row, instrument in enumerate(instruments):
                     if curves_of[row] & affected:
-                        out[row, column] = instrument.NPV() * quantities[row]
+                        out[row, column] = instrument.NPV()
             finally:
                 self.curves.reset(bumps)
         return out
@@ -299,12 +303,12 @@ class PortfolioEngine:
         return result
 
     def projected_cashflows(self, ident: str) -> list[dict[str, float | str]]:
-        """A priced position's future cashflows on the base curves: pay date, leg (``fixed`` amounts and
-        fixed floating coupons, ``floating`` projected ones), amount, discount factor and PV; the PVs sum
-        to the position's PV."""
+        """A priced instrument's future cashflows (one unit) on the base curves: pay date, leg (``fixed``
+        amounts and fixed floating coupons, ``floating`` projected ones), amount, discount factor and PV;
+        the PVs sum to the instrument's PV."""
         self._activate()
         if ident not in self._specs or ident in self.failures:
-            raise EngineError(f"position {ident!r} is not priced by this engine")
+            raise EngineError(f"instrument {ident!r} is not priced by this engine")
         rows = self._rows.get(ident) or extract_rows(
             self._specs[ident], self._instruments[ident], self.snapshot.as_of, self.snapshot.fixings
         )
@@ -330,7 +334,7 @@ class PortfolioEngine:
         return flows
 
     def cashflow_counts(self) -> dict[str, int]:
-        """Rows per priced position in the fast engine's tables (a load-balancing weight)."""
+        """Rows per priced instrument in the fast engine's tables (a load-balancing weight)."""
         if self.engine != "fast":
             raise EngineError("cashflow_counts needs the fast engine; use pricing.specs.cashflow_count(spec)")
         return {ident: len(self._rows[ident]) for ident in self.ids}

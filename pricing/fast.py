@@ -63,7 +63,7 @@ def discount_factors(nodes: CurveNodes, times: np.ndarray) -> np.ndarray:
 
 
 class FastBook:
-    """Cashflow rows of many positions flattened into arrays; values all scenarios in one pass."""
+    """Cashflow rows of many instruments flattened into arrays; values all scenarios in one pass."""
 
     def __init__(self, rows: Sequence[CashflowRows]) -> None:
         self.size = len(rows)
@@ -75,9 +75,9 @@ class FastBook:
             return points.setdefault((curve, day), len(points))
 
         owner, pay, start, end, fixed, floating = [], [], [], [], [], []
-        for position, table in enumerate(rows):
-            count = max(len(table), 1)  # a dummy zero row keeps every position in the reduction
-            owner.extend([position] * count)
+        for instrument, table in enumerate(rows):
+            count = max(len(table), 1)  # a dummy zero row keeps every instrument in the reduction
+            owner.extend([instrument] * count)
             if not len(table):
                 pay.append(point(table.discount_curve, 0))
                 start.append(pay[-1])
@@ -100,7 +100,7 @@ class FastBook:
         self._start = np.asarray(start, dtype=np.int64)[self._float_rows]
         self._end = np.asarray(end, dtype=np.int64)[self._float_rows]
         # floating rows reduce on their own (no scatter into the fixed rows): their pay points, the
-        # position of each run of them, and where each run starts
+        # instrument of each run of them, and where each run starts
         self._float_pay = self._pay[self._float_rows]
         float_owner = np.asarray(owner, dtype=np.int64)[self._float_rows]
         float_breaks = np.r_[True, np.diff(float_owner) != 0] if len(float_owner) else np.zeros(0, bool)
@@ -121,9 +121,9 @@ class FastBook:
         return frozenset(self._curve_points)
 
     def _sub_book(self, moved: frozenset[str]) -> tuple[np.ndarray, FastBook]:
-        """The positions touching any curve in ``moved`` (their row indices here, and their own book)."""
+        """The instruments touching any curve in ``moved`` (their row indices here, and their own book)."""
         if moved not in self._sub_books:
-            positions = np.asarray(
+            instruments = np.asarray(
                 [
                     i
                     for i, table in enumerate(self._tables)
@@ -131,7 +131,7 @@ class FastBook:
                 ],
                 dtype=np.int64,
             )
-            self._sub_books[moved] = (positions, FastBook([self._tables[i] for i in positions]))
+            self._sub_books[moved] = (instruments, FastBook([self._tables[i] for i in instruments]))
         return self._sub_books[moved]
 
     def value(
@@ -142,10 +142,10 @@ class FastBook:
         base: np.ndarray | None = None,
         block: int = 16,
     ) -> np.ndarray:
-        """PV of every position in every scenario: ``[position, scenario]``.
+        """PV of every instrument in every scenario: ``[instrument, scenario]``.
 
         With ``moved`` (per column: the curves that differ from the base, ``None`` for all) and the
-        ``base`` PVs, positions on unmoved curves are copied from ``base`` instead of being revalued.
+        ``base`` PVs, instruments on unmoved curves are copied from ``base`` instead of being revalued.
         """
         out = np.empty((self.size, n_scenarios))
         if self.size == 0:
@@ -161,11 +161,11 @@ class FastBook:
                 self._value_columns(nodes, columns, out, block)
                 continue
             out[:, columns] = base[:, None]
-            positions, sub = self._sub_book(curves)
+            instruments, sub = self._sub_book(curves)
             if sub.size:
                 partial = np.empty((sub.size, n_scenarios))
                 sub._value_columns(nodes, columns, partial, block)
-                out[np.ix_(positions, np.asarray(columns, dtype=np.int64))] = partial[:, columns]
+                out[np.ix_(instruments, np.asarray(columns, dtype=np.int64))] = partial[:, columns]
         return out
 
     def _value_columns(

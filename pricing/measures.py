@@ -1,5 +1,10 @@
 """Risk measures from a PV matrix ``[instrument, scenario]`` (docs/architecture.md section 4); pure functions.
 
+Engines value instruments (one unit of face or notional as stored); a position's measures are its
+instrument's times its signed quantity (:meth:`InstrumentMeasures.scaled`, :func:`scale_rows`): every
+measure is linear in PV, so scaling the measures equals scaling the PVs, and ``x * -q`` is exactly
+``-(x * q)`` in IEEE arithmetic, so a short is exactly minus the long.
+
 - ``pv`` = base; ``dv01 = (PV(-1bp) - PV(+1bp)) / 2`` on the parallel shift of every quote;
 - ``gamma = PV(+1bp) + PV(-1bp) - 2 PV(base)``;
 - ``kr01[CURVE/TENOR]`` = the same central difference with only that quote bumped.
@@ -10,6 +15,7 @@ instrument's kr01 has exactly zero entries for curves it does not depend on; tho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +23,7 @@ import numpy as np
 from pricing.errors import EngineError
 from pricing.scenarios import BASE, PARALLEL_DOWN, PARALLEL_UP, ScenarioSet
 
-__all__ = ["InstrumentMeasures", "RiskArrays", "measures_from_pv_matrix", "risk_arrays"]
+__all__ = ["InstrumentMeasures", "RiskArrays", "measures_from_pv_matrix", "risk_arrays", "scale_rows"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,15 @@ class InstrumentMeasures:
     dv01: float
     gamma: float
     kr01: dict[str, float]
+
+    def scaled(self, quantity: float) -> InstrumentMeasures:
+        """The measures of ``quantity`` units (negative: short); kr01 keeps the same non-zero pillars."""
+        return InstrumentMeasures(
+            self.pv * quantity,
+            self.dv01 * quantity,
+            self.gamma * quantity,
+            {key: value * quantity for key, value in self.kr01.items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,25 @@ def risk_arrays(pv_matrix: np.ndarray, scenarios: ScenarioSet) -> RiskArrays:
     up, down = pv_matrix[:, PARALLEL_UP], pv_matrix[:, PARALLEL_DOWN]
     kr01 = (pv_matrix[:, 4::2] - pv_matrix[:, 3::2]) / 2.0
     return RiskArrays(base.copy(), (down - up) / 2.0, up + down - 2.0 * base, kr01, scenarios.pillars)
+
+
+def scale_rows(
+    arrays: RiskArrays, rows: Sequence[int] | np.ndarray, quantities: Sequence[float] | np.ndarray
+) -> RiskArrays:
+    """Position measures from instrument measures: output row ``k`` is ``arrays`` row ``rows[k]`` times
+    ``quantities[k]`` (several positions may share one instrument row). Raises ``EngineError`` when the
+    lengths differ."""
+    picked = np.asarray(rows, dtype=np.int64)
+    scale = np.asarray(quantities, dtype=float)
+    if picked.shape != scale.shape or picked.ndim != 1:
+        raise EngineError(f"{len(picked)} instrument rows for {len(scale)} quantities")
+    return RiskArrays(
+        arrays.pv[picked] * scale,
+        arrays.dv01[picked] * scale,
+        arrays.gamma[picked] * scale,
+        arrays.kr01[picked] * scale[:, None],
+        arrays.pillars,
+    )
 
 
 def measures_from_pv_matrix(pv_matrix: np.ndarray, scenarios: ScenarioSet) -> list[InstrumentMeasures]:

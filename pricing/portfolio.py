@@ -5,6 +5,10 @@ can be built) raises ``MarketDataError``; a curve that cannot be bootstrapped fa
 depend on it; a bad instrument becomes a result with ``ok=false`` and its reason, the rest of the book is
 priced.
 
+Each entry of the book is a position (:mod:`pricing.positions`): every instrument is valued once, however
+many entries hold it, and an entry's risk is its instrument's times its ``quantity`` (bond analytics, per
+100 of face, are the instrument's).
+
 Output::
 
     {"as_of", "engine", "interpolation", "n_scenarios", "pillars": ["CURVE/TENOR", ...],
@@ -31,7 +35,7 @@ from pricing.engine import PortfolioEngine
 from pricing.errors import SpecError
 from pricing.market import MarketSnapshot, parse_market
 from pricing.measures import InstrumentMeasures, measures_from_pv_matrix
-from pricing.specs import InstrumentSpec, spec_from_dict
+from pricing.positions import resolve_book
 
 __all__ = ["book_entries", "price_portfolio", "totals"]
 
@@ -109,25 +113,16 @@ def price_portfolio(
     started = time.perf_counter()
     snapshot = parse_market(market)
     entries = book_entries(book)
-    specs: list[InstrumentSpec] = []
-    errors: dict[int, str] = {}
-    seen: set[str] = set()
-    for position, entry in enumerate(entries):
-        try:
-            spec = spec_from_dict(entry)
-            if spec.id in seen:
-                raise SpecError(f"instrument {spec.id}: duplicate id in the book")
-            seen.add(spec.id)
-            specs.append(spec)
-        except SpecError as exc:
-            errors[position] = str(exc)
-    portfolio = PortfolioEngine(specs, snapshot, engine=engine, interpolation=interpolation)
+    resolved = resolve_book(entries)
+    errors = resolved.errors
+    portfolio = PortfolioEngine(
+        resolved.instruments.values(), snapshot, engine=engine, interpolation=interpolation
+    )
     pv_matrix = portfolio.pv_matrix()
     measures = dict(zip(portfolio.ids, measures_from_pv_matrix(pv_matrix, portfolio.scenarios), strict=True))
     rows = {ident: row for row, ident in enumerate(portfolio.ids)}
     gammas = pv_matrix[:, 3::2] + pv_matrix[:, 4::2] - 2.0 * pv_matrix[:, :1]
     analytics = portfolio.bond_analytics()
-    by_id = {spec.id: spec for spec in specs}
     results: list[dict[str, Any]] = []
     priced: list[tuple[str, InstrumentMeasures]] = []
     for position, entry in enumerate(entries):
@@ -145,18 +140,22 @@ def price_portfolio(
             "gamma": None,
             "kr01": {},
         }
-        if position not in errors and isinstance(ident, str):
-            if ident in portfolio.failures:
-                result["error"] = portfolio.failures[ident]
+        held = resolved.positions.get(position)
+        if held is not None:
+            instrument = held.instrument_id
+            if instrument in portfolio.failures:
+                result["error"] = portfolio.failures[instrument]
             else:
-                risk = measures[ident]
+                risk = measures[instrument].scaled(held.quantity)
                 result.update(ok=True, pv=risk.pv, dv01=risk.dv01, gamma=risk.gamma, kr01=risk.kr01)
                 if pillar_gamma:
-                    pillars = zip(portfolio.scenarios.pillars, gammas[rows[ident]], strict=True)
-                    result["kr_gamma"] = {key: float(value) for key, value in pillars if key in risk.kr01}
-                if ident in analytics:
-                    result.update(asdict(analytics[ident]))
-                priced.append((by_id[ident].currency, risk))
+                    pillars = zip(portfolio.scenarios.pillars, gammas[rows[instrument]], strict=True)
+                    result["kr_gamma"] = {
+                        key: float(value) * held.quantity for key, value in pillars if key in risk.kr01
+                    }
+                if instrument in analytics:
+                    result.update(asdict(analytics[instrument]))
+                priced.append((resolved.instruments[instrument].currency, risk))
         results.append(result)
     return {
         "as_of": snapshot.as_of.isoformat(),

@@ -1,10 +1,12 @@
 """Instrument specs: frozen, picklable contract terms, and their JSON form (docs/architecture.md section 5).
 
-Three forms of an instrument (as in Strata): the spec here (terms + position size + book), the QuantLib
-objects built from it inside a process (:mod:`pricing.instruments`), and the fast engine's cashflow rows
-(:mod:`pricing.cashflows`). :func:`spec_from_dict` validates a book entry and :func:`check_spec` a spec
-built in code, both with the rule set of :mod:`pricing.rules` (the one the security master's schemas use);
-they raise :class:`~pricing.errors.SpecError` naming the instrument, the field and the rule.
+Three forms of an instrument (as in Strata): the spec here (contract terms only, per one unit of face or
+notional as stored), the QuantLib objects built from it inside a process (:mod:`pricing.instruments`), and
+the fast engine's cashflow rows (:mod:`pricing.cashflows`). Who holds how much of it, in which book, is a
+:class:`pricing.positions.Position`, never part of the spec. :func:`spec_from_dict` validates the terms of a
+book entry and :func:`check_spec` a spec built in code, both with the rule set of :mod:`pricing.rules` (the
+one the security master's schemas use); they raise :class:`~pricing.errors.SpecError` naming the
+instrument, the field and the rule.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pricing.identifiers import validate_cusip, validate_isin
 from pricing.rules import INSTRUMENT_TYPES, SIDES
 
 __all__ = [
+    "POSITION_FIELDS",
     "SIDES",
     "BondSpec",
     "InstrumentSpec",
@@ -30,10 +33,17 @@ __all__ = [
     "SwapSpec",
     "cashflow_count",
     "check_spec",
+    "instrument_id_of",
+    "position_fields",
     "spec_from_dict",
     "spec_to_dict",
     "spec_type",
 ]
+
+#: fields of a book entry that describe the position holding the instrument, not the instrument:
+#: ``book``, the signed ``quantity`` and ``instrument_id`` (the instrument's id when the entry's ``id`` names
+#: the position, as a whole-portfolio export does for an instrument held in several books)
+POSITION_FIELDS = frozenset({"book", "quantity", "instrument_id"})
 
 _MONTHS = {"annual": 12, "semiannual": 6, "quarterly": 3, "monthly": 1}
 
@@ -53,8 +63,6 @@ class BondSpec:
     discount_curve: str
     isin: str | None = None
     cusip: str | None = None
-    book: str | None = None
-    quantity: float = 1.0
     settlement_days: int = 1
     calendar: str = "US-GOVT"
 
@@ -82,8 +90,6 @@ class SwapSpec:
     forecast_curve: str
     float_frequency: str | None = None  # default: the index's
     float_day_count: str | None = None  # default: the index's
-    book: str | None = None
-    quantity: float = 1.0
 
     @property
     def curves(self) -> tuple[str, ...]:
@@ -105,8 +111,6 @@ class OisSwapSpec:
     discount_curve: str
     fixed_frequency: str = "annual"
     fixed_day_count: str = "ACT/360"
-    book: str | None = None
-    quantity: float = 1.0
 
     @property
     def forecast_curve(self) -> str:
@@ -129,9 +133,7 @@ def spec_type(spec: InstrumentSpec) -> str:
 
 
 _DATE_FIELDS = frozenset({"issue_date", "maturity_date", "start_date"})
-_NUMBER_FIELDS = frozenset(
-    {"face", "coupon_pct", "notional", "fixed_rate_pct", "float_spread_bp", "quantity"}
-)
+_NUMBER_FIELDS = frozenset({"face", "coupon_pct", "notional", "fixed_rate_pct", "float_spread_bp"})
 
 
 def _field(ident: str, name: str, value: Any) -> Any:
@@ -182,7 +184,6 @@ def check_spec(spec: InstrumentSpec) -> None:
         raise SpecError(
             f"instrument {ident}: discount_curve {spec.discount_curve} is not a {spec.currency} curve"
         )
-    _rule(ident, "quantity", rules.check_quantity, spec.quantity)
     if isinstance(spec, BondSpec):
         _check_bond(spec)
     else:
@@ -241,13 +242,39 @@ def _check_swap(spec: SwapSpec | OisSwapSpec) -> None:
         )
 
 
-def spec_from_dict(data: Mapping[str, Any]) -> InstrumentSpec:
-    """A validated spec from a book entry (docs/architecture.md §5); raises ``SpecError`` with the reason."""
+def instrument_id_of(data: Mapping[str, Any]) -> str:
+    """The id of the instrument a book entry holds: its ``instrument_id`` if given, else its ``id``;
+    raises ``SpecError`` when that is not a non-empty string."""
     if not isinstance(data, Mapping):
         raise SpecError(f"instrument {data!r}: expected an object")
-    ident = data.get("id")
+    name = "instrument_id" if data.get("instrument_id") is not None else "id"
+    ident = data.get(name)
     if not isinstance(ident, str) or not ident:
-        raise SpecError(f"instrument {data.get('id')!r}: id must be a non-empty string")
+        raise SpecError(f"instrument {data.get('id')!r}: {name} must be a non-empty string")
+    return ident
+
+
+def position_fields(data: Mapping[str, Any]) -> tuple[str | None, float]:
+    """The validated ``book`` (``None`` when absent) and signed ``quantity`` (default 1) of a book entry;
+    raises ``SpecError`` naming the entry, the field and the rule."""
+    where = f"instrument {data.get('id')}"
+    book = data.get("book")
+    if book is not None and (not isinstance(book, str) or not book):
+        raise SpecError(f"{where}: book {book!r} must be a non-empty string")
+    quantity = data.get("quantity", 1.0)
+    if isinstance(quantity, bool) or not isinstance(quantity, int | float) or not math.isfinite(quantity):
+        raise SpecError(f"{where}: quantity {quantity!r} is not a finite number")
+    _rule(str(data.get("id")), "quantity", rules.check_quantity, float(quantity))
+    return book, float(quantity)
+
+
+def spec_from_dict(data: Mapping[str, Any]) -> InstrumentSpec:
+    """The validated contract terms of a book entry (docs/architecture.md §5); raises ``SpecError`` with the
+    reason. The entry's position fields (:data:`POSITION_FIELDS`) are checked (:func:`position_fields`)
+    but are not terms (:func:`pricing.positions.position_from_dict` reads them), except ``instrument_id``,
+    which is the spec's id."""
+    ident = instrument_id_of(data)
+    position_fields(data)
     kind = data.get("type")
     if kind not in _TYPES:
         raise SpecError(f"instrument {ident}: type {kind!r} unknown (allowed: {', '.join(_TYPES)})")
@@ -255,7 +282,7 @@ def spec_from_dict(data: Mapping[str, Any]) -> InstrumentSpec:
     known = {f.name: f for f in fields(cls)}
     values: dict[str, Any] = {}
     for name, value in data.items():
-        if name in ("type", "id"):
+        if name in ("type", "id") or name in POSITION_FIELDS:
             continue
         if name not in known:
             if name == "forecast_curve" and cls is OisSwapSpec:

@@ -7,8 +7,9 @@ value; money in USD; book ``ALL`` is the whole portfolio) and a JSON summary for
 - EOD: one task per business day (:func:`cluster.batch.tasks.value_day`). Measures ``pv``, ``dv01``,
   ``gamma``, ``n_ok``, ``n_failed`` and ``kr01`` keyed ``CURVE/TENOR``.
 - VaR: ``N`` one-day moves ending on the VaR date, applied to that date's book; the positions are dealt
-  into one chunk per CPU of the cluster, each valued in every scenario by one task that builds its
-  engine once (building is the costly part, so positions, not scenarios, are split).
+  into one chunk per CPU of the cluster (every position of an instrument in the same chunk), each valued
+  in every scenario by one task that builds its engine once, each instrument once (building is the
+  costly part, so positions, not scenarios, are split).
   Measures ``base_pv``, ``var`` and ``es`` keyed by confidence, ``scenario_pnl`` keyed ``START/END``.
 - Attribution: every business day in the range and the one before it are valued; per day and book
   ``actual`` (PV change), ``predicted`` (previous day's kr01 and gamma against the quote moves,
@@ -36,6 +37,7 @@ from cluster.batch.tasks import DayRisk, ScenarioPnl, scenario_pnl, value_day
 from core.keys import ALL_BOOKS
 from market_replay import market_snapshot
 from pricing import parse_market
+from pricing.positions import entry_instrument
 
 __all__ = [
     "MAX_SCENARIOS",
@@ -148,9 +150,12 @@ def run_var(
     parts = chunks or max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
     scenarios: Sequence[tuple[str, Mapping[QuoteId, float]]] = [(m.label, dict(m.shifts)) for m in moves]
     snapshot, shared_moves = ray.put(today), ray.put(scenarios)
-    positions = list(entries)
+    held: dict[str, list[Mapping[str, Any]]] = {}  # every position of an instrument in one chunk,
+    for entry in entries:  # whose task values the instrument once
+        held.setdefault(entry_instrument(entry), []).append(entry)
+    groups = list(held.values())
     chunked: list[Sequence[Mapping[str, Any]]] = [
-        positions[k::parts] for k in range(min(parts, len(positions)))
+        [entry for group in groups[k::parts] for entry in group] for k in range(min(parts, len(groups)))
     ]
     refs = [_scenario_pnl.remote(chunk, snapshot, shared_moves) for chunk in chunked]
     merged = _merge(gather(refs, f"VaR: {len(moves)} scenarios, {len(chunked)} position chunks"), len(moves))

@@ -1,9 +1,10 @@
 """The unit of work of one Ray task (plain functions: :mod:`cluster.batch.jobs` wraps them in Ray).
 
 - :func:`value_day`: the book on one day's closing snapshot (``price_portfolio``), totals per book in USD.
-- :func:`scenario_pnl`: builds one :class:`pricing.PortfolioEngine` on today's snapshot, then values the
-  book in each historical scenario of its chunk by ``update_market`` (``setValue`` + re-bootstrap) and
-  returns the P&L per book and scenario in USD at today's FX.
+- :func:`scenario_pnl`: builds one :class:`pricing.PortfolioEngine` on today's snapshot (each instrument
+  once, however many positions hold it), then values the book in each historical scenario of its chunk
+  by ``update_market`` (``setValue`` + re-bootstrap) and returns the P&L per book and scenario in USD at
+  today's FX.
 
 Positions whose terms are invalid or cannot be priced are counted in ``failures`` and left out of every
 sum, never dropped silently (docs/architecture.md section 4).
@@ -26,9 +27,9 @@ from cluster.batch.scenarios import QuoteId, shift_snapshot
 from core.config import get_settings
 from core.keys import ALL_BOOKS
 from market_replay import market_snapshot
-from pricing import PortfolioEngine, PricingError, SpecError, parse_market, price_portfolio, spec_from_dict
+from pricing import PortfolioEngine, PricingError, parse_market, price_portfolio, resolve_book
 from pricing.conventions import REPORTING_CURRENCY
-from pricing.specs import InstrumentSpec
+from pricing.positions import Position
 
 __all__ = ["UNBOOKED", "BookRisk", "DayRisk", "ScenarioPnl", "scenario_pnl", "usd_per_unit", "value_day"]
 
@@ -121,37 +122,44 @@ def scenario_pnl(
     today: Mapping[str, Any],
     moves: Sequence[tuple[str, Mapping[QuoteId, float]]],
 ) -> ScenarioPnl:
-    """P&L (USD) per book of today's book in each ``(label, shifts)`` move, by full revaluation."""
-    failures: dict[str, str] = {}
-    specs: list[InstrumentSpec] = []
-    for entry in entries:
-        try:
-            specs.append(spec_from_dict(entry))
-        except SpecError as exc:
-            failures[str(entry.get("id"))] = str(exc)
+    """P&L (USD) per book of today's book in each ``(label, shifts)`` move, by full revaluation.
+
+    Each instrument is valued once however many entries (positions) hold it; a position's P&L is its
+    instrument's times its signed quantity."""
+    resolved = resolve_book(entries)
+    failures = {str(entries[index].get("id")): reason for index, reason in resolved.errors.items()}
     snapshot = parse_market(today)
     started = time.perf_counter()
-    engine = PortfolioEngine(specs, snapshot, engine="fast", interpolation=get_settings().interpolation)
-    failures.update(engine.failures)
-    ids = engine.ids
-    if not ids:
+    engine = PortfolioEngine(
+        resolved.instruments.values(), snapshot, engine="fast", interpolation=get_settings().interpolation
+    )
+    instrument_row = {ident: row for row, ident in enumerate(engine.ids)}
+    held: list[tuple[int, Position]] = []  # (entry index, position) of the priced positions
+    for index, position in resolved.positions.items():
+        if position.instrument_id in instrument_row:
+            held.append((index, position))
+        else:
+            failures[str(entries[index].get("id"))] = engine.failures[position.instrument_id]
+    if not held:
         return ScenarioPnl({ALL_BOOKS: np.zeros(len(moves))}, {ALL_BOOKS: 0.0}, failures)
-    book_of = {str(e.get("id")): str(e.get("book") or UNBOOKED) for e in entries}
-    rates = np.asarray([usd_per_unit(engine.specs[i].currency, snapshot.fx) for i in ids])
-    base = engine.pv_matrix([0])[:, 0]
+    instrument_rows = np.asarray([instrument_row[p.instrument_id] for _, p in held], dtype=np.int64)
+    quantities = np.asarray([p.quantity for _, p in held])
+    rates = np.asarray([usd_per_unit(engine.specs[p.instrument_id].currency, snapshot.fx) for _, p in held])
+    unit_base = engine.pv_matrix([0])[:, 0]
     built = time.perf_counter()
-    pnl = np.empty((len(ids), len(moves)))
+    unit_pnl = np.empty((len(instrument_row), len(moves)))
     for column, (label, shifts) in enumerate(moves):
         try:
             engine.update_market(shift_snapshot(snapshot, shifts))
         except PricingError as exc:
             raise BatchError(f"scenario {label}: the shifted curves cannot be built: {exc}") from exc
-        pnl[:, column] = engine.pv_matrix([0])[:, 0] - base
+        unit_pnl[:, column] = engine.pv_matrix([0])[:, 0] - unit_base
     valued = time.perf_counter()
-    usd = pnl * rates[:, None]
+    base = unit_base[instrument_rows] * quantities
+    usd = unit_pnl[instrument_rows] * quantities[:, None] * rates[:, None]
     rows_of: dict[str, list[int]] = defaultdict(list)
-    for row, ident in enumerate(ids):
-        rows_of[book_of[ident]].append(row)
+    for row, (_, position) in enumerate(held):
+        rows_of[position.book or UNBOOKED].append(row)
     books = {book: usd[rows].sum(axis=0) for book, rows in rows_of.items()}
     books[ALL_BOOKS] = usd.sum(axis=0)
     base_pv = {book: float((base[rows] * rates[rows]).sum()) for book, rows in rows_of.items()}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, with_polymorphic
 
 from secmaster.errors import NotFound
 from secmaster.models import Bond, Book, Instrument, InterestRateSwap, OisSwap, Position
-from secmaster.repository.terms import scaled_terms
+from secmaster.repository.terms import position_entry
 from secmaster.schemas import ALL_BOOKS
 
 __all__ = ["export_book", "load_book"]
@@ -25,9 +25,10 @@ def load_book(
     With ``instrument_ids``, only the positions in those instruments (what a change event touched).
 
     Each dict carries the instrument's own terms, ``book`` and the position's signed ``quantity``
-    (pricing multiplies the instrument's cashflows by it). Ordered by book then instrument id. An
-    instrument held in several books appears once per book; in a whole-portfolio load its ``id`` then
-    becomes ``"{id}@{book}"`` so ids stay unique. Instruments held in no book are not part of any book.
+    (pricing values the instrument once and scales its risk by the quantity). Ordered by book then
+    instrument id. An instrument held in several books appears once per book; in a whole-portfolio load
+    the entry's ``id`` then becomes ``"{id}@{book}"`` so entry ids stay unique, and ``instrument_id`` names
+    the instrument (so nobody splits the id again). Instruments held in no book are not part of any book.
     Raises NotFound for an unknown book.
     """
     whole = book is None or book == ALL_BOOKS
@@ -47,9 +48,10 @@ def load_book(
     held_in = Counter(instrument.id for _, _, instrument in rows)
     result = []
     for book_name, quantity, instrument in rows:
-        terms = scaled_terms(instrument, book_name, quantity)
+        terms = position_entry(instrument, book_name, quantity)
         if held_in[instrument.id] > 1:
             terms["id"] = f"{instrument.id}@{book_name}"
+            terms["instrument_id"] = instrument.id
         result.append(terms)
     return result
 

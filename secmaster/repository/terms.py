@@ -9,7 +9,14 @@ from typing import Any
 from secmaster.models import Bond, Instrument, InterestRateSwap, OisSwap
 from secmaster.schemas import BondCreate, OisCreate, SwapCreate
 
-__all__ = ["apply_terms", "create_terms", "instrument_terms", "new_instrument", "scaled_terms", "terms_etag"]
+__all__ = [
+    "apply_terms",
+    "create_terms",
+    "instrument_terms",
+    "new_instrument",
+    "position_entry",
+    "terms_etag",
+]
 
 _SWAP_FIELDS = (
     "notional",
@@ -42,11 +49,11 @@ def instrument_terms(instrument: Instrument) -> dict[str, Any]:
     return terms
 
 
-def scaled_terms(instrument: Instrument, book: str, quantity: float) -> dict[str, Any]:
+def position_entry(instrument: Instrument, book: str, quantity: float) -> dict[str, Any]:
     """A position in the book format: the instrument's own terms (per one unit of face or notional as
-    stored), its ``book`` and its signed ``quantity``. Pricing multiplies the instrument's cashflows by the
-    quantity, so a position's risk is the instrument's risk times its quantity: a short position (negative
-    quantity) is exactly minus the long one, for bonds and swaps alike.
+    stored, never scaled), its ``book`` and its signed ``quantity``. Pricing values the instrument once and
+    multiplies its risk by the quantity (``pricing.positions``), so a short position (negative quantity)
+    is exactly minus the long one, for bonds and swaps alike.
     """
     terms = instrument_terms(instrument)
     terms["book"] = book

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from actors.curve_nodes import TickCurves
-from actors.shard_book import ShardBook
+from actors.shard_book import ShardBook, local_pvs
 from core.messages import CurveTick
 from pricing import PortfolioEngine, PricingError, price_portfolio
 
@@ -164,3 +164,75 @@ def test_a_tick_whose_curves_fail_is_refused_before_any_shard_and_the_market_rec
         curves.nodes(broken)
     again = curves.nodes(good.model_copy(update={"seq": 3}))
     assert again.keys() == curves.nodes(good).keys()
+
+
+def test_an_instrument_in_two_books_is_valued_once_per_shard_and_each_position_scaled(
+    sample: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """Issue 13 (positions): +2 in one book and -3 in another are one instrument valued once on the shard;
+    the positions are exactly 2x and -3x its unit risk (PV, DV01, gamma, kr01, cashflows, book sums)."""
+    market, book = sample
+    bond = next(e for e in book["instruments"] if e["id"] == "UST-91282CJZ5")
+    held = [  # as a whole-portfolio export writes an instrument held in two books
+        bond | {"id": f"{bond['id']}@{book}", "instrument_id": bond["id"], "book": book, "quantity": quantity}
+        for book, quantity in (("LONGS", 2), ("SHORTS", -3))
+    ]
+    valued_rows: list[int] = []
+
+    def counting(name: str, engine: PortfolioEngine, nodes: Any) -> np.ndarray:
+        matrix = local_pvs(name, engine, nodes)
+        valued_rows.append(matrix.shape[0])
+        return matrix
+
+    shard = ShardBook(0, held, publish_per_tick=None, pv_source=counting)
+    unit_shard = ShardBook(0, [bond | {"book": "UNIT", "quantity": 1}], publish_per_tick=None)
+    tick = _tick(market, "USD", 1)
+    partial = shard.apply(tick)
+    (unit,) = unit_shard.apply(tick).changed
+    assert valued_rows == [1] and shard.markets["USD"].engine is not None
+    assert shard.markets["USD"].engine.ids == ("UST-91282CJZ5",) and shard.weight() == unit_shard.weight()
+    rows = {r.id: r for r in partial.changed}
+    assert set(rows) == {"UST-91282CJZ5@LONGS", "UST-91282CJZ5@SHORTS"}
+    for key, factor in (("UST-91282CJZ5@LONGS", 2.0), ("UST-91282CJZ5@SHORTS", -3.0)):
+        risk = rows[key]
+        assert (risk.ok, risk.book, risk.type) == (True, key.split("@")[1], "bond")
+        assert (risk.pv, risk.dv01, risk.gamma) == (factor * unit.pv, factor * unit.dv01, factor * unit.gamma)
+        assert dict(risk.kr01) == {k: factor * v for k, v in unit.kr01.items()} != {}
+        assert risk.cashflows is not None and unit.cashflows is not None
+        assert [f["amount"] for f in risk.cashflows] == [factor * f["amount"] for f in unit.cashflows]  # type: ignore[operator]
+        assert sum(f["pv"] for f in risk.cashflows) == pytest.approx(risk.pv, rel=1e-12)  # type: ignore[misc]
+        sums = partial.books[str(risk.book)]
+        assert (sums.pv, sums.dv01, sums.n_ok) == (risk.pv, risk.dv01, 1)  # USD: fx 1
+    # a new quantity for a held position: the same instrument, rescaled
+    shard.add([held[1] | {"quantity": -1}])
+    resized = {r.id: r for r in shard.apply(tick.model_copy(update={"seq": 2})).changed}
+    assert resized["UST-91282CJZ5@SHORTS"].pv == pytest.approx(-unit.pv, rel=1e-12)
+    assert shard.markets["USD"].engine.ids == ("UST-91282CJZ5",)
+    shard.add([held[1]])
+    # one position goes: the instrument stays for the other; the last one goes: the instrument too
+    shard.remove(["UST-91282CJZ5@LONGS"])
+    after = shard.apply(_tick(market, "USD", 3))
+    assert after.removed == (("UST-91282CJZ5@LONGS", "LONGS"),)
+    assert after.books["LONGS"].n_ok == 0  # its last value leaves the book as a book change, not P&L
+    assert after.books["LONGS"].pv_change == pytest.approx(-2 * unit.pv, rel=1e-12)
+    assert shard.markets["USD"].engine.ids == ("UST-91282CJZ5",)
+    assert after.books["SHORTS"].pv == pytest.approx(-3 * unit.pv, rel=1e-12)  # re-bootstrapped: last bits
+    shard.remove(["UST-91282CJZ5@SHORTS"])
+    assert shard.markets["USD"].engine.ids == () and shard.specs == {} and shard.ids == []
+
+
+def test_new_terms_for_a_held_instrument_move_every_position_to_them(
+    sample: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    market, book = sample
+    bond = next(e for e in book["instruments"] if e["id"] == "UST-91282CJZ5")
+    shard = ShardBook(
+        0, [bond | {"book": "A"}, bond | {"id": "B-ROW", "instrument_id": bond["id"], "book": "B"}]
+    )
+    first = {r.id: r for r in shard.apply(_tick(market, "USD", 1)).changed}
+    assert first["B-ROW"].pv == first[bond["id"]].pv
+    shard.add([bond | {"book": "A", "coupon_pct": bond["coupon_pct"] + 1.0}])
+    second = shard.apply(_tick(market, "USD", 2))
+    rows = {r.id: r for r in second.changed}
+    assert rows["B-ROW"].pv == rows[bond["id"]].pv > first["B-ROW"].pv  # both on the richer coupon
+    assert second.books["B"].pv_change == pytest.approx(rows["B-ROW"].pv - first["B-ROW"].pv, rel=1e-12)

@@ -11,7 +11,8 @@ from pricing import BondSpec, PortfolioEngine, spec_from_dict
 
 
 def _size(spec: Any) -> float:
-    return float(abs((spec.face if isinstance(spec, BondSpec) else spec.notional) * spec.quantity))
+    """Face or notional of the engine's row: one unit of the instrument (positions scale afterwards)."""
+    return float(abs(spec.face if isinstance(spec, BondSpec) else spec.notional))
 
 
 @pytest.mark.parametrize(("interpolation", "count"), [("linear_zero", 500), ("loglinear_discount", 150)])
