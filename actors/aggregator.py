@@ -19,7 +19,7 @@ from actors.day_state import DayState
 from actors.latency import LatencyWindow, TickTimings
 from actors.limit_monitor import TickResults
 from actors.ordering import Position
-from actors.partials import ShardPartial, reduce_partials
+from actors.partials import NewestPartials, ShardPartial, reduce_partials
 from actors.redis_sink import RedisRiskWriter, TickUpdate
 from core.config import Settings
 from core.messages import CurveTick
@@ -49,6 +49,7 @@ class AggregatorCore:
         self._monitor: Any = None
         self.latency = LatencyWindow()
         self._day: DayState | None = None  # loaded from Redis on first use, adopted after each write
+        self.newest = NewestPartials()  # several consumers deliver partials out of the shards' order
 
     @property
     def day(self) -> DayState:
@@ -75,7 +76,7 @@ class AggregatorCore:
         shards_ns: int,
         counters: Mapping[str, int | float | str],
     ) -> WriteResult:
-        books = reduce_partials(partials)
+        books = reduce_partials(self.newest.merge(partials))
         session = position.session if position is not None else 0
         step = self.day.advance(tick, session, books)
         after = step.state

@@ -6,6 +6,17 @@ sent to the dead-letter topic with their reason). On any failure before that, th
 reloads the markets' positions from Redis and resumes from the committed offsets; a redelivered tick is a
 duplicate of its market's position (:mod:`actors.ordering`), and the Redis transaction refuses it too. A
 shard that dies mid-tick is restarted by Ray and the tick (and any later tick sent to it) is retried on it.
+
+Several consumers (``riskctl run --consumers 2``) share the group's partitions, one market per partition,
+with the cooperative-sticky assignor: a consumer that joins or leaves moves only the partitions that
+change hands, the others keep flowing. Before a partition leaves a consumer (``on_revoke``) every tick in
+flight is written and its offsets committed synchronously; when partitions arrive (``on_assign``) the
+consumer first finishes its own ticks in flight, then reloads the tick order from Redis, so the records
+the previous owner read but did not commit are duplicates of what it wrote (counted, not computed) and
+the rest go on in order. A consumer that died commits nothing more: its partitions move once its Kafka
+session expires (:data:`SESSION_TIMEOUT_MS`). Each consumer's counters go to ``engine:status`` under
+``{counter}@{consumer}``; the plain counters there are the sums over the consumers
+(:class:`ConsumerCounters`).
 """
 
 from __future__ import annotations
@@ -31,14 +42,40 @@ from actors.ordering import Position, TickOrder, Verdict
 from actors.partials import ShardPartial
 from actors.redis_sink import stored_context, stored_order
 from core.config import Settings
+from core.keys import ENGINE_STATUS
 from core.logging import get_logger
 from core.messages import CurveTick
 from pricing import PricingError
 
-__all__ = ["ConsumerCounters", "InFlight", "TickConsumer", "TickConsumerCore", "TickProcessor"]
+__all__ = [
+    "SESSION_TIMEOUT_MS",
+    "ConsumerCounters",
+    "InFlight",
+    "TickConsumer",
+    "TickConsumerCore",
+    "TickProcessor",
+    "peer_counters",
+]
 
 _log = get_logger(__name__)
 SHARD_RETRIES = 20
+#: A consumer that stops heartbeating (its process or node died) loses its partitions after this long;
+#: the broker's ``group.min.session.timeout.ms`` (6 s by default) is the floor.
+SESSION_TIMEOUT_MS = 6000
+#: A peer consumer whose counters were not refreshed for this long is gone: its lag no longer counts.
+PEER_STALE_S = 10.0
+#: Counters summed over the consumers in ``engine:status`` (lag only over the live ones).
+SUMMED = (
+    "ticks_received",
+    "ticks_processed",
+    "ticks_conflated",
+    "ticks_rejected",
+    "ticks_dlq",
+    "ticks_duplicate",
+    "shard_retries",
+    "consumer_restarts",
+    "consumer_lag",
+)
 #: A dead-lettered record's value is cut to this size (the DLQ producer and broker take ~1 MB at most).
 DLQ_MAX_VALUE_BYTES = 64 * 1024
 
@@ -56,13 +93,45 @@ class ConsumerCounters:
     consumer_lag: int = 0
     last_error: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    #: the consumer's actor name when the engine runs several ("" for one): its own counters are then
+    #: published as ``{counter}@{name}`` and the plain ones are the sums with ``peers``
+    name: str = ""
+    #: the other consumers' counters, summed (:func:`peer_counters` of ``engine:status``)
+    peers: dict[str, float] = field(default_factory=dict)
 
     def as_status(self) -> dict[str, int | float | str]:
         out: dict[str, int | float | str] = {
-            k: v for k, v in self.__dict__.items() if k != "extra" and isinstance(v, int | float | str)
+            k: v
+            for k, v in self.__dict__.items()
+            if k not in ("extra", "name", "peers") and isinstance(v, int | float | str)
         }
+        if self.name:
+            for counter in SUMMED:
+                own = getattr(self, counter)
+                out[f"{counter}@{self.name}"] = own
+                out[counter] = own + int(self.peers.get(counter, 0))
+            out[f"seen_at@{self.name}"] = round(time.time(), 3)
+            out["consumers"] = 1 + int(self.peers.get("consumers", 0))
         out.update(self.extra)
         return out
+
+
+def peer_counters(status: dict[str, str], me: str, now: float) -> dict[str, float]:
+    """The counters of every consumer but ``me`` in ``engine:status``, summed, and ``consumers``: how many
+    of them are live (refreshed within :data:`PEER_STALE_S`). A consumer that is gone keeps its counts
+    (what it processed was processed), not its lag."""
+    totals: dict[str, float] = {counter: 0.0 for counter in SUMMED}
+    totals["consumers"] = 0.0
+    for key, value in status.items():
+        counter, _, name = key.partition("@")
+        if not name or name == me or counter != "seen_at":
+            continue
+        live = now - float(value) <= PEER_STALE_S
+        totals["consumers"] += live
+        for summed in SUMMED:
+            if summed != "consumer_lag" or live:
+                totals[summed] += float(status.get(f"{summed}@{name}", 0) or 0)
+    return totals
 
 
 @dataclass
@@ -273,10 +342,12 @@ class TickConsumerCore:
         topics: EngineTopics = EngineTopics(),
         batch: int = 500,
         depth: int = 2,
+        name: str = "",
     ) -> None:
         self.settings = settings
         self.processor = processor
         self.counters = processor.counters
+        self.counters.name = name
         self.topic, self.dlq_topic, self.group, self.batch = topics.curves, topics.dlq, topics.group, batch
         self.depth = depth
         self.stopped = threading.Event()
@@ -288,6 +359,7 @@ class TickConsumerCore:
         self.processor.order = stored_order(self.redis)
         # a new engine's shards catch up on every market's latest written tick, not only the next one's
         self.processor.context = stored_context(self.redis, self.processor.order)
+        self._restore_counts()
         self.consumer = self._new_consumer()
 
     def _new_consumer(self) -> Consumer:
@@ -297,16 +369,60 @@ class TickConsumerCore:
                 "group.id": self.group,
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
-                "session.timeout.ms": 10000,
+                "session.timeout.ms": SESSION_TIMEOUT_MS,
+                "heartbeat.interval.ms": SESSION_TIMEOUT_MS // 4,
                 "max.poll.interval.ms": 600000,
                 # bounds only an empty fetch (a record ends the wait at once): measured on the local
                 # broker, produce -> poll p50 2.2 ms with 5 and 2.1 ms with 500; 100 keeps the idle
                 # fetches (and the cached high watermark of the lag figure) at 10/s, not 200/s
                 "fetch.wait.max.ms": 100,
+                # incremental: a rebalance moves only the partitions that change hands (see the module doc)
+                "partition.assignment.strategy": "cooperative-sticky",
             }
         )
-        consumer.subscribe([self.topic])
+        consumer.subscribe(
+            [self.topic], on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
+        )
         return consumer
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Partitions leave this consumer: write every tick in flight and commit it before they go (the
+        next owner starts from these offsets; ticks of one market never run in two consumers)."""
+        if not partitions:
+            return
+        done = self.processor.drain()
+        self._commit(done, asynchronous=False)
+        self.processor.context.clear()  # a restarted shard must not catch up on a market gone elsewhere
+        _log.info("partitions revoked", consumer=self.counters.name, partitions=_numbers(partitions))
+
+    def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Partitions taken away without a revoke (this consumer's session expired): their new owner
+        already runs, so nothing is committed; the ticks in flight are written or refused by the Redis
+        guard (never over a newer position)."""
+        self.processor.drain()
+        self.processor.context.clear()
+        _log.warning("partitions lost", consumer=self.counters.name, partitions=_numbers(partitions))
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Partitions arrive: finish this consumer's own ticks in flight (so Redis holds every tick it
+        admitted), then take the tick order from Redis, where the previous owner left it."""
+        if not partitions:
+            return
+        self._commit(self.processor.drain(), asynchronous=False)
+        self.processor.order = stored_order(self.redis)
+        self.processor.context.clear()
+        _log.info("partitions assigned", consumer=self.counters.name, partitions=_numbers(partitions))
+
+    def _observe_written_order(self) -> None:
+        """Learn the other markets' positions (and a session another consumer started) from Redis; a
+        consumer that sees a new session drops its catch-up context of the previous one. Skipped while
+        Redis is away (nothing can be written then either)."""
+        try:
+            written = stored_order(self.redis).positions
+        except redis.RedisError:
+            return
+        if self.processor.order.observe(written):
+            self.processor.context.clear()
 
     def _to_dlq(self, message: Message, reason: str) -> None:
         """Dead-letter a record with its reason and source position. A record larger than the DLQ can
@@ -340,6 +456,8 @@ class TickConsumerCore:
         busy = bool(self.processor.computing or self.processor.writing)
         # while ticks are in flight, look for new records every few ms between checks of the shards
         messages = self._poll(0.003 if busy else timeout_s)
+        if messages and self.counters.name:  # one of several consumers: the others' markets move too
+            self._observe_written_order()
         self._handle(messages)
         # the oldest tick's partials go to the aggregator as soon as they are ready (block only when the
         # pipeline is full)
@@ -391,21 +509,24 @@ class TickConsumerCore:
             last = k == len(latest) - 1
             self.processor.submit(tick, verdict, list(offsets.values()) if last else (), previous)
 
-    def _commit(self, done: list[InFlight]) -> None:
+    def _commit(self, done: list[InFlight], asynchronous: bool = True) -> None:
         rejected = [flight for flight in done if flight.rejected]
         for flight in rejected:
             self._to_dlq_rejected(flight.tick, flight.rejected)
         if rejected and self.dlq.flush(30) != 0:
             raise RuntimeError("dead-letter records not confirmed by the broker; not committing")
         offsets = [tp for flight in done for tp in flight.offsets]
-        self._commit_offsets(offsets)
+        self._commit_offsets(offsets, asynchronous)
 
-    def _commit_offsets(self, offsets: list[TopicPartition]) -> None:
+    def _commit_offsets(self, offsets: list[TopicPartition], asynchronous: bool = True) -> None:
         if offsets:
             latest: dict[tuple[str, int], TopicPartition] = {}
             for tp in offsets:
                 latest[(tp.topic, tp.partition)] = tp
-            self.consumer.commit(offsets=list(latest.values()), asynchronous=True)
+            if asynchronous:
+                self.consumer.commit(offsets=list(latest.values()), asynchronous=True)
+            else:
+                self.consumer.commit(offsets=list(latest.values()), asynchronous=False)
 
     def _to_dlq_rejected(self, tick: CurveTick, reason: str) -> None:
         self.dlq.produce(
@@ -425,6 +546,7 @@ class TickConsumerCore:
                 backoff = 0.5
                 if time.monotonic() - last_status > 1.0:
                     self.counters.consumer_lag = lag(self.consumer, self.consumer.assignment())
+                    self._refresh_peers()
                     self.processor.aggregator.status.remote(self.counters.as_status())
                     last_status = time.monotonic()
             except Exception as exc:  # any failure: resume from committed offsets
@@ -455,6 +577,29 @@ class TickConsumerCore:
         self.consumer.close()
         self.dlq.flush(30)
 
+    def _restore_counts(self) -> None:
+        """A named consumer restarted by Ray goes on counting from what it published (``{counter}@{name}``
+        in ``engine:status``; a new engine clears them), so the sums never go back."""
+        if not self.counters.name:
+            return
+        status: dict[str, str] = self.redis.hgetall(ENGINE_STATUS)  # type: ignore[assignment]
+        for counter in SUMMED:
+            published = status.get(f"{counter}@{self.counters.name}")
+            if counter != "consumer_lag" and published:
+                setattr(self.counters, counter, int(float(published)))
+
+    def _refresh_peers(self) -> None:
+        """The other consumers' counters from ``engine:status`` (kept as they were while Redis is away)."""
+        if not self.counters.name:
+            return
+        with contextlib.suppress(redis.RedisError):
+            status: dict[str, str] = self.redis.hgetall(ENGINE_STATUS)  # type: ignore[assignment]
+            self.counters.peers = peer_counters(status, self.counters.name, time.time())
+
+
+def _numbers(partitions: list[TopicPartition]) -> list[int]:
+    return sorted(tp.partition for tp in partitions)
+
 
 @ray.remote(max_restarts=-1, max_concurrency=4)  # type: ignore[call-overload]
 class TickConsumer:
@@ -467,12 +612,16 @@ class TickConsumer:
         aggregator_name: str,
         watcher_name: str | None,
         topics: EngineTopics = EngineTopics(),
+        name: str = "",
     ) -> None:
-        shards = [ray.get_actor(name) for name in shard_names]
+        """``name``: this consumer's actor name when the engine runs several (its counters are published
+        under it), "" for the only one."""
+        shards = [ray.get_actor(shard) for shard in shard_names]
         aggregator = ray.get_actor(aggregator_name)
         watcher = ray.get_actor(watcher_name) if watcher_name else None
         counters = ConsumerCounters()
-        self.core = TickConsumerCore(settings, TickProcessor(shards, aggregator, watcher, counters), topics)
+        processor = TickProcessor(shards, aggregator, watcher, counters)
+        self.core = TickConsumerCore(settings, processor, topics, name=name)
         self._thread = threading.Thread(target=self.core.run, name="tick-consumer", daemon=True)
         self._thread.start()
 
@@ -486,3 +635,7 @@ class TickConsumer:
 
     def ping(self) -> bool:
         return self._thread.is_alive()
+
+    def assignment(self) -> list[int]:
+        """The partitions of the curves topic this consumer owns now."""
+        return _numbers(self.core.consumer.assignment())

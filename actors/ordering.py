@@ -20,7 +20,10 @@ announcement on ``risk.updates``. Per market, with one Kafka partition per marke
 
 The positions are persisted with each tick's Redis transaction (``engine:order``), so a restarted
 consumer or a redelivered tick obeys the same rules; the Redis writer refuses a position that is not
-newer than the stored one.
+newer than the stored one. With several consumers (each owning some markets' partitions), a consumer
+learns the other markets' positions, and so a session another consumer started, from ``engine:order``
+(:meth:`TickOrder.observe`): the session rules then hold between markets as far as the written results
+show them (two partitions have no order between them; within a consumer's poll batch they do).
 """
 
 from __future__ import annotations
@@ -149,6 +152,20 @@ class TickOrder:
         if verdict.new_session:
             self.session = verdict.position.session
         self.positions[tick.market] = verdict.position
+
+    def observe(self, written: Mapping[str, Position]) -> bool:
+        """Take each written position that is newer than the one held here (another consumer's market,
+        or a market this consumer just took over) and the session it implies; True if the session moved
+        (a consumer must then drop what it holds of the previous session). A position held here is never
+        moved back: ticks admitted and not written yet are ahead of Redis."""
+        for market, position in written.items():
+            current = self.positions.get(market)
+            if current is None or position > current:
+                self.positions[market] = position
+        session = max((p.session for p in self.positions.values()), default=0)
+        moved = session > self.session
+        self.session = max(self.session, session)
+        return moved
 
     def forget(self, market: str, previous: Position | None) -> None:
         """Undo an accepted tick whose curves were then rejected: its market stays where it was."""

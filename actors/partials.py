@@ -4,17 +4,23 @@ A shard's partial carries book-level sums over *all* its instruments (those the 
 whose market did not move, at their last values), plus the per-instrument results that changed. So
 the aggregator needs no per-instrument memory, and a restarted aggregator is right on the next tick.
 Money is in USD (the reporting currency) in the sums and in the instrument's currency per instrument.
+
+With several tick consumers (one per set of markets), the shards compute the ticks of the markets in one
+order and the consumers hand the partials to the aggregator in another: a USD tick's partials computed
+before an EUR tick's may reach the aggregator after them. :class:`NewestPartials` keeps, per shard, the
+partial the shard computed last (its :attr:`ShardPartial.version`), so book totals never go back to a
+market state the shard has already moved past.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.keys import ALL_BOOKS
 
-__all__ = ["BookSums", "InstrumentRisk", "ShardPartial", "reduce_partials"]
+__all__ = ["BookSums", "InstrumentRisk", "NewestPartials", "ShardPartial", "reduce_partials"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,9 @@ class ShardPartial:
     removed: tuple[tuple[str, str], ...]  # (instrument id, book) no longer in the book
     n_instruments: int
     compute_ms: float
+    #: (shard incarnation, ticks applied by it): the order in which the shard computed its partials;
+    #: (0, 0) when not stamped (a shard book driven directly), which is taken as the newest
+    version: tuple[int, int] = (0, 0)
 
 
 def reduce_partials(partials: Iterable[ShardPartial]) -> dict[str, BookSums]:
@@ -91,3 +100,33 @@ def reduce_partials(partials: Iterable[ShardPartial]) -> dict[str, BookSums]:
         whole.add(sums)
     books[ALL_BOOKS] = whole
     return dict(books)
+
+
+class NewestPartials:
+    """Per shard, the partial it computed last; a partial that arrives after a newer one of its shard
+    (another consumer's tick computed later but delivered first) is superseded by it.
+
+    :meth:`merge` returns, per shard, the newest partial, except that the book changes brought in
+    (``pv_change``, netted out of P&L since the open) are those of the partials given: each partial's
+    book changes count once, in the call that delivers it, whatever its age.
+    """
+
+    def __init__(self) -> None:
+        self._newest: dict[int, ShardPartial] = {}
+
+    def merge(self, partials: Iterable[ShardPartial]) -> list[ShardPartial]:
+        merged: list[ShardPartial] = []
+        for partial in partials:
+            kept = self._newest.get(partial.shard)
+            if kept is None or partial.version >= kept.version or partial.version == (0, 0):
+                self._newest[partial.shard] = partial
+                merged.append(partial)
+                continue
+            books: dict[str, BookSums] = {}
+            for book in {*kept.books, *partial.books}:
+                current = kept.books.get(book)
+                change = partial.books[book].pv_change if book in partial.books else 0.0
+                books[book] = replace(current or BookSums(), pv_change=change)
+            merged.append(replace(kept, seq=partial.seq, books=books, changed=partial.changed,
+                                  removed=partial.removed, compute_ms=partial.compute_ms))  # fmt: skip
+        return merged

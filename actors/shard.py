@@ -12,6 +12,7 @@ of the scenarios while the shard values the first share, so every core works on 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -152,6 +153,9 @@ class ShardActor:
         )
         self.rows = PositionRowWriter(settings.redis_url, index)
         self.restarts = int(ray.get_runtime_context().was_current_actor_reconstructed)
+        # partials are stamped (incarnation, count): a restart (seconds later) starts a later incarnation
+        self._incarnation = time.time_ns()
+        self._applied = 0
         _log.info(
             "shard ready", shard=index, positions=len(entries), pid=os.getpid(), restarted=self.restarts
         )
@@ -164,8 +168,10 @@ class ShardActor:
         session: int = 0,
     ) -> ShardPartial | str:
         """The shard's partial for ``tick`` (book sums only: the per-position rows go to Redis from here,
-        off the critical path); a string (the reason) when the tick's curves are rejected. ``nodes``: the
-        tick market's curve nodes in every scenario, bootstrapped once by the consumer for all shards;
+        off the critical path), stamped with the order the shard computed it in
+        (:class:`actors.partials.NewestPartials`); a string (the reason) when the tick's curves are
+        rejected. ``nodes``: the tick market's curve nodes in every scenario, bootstrapped once by the
+        consumer for all shards;
         ``session``: the tick's tick-order session (:mod:`actors.ordering`)."""
         if self.replicas is not None:
             self.replicas.start(tick, context, nodes)
@@ -174,7 +180,8 @@ class ShardActor:
         except TickRejected as exc:
             return str(exc)
         self.rows.submit(tick.seq, result.changed, result.removed)
-        return replace(result, changed=(), removed=())
+        self._applied += 1
+        return replace(result, changed=(), removed=(), version=(self._incarnation, self._applied))
 
     def flush_rows(self, timeout_s: float = 30.0) -> bool:
         """Wait until this shard's per-position rows of every computed tick are in Redis."""

@@ -21,6 +21,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -177,12 +178,14 @@ class EngineLeaseKeeper:
     """Renews the engine's lease every ``ttl_s / 3`` seconds for as long as it lives (and Ray restarts it
     with the same lease if it fails). Once another engine's token holds the lease (this engine's lease
     expired unseen, e.g. the keeper was starved for longer than the TTL), it fences this engine: the tick
-    consumer named ``consumer`` is stopped."""
+    consumers named ``consumers`` are stopped."""
 
-    def __init__(self, redis_url: str, lease: EngineLease, consumer: str, ttl_s: float = LEASE_TTL_S) -> None:
+    def __init__(
+        self, redis_url: str, lease: EngineLease, consumers: Sequence[str], ttl_s: float = LEASE_TTL_S
+    ) -> None:
         self._client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
         self._lease = lease
-        self._consumer = consumer
+        self._consumers = list(consumers)
         self._ttl_s = ttl_s
         self._lost = threading.Event()
         threading.Thread(target=self._renew_forever, name="engine-lease", daemon=True).start()
@@ -198,14 +201,17 @@ class EngineLeaseKeeper:
                 _log.warning("engine lease not renewed", token=self._lease.token, error=str(exc))
 
     def _fence(self) -> None:
-        """Another engine holds the lease: stop this engine's tick consumer (it commits what it finished
+        """Another engine holds the lease: stop this engine's tick consumers (each commits what it finished
         and consumes nothing more), so that two engines never write the same results."""
-        try:
-            consumer = ray.get_actor(self._consumer)
-            ray.get(consumer.stop.remote(), timeout=60)
-            _log.error("engine fenced: its tick consumer stopped", token=self._lease.token)
-        except (ValueError, RayError) as exc:
-            _log.error("engine lease lost; stopping the tick consumer failed", error=str(exc))
+        for name in self._consumers:
+            try:
+                consumer = ray.get_actor(name)
+                ray.get(consumer.stop.remote(), timeout=60)
+                _log.error("engine fenced: its tick consumer stopped", consumer=name, token=self._lease.token)
+            except (ValueError, RayError) as exc:
+                _log.error(
+                    "engine lease lost; stopping a tick consumer failed", consumer=name, error=str(exc)
+                )
 
     def token(self) -> int:
         return self._lease.token

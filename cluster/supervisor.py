@@ -8,6 +8,7 @@ durable sources (PostgreSQL, Redis, Kafka offsets).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,16 @@ from core.keys import ENGINE_STATUS, TOPIC_RISK_ALERTS
 from core.logging import get_logger
 from pricing.positions import entry_instrument
 
-__all__ = ["NAMESPACE", "EngineHandles", "connect_ray", "engine_health", "start_engine", "stop_engine"]
+__all__ = [
+    "NAMESPACE",
+    "EngineHandles",
+    "connect_ray",
+    "consumer_name",
+    "default_consumers",
+    "engine_health",
+    "start_engine",
+    "stop_engine",
+]
 
 NAMESPACE = "risk-engine"
 AGGREGATOR = "risk-aggregator"
@@ -41,6 +51,8 @@ CONSUMER = "risk-tick-consumer"
 LEASE_KEEPER = "risk-engine-lease"
 LIMIT_MONITOR = "risk-limit-monitor"
 SHARD_RESOURCE = "risk_shard"
+#: stop_engine looks for this many tick consumers at most
+MAX_CONSUMERS = 16
 _log = get_logger(__name__)
 # Ray destroys a non-detached actor, named or not, when its creator drops the last handle: the
 # supervisor keeps the handles of the engine it started until stop_engine.
@@ -60,16 +72,34 @@ def connect_ray(settings: Settings, address: str | None = None) -> None:
         ray.init(address="local", namespace=NAMESPACE, include_dashboard=False, log_to_driver=False)
 
 
+def consumer_name(index: int) -> str:
+    """The tick consumers' actor names: ``risk-tick-consumer``, then ``risk-tick-consumer-1``, ..."""
+    return CONSUMER if index == 0 else f"{CONSUMER}-{index}"
+
+
+def default_consumers() -> int:
+    """Tick consumers for this Ray cluster: 2 on a multi-node cluster (one takes over the other's
+    partitions when its node is lost), 1 on a single node (a second one would die with the same node;
+    Ray restarts a dead consumer there within seconds, sooner than a Kafka session expires)."""
+    alive = [node for node in ray.nodes() if node.get("Alive")]  # type: ignore[no-untyped-call]
+    return 2 if len(alive) > 1 else 1
+
+
 @dataclass(frozen=True)
 class EngineHandles:
     shards: list[Any]
     aggregator: Any
     watcher: Any
-    consumer: Any
+    consumers: list[Any]
     positions: int
     lease_token: int
     lease_keeper: Any
     monitor: Any = None
+
+    @property
+    def consumer(self) -> Any:
+        """The first tick consumer (the only one unless the engine runs several)."""
+        return self.consumers[0]
 
 
 def _options(name: str, detached: bool) -> dict[str, Any]:
@@ -89,22 +119,29 @@ def start_engine(
     publish_per_tick: int | None = PUBLISH_PER_TICK,
     scenario_workers: int | None = None,
     alerts_topic: str = TOPIC_RISK_ALERTS,
+    consumers: int | None = None,
 ) -> EngineHandles:
     """Take the deployment's engine lease, then create the actors; returns once every actor answers and
-    the consumer is running. Raises :class:`cluster.engine_lease.EngineAlreadyRunning` (naming the
-    running engine) before touching anything when another engine holds the lease."""
+    the consumers are running. ``consumers``: tick consumers in the Kafka group (None:
+    :func:`default_consumers`). Raises :class:`cluster.engine_lease.EngineAlreadyRunning` (naming the
+    running engine) before touching anything when another engine holds the lease; ``ValueError`` for a
+    count below 1."""
     if n_shards < 1:
         raise ValueError(f"--shards must be at least 1, got {n_shards}")
+    n_consumers = default_consumers() if consumers is None else consumers
+    if n_consumers < 1:
+        raise ValueError(f"--consumers must be at least 1, got {n_consumers}")
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
     gcs = ray.get_runtime_context().gcs_address
     lease = acquire_lease(client, settings.redis_url, gcs, n_shards)
     try:
         keeper = EngineLeaseKeeper.options(**_options(LEASE_KEEPER, detached)).remote(  # type: ignore[attr-defined]
-            settings.redis_url, lease, CONSUMER
+            settings.redis_url, lease, [consumer_name(k) for k in range(n_consumers)]
         )
         ray.get(keeper.token.remote())
         return _start_actors(settings, client, (lease.token, keeper), n_shards, engine, detached, progress,
-                             topics, publish_per_tick, scenario_workers, alerts_topic)  # fmt: skip
+                             topics, publish_per_tick, scenario_workers, alerts_topic,
+                             n_consumers)  # fmt: skip
     except BaseException:
         stop_engine(settings)
         raise
@@ -122,6 +159,7 @@ def _start_actors(
     publish_per_tick: int | None,
     scenario_workers: int | None,
     alerts_topic: str,
+    n_consumers: int,
 ) -> EngineHandles:
     progress("loading the book from PostgreSQL")
     entries = load_positions(settings)
@@ -132,6 +170,9 @@ def _start_actors(
     save_assignment(client, assignment, replace=True)
     # the same feed: carry on with its tick order and day state (P&L open); another feed starts afresh
     begin_feed(client, topics)
+    stale = [key for key in client.hkeys(ENGINE_STATUS) if "@" in str(key)]  # an earlier engine's consumers
+    if stale:
+        client.hdel(ENGINE_STATUS, *stale)
     client.hset(ENGINE_STATUS, mapping={"state": "starting", "shards": n_shards, "instruments": len(entries)})
     resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
     if scenario_workers is None:  # more cores than shards: split each tick's scenarios so every core works
@@ -156,14 +197,24 @@ def _start_actors(
     )
     watcher = BookWatcher.options(**_options(WATCHER, detached)).remote(settings, n_shards, True, topics)  # type: ignore[attr-defined]
     ray.get([aggregator.ping.remote(), watcher.ping.remote()])  # type: ignore[attr-defined]
-    progress("starting the tick consumer")
-    consumer = TickConsumer.options(**_options(CONSUMER, detached)).remote(  # type: ignore[attr-defined]
-        settings, [shard_name(k) for k in range(n_shards)], AGGREGATOR, WATCHER, topics
-    )
-    ray.get(consumer.ping.remote())
+    progress(f"starting {n_consumers} tick consumer(s) in Kafka group {topics.group}")
+    # several consumers: on different nodes where there are several, each named (its counters too)
+    spread = {"scheduling_strategy": "SPREAD"} if n_consumers > 1 else {}
+    consumers = [
+        TickConsumer.options(**_options(consumer_name(k), detached), **spread).remote(  # type: ignore[attr-defined]
+            settings,
+            [shard_name(k) for k in range(n_shards)],
+            AGGREGATOR,
+            WATCHER,
+            topics,
+            consumer_name(k) if n_consumers > 1 else "",
+        )
+        for k in range(n_consumers)
+    ]
+    ray.get([consumer.ping.remote() for consumer in consumers])
     client.hset(ENGINE_STATUS, mapping={"state": "running"})
-    _log.info("engine started", shards=n_shards, positions=len(entries), engine=engine)
-    handles = EngineHandles(shards, aggregator, watcher, consumer, len(entries), *lease, monitor=monitor)
+    _log.info("engine started", shards=n_shards, consumers=n_consumers, positions=len(entries), engine=engine)
+    handles = EngineHandles(shards, aggregator, watcher, consumers, len(entries), *lease, monitor=monitor)
     _running.append(handles)
     return handles
 
@@ -180,15 +231,17 @@ def _named(name: str) -> Any | None:
 
 
 def stop_engine(settings: Settings, max_shards: int = 256) -> bool:
-    """Stop the consumer cleanly (it commits what it finished), then kill every engine actor of this Ray
-    cluster and release the engine lease they held (never another cluster's engine's lease)."""
+    """Stop the consumers cleanly (each commits what it finished), then kill every engine actor of this
+    Ray cluster and release the engine lease they held (never another cluster's engine's lease)."""
     found = False
-    consumer = _named(CONSUMER)
-    if consumer is not None:
-        found = True
-        try:
-            ray.get(consumer.stop.remote(), timeout=60)
-        finally:
+    consumers = [actor for k in range(MAX_CONSUMERS) if (actor := _named(consumer_name(k))) is not None]
+    try:  # together: a consumer stopped alone would first have its partitions moved to the others
+        for stopping in [consumer.stop.remote() for consumer in consumers]:
+            with contextlib.suppress(ray.exceptions.RayActorError):  # a consumer already dead
+                ray.get(stopping, timeout=60)
+    finally:
+        for consumer in consumers:
+            found = True
             ray.kill(consumer, no_restart=True)
     for name in [AGGREGATOR, LIMIT_MONITOR, WATCHER, *(shard_name(k) for k in range(max_shards))]:
         actor = _named(name)
@@ -211,10 +264,11 @@ def stop_engine(settings: Settings, max_shards: int = 256) -> bool:
     return found
 
 
-def engine_health(n_shards: int, timeout_s: float = 10.0) -> dict[str, str]:
+def engine_health(n_shards: int, timeout_s: float = 10.0, n_consumers: int = 1) -> dict[str, str]:
     """``actor name -> ok | missing | not answering``."""
     health: dict[str, str] = {}
-    for name in [CONSUMER, AGGREGATOR, LIMIT_MONITOR, WATCHER, *(shard_name(k) for k in range(n_shards))]:
+    names = [consumer_name(k) for k in range(n_consumers)]
+    for name in [*names, AGGREGATOR, LIMIT_MONITOR, WATCHER, *(shard_name(k) for k in range(n_shards))]:
         actor = _named(name)
         if actor is None:
             health[name] = "missing"

@@ -54,7 +54,8 @@ def render_status(status: dict[str, str], summary: dict[str, str], now: float | 
         f"conflated {status.get('ticks_conflated', 0)}  "
         f"rejected {status.get('ticks_rejected', 0)}  dlq {status.get('ticks_dlq', 0)}  "
         f"duplicates {status.get('ticks_duplicate', 0)}  lag {status.get('consumer_lag', '-')}  "
-        f"consumer restarts {status.get('consumer_restarts', 0)}",
+        f"consumer restarts {status.get('consumer_restarts', 0)}"
+        + (f"  consumers {status['consumers']}" if status.get("consumers") else ""),
         "markets    "
         + "  ".join(
             f"{m} {status.get(f'as_of_{m}', '-')} seq {status.get(f'seq_{m}', '-')}"
@@ -97,6 +98,11 @@ def run(
     engine: str = typer.Option("fast", help="Valuation engine: fast (numpy) or quantlib (reference)."),
     detach: bool = typer.Option(False, help="Leave the engine running in the Ray cluster and exit."),
     interval: float = typer.Option(2.0, help="Seconds between status lines in the foreground."),
+    consumers: int = typer.Option(
+        0,
+        help="Tick consumers in the Kafka group risk-engine (each owns some markets' partitions; when one "
+        "dies, another takes them over); 0 = 2 on a multi-node Ray cluster, 1 on a single node.",
+    ),
 ) -> None:
     """Run the real-time engine: consume market.curves, revalue the book on every tick, write Redis.
 
@@ -107,9 +113,12 @@ def run(
     import redis
 
     from cluster.engine_lease import EngineAlreadyRunning, read_lease
-    from cluster.supervisor import connect_ray, engine_health, start_engine, stop_engine
+    from cluster.supervisor import connect_ray, default_consumers, engine_health, start_engine, stop_engine
     from core.errors import RiskEngineError
 
+    if consumers < 0:
+        typer.echo(f"error: --consumers must be 0 (automatic) or more, got {consumers}", err=True)
+        sys.exit(2)
     settings = get_settings()
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=3, decode_responses=True)
     try:
@@ -125,16 +134,23 @@ def run(
     connect_ray(settings, address)
     cpus = ray.cluster_resources().get("CPU", os.cpu_count() or 1)  # type: ignore[no-untyped-call]
     n_shards = shards or max(1, int(cpus))
+    n_consumers = consumers or default_consumers()
     stop_engine(settings)  # leftovers of an engine of this cluster whose lease expired
     try:
         handles = start_engine(
-            settings, n_shards, engine, detached=detach, progress=lambda m: typer.echo(f"[engine] {m}")
+            settings,
+            n_shards,
+            engine,
+            detached=detach,
+            progress=lambda m: typer.echo(f"[engine] {m}"),
+            consumers=n_consumers,
         )
     except (RiskEngineError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
     typer.echo(
-        f"[engine] running: {n_shards} shard(s), {handles.positions} positions; `riskctl status` shows it"
+        f"[engine] running: {n_shards} shard(s), {n_consumers} tick consumer(s), {handles.positions} "
+        "positions; `riskctl status` shows it"
     )
     if detach:
         return
@@ -151,7 +167,7 @@ def run(
             break
         status, summary = _read_status()
         typer.echo(render_status(status, summary).splitlines()[2])
-        unhealthy = {k: v for k, v in engine_health(n_shards, timeout_s=5).items() if v != "ok"}
+        unhealthy = {k: v for k, v in engine_health(n_shards, 5, n_consumers).items() if v != "ok"}
         if unhealthy:
             typer.echo(f"[engine] health: {unhealthy} (actors restart automatically)")
     typer.echo("[engine] stopping")

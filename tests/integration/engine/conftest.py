@@ -25,8 +25,19 @@ def engine_shape() -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
+def engine_consumers() -> int:
+    """Tick consumers of the module's engine (in its Kafka group); a module may override it."""
+    return 1
+
+
+@pytest.fixture(scope="module")
 def engine(
-    settings: Settings, database_url: str, events_topic: str, serve_url: str, engine_shape: tuple[int, int]
+    settings: Settings,
+    database_url: str,
+    events_topic: str,
+    serve_url: str,
+    engine_shape: tuple[int, int],
+    engine_consumers: int,
 ) -> Iterator[Engine]:
     run = uuid.uuid4().hex[:8]
     topics = EngineTopics(
@@ -49,6 +60,7 @@ def engine(
         publish_per_tick=None,
         scenario_workers=workers,
         alerts_topic=alerts,
+        consumers=engine_consumers,
     )
     producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True})
     yield Engine(engine_settings, topics, client, producer, alerts_topic=alerts)

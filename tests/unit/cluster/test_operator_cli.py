@@ -31,6 +31,19 @@ def test_status_shows_iso_times_with_zone_and_age_not_epochs() -> None:
     assert "market time 2026-02-02T14:12:00-05:00" in text
 
 
+def test_status_shows_the_live_consumers_when_the_engine_runs_several() -> None:
+    assert "consumers 2" in render_status({"state": "running", "consumers": "2"}, {}, now=0.0)
+    assert "consumers" not in render_status({"state": "running"}, {}, now=0.0).replace(
+        "consumer restarts", ""
+    )
+
+
+def test_run_refuses_a_negative_consumer_count_before_touching_anything() -> None:
+    result = CliRunner().invoke(app, ["run", "--consumers", "-1"])
+    assert result.exit_code == 2, result.output
+    assert "--consumers must be 0 (automatic) or more, got -1" in result.output
+
+
 @pytest.mark.parametrize("topic", ["bad topic!", "market/curves", "..", "x" * 250, "é"])
 def test_replay_to_an_invalid_topic_name_is_a_clear_error(topic: str) -> None:
     result = CliRunner().invoke(app, ["replay", "--topic", topic, "--max-ticks", "1"])
