@@ -3,6 +3,7 @@ consumed, and the book totals after the last tick of each market are ``riskctl p
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -100,8 +101,9 @@ def test_a_consumer_restarted_by_ray_rejoins_and_counts_on(engine: Engine, sessi
     victim = NAMES[1]
     counted = int(before[f"ticks_received@{victim}"])
     assert counted > 0  # the first test ran its market's ticks through it
-    ray.kill(ray.get_actor(victim), no_restart=False)
-    wait_for(lambda: _alive(victim), 90, f"{victim} restarted by Ray")
+    killed_pid = _pid(ray.get_actor(victim))
+    ray.kill(ray.get_actor(victim), no_restart=False)  # asynchronous: the old instance may still answer
+    wait_for(lambda: _restarted(victim, killed_pid), 90, f"{victim} restarted by Ray")
     _assignments()
     ticks = day_ticks(60_000, ticks_per_day=2)
     for tick in ticks:
@@ -118,8 +120,15 @@ def test_a_consumer_restarted_by_ray_rejoins_and_counts_on(engine: Engine, sessi
         assert_risk_close(measure, float(summary[measure]), reference[measure], total, "ALL")
 
 
-def _alive(name: str) -> bool:
+def _pid(actor: Any) -> int:
+    """The process an actor runs in now."""
+    return int(ray.get(actor.__ray_call__.remote(lambda _self: os.getpid()), timeout=5))
+
+
+def _restarted(name: str, killed_pid: int) -> bool:
+    """The actor answers again, from a new process (not the killed instance before the kill landed)."""
     try:
-        return bool(ray.get(ray.get_actor(name).ping.remote(), timeout=5))
+        actor = ray.get_actor(name)
+        return _pid(actor) != killed_pid and bool(ray.get(actor.ping.remote(), timeout=5))
     except (ValueError, ray.exceptions.RayError):
         return False
