@@ -354,7 +354,7 @@ class ShardBook:
                     specs, snapshot, engine=self.engine_kind, interpolation=get_settings().interpolation
                 )
                 self.rebuilds += 1
-            elif state.engine.update_market(snapshot):
+            elif state.engine.update_market(snapshot, bootstrap=nodes is None):
                 self.rebuilds += 1
                 # rebuilt for a new day: cashflows moved on, publish every position afresh
                 self._published_ids -= set(self._market_keys(tick.market))
