@@ -3,46 +3,21 @@ process bootstrapping them all, in the same scenario order."""
 
 from __future__ import annotations
 
-import json
-import time
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sample_ticks import sample_market, sample_tick
 
 from actors.curve_nodes import TickCurves, join_nodes, split_scenarios
-from core.messages import CurveTick
 from pricing import PricingError
-
-SAMPLES = Path(__file__).resolve().parents[3] / "pricing" / "samples"
 
 
 @pytest.fixture(scope="module")
 def market() -> dict[str, Any]:
-    return dict(json.loads((SAMPLES / "market_2024-03-15.json").read_text()))
-
-
-def _tick(market: dict[str, Any], currency: str, seq: int, shift_pct: float = 0.0) -> CurveTick:
-    curves = {
-        c["name"]: {f"{q['instrument']}/{q['tenor']}": q["rate_pct"] + shift_pct for q in c["quotes"]}
-        for c in market["curves"]
-        if c["name"].startswith(currency)
-    }
-    indices = {"USD": ["SOFR"], "EUR": ["ESTR", "EURIBOR6M"]}[currency]
-    return CurveTick(
-        seq=seq,
-        market=currency,  # type: ignore[arg-type]
-        as_of=market["as_of"],
-        market_time=datetime.fromisoformat(market["as_of"] + "T10:00:00"),
-        produced_at_ns=time.time_ns(),
-        curves=curves,
-        fixings={i: market["fixings"][i] for i in indices},
-        fx=market["fx"],
-    )
+    return sample_market()
 
 
 @given(
@@ -72,7 +47,7 @@ def test_shares_are_about_equal_in_cost_with_the_head_biased() -> None:
 def test_joined_shares_are_the_nodes_of_one_process(market: dict[str, Any], currency: str) -> None:
     whole, consumer, worker = TickCurves(), TickCurves(), TickCurves()
     for seq, shift in enumerate((0.0, 0.013, -0.021), start=1):
-        tick = _tick(market, currency, seq, shift)
+        tick = sample_tick(market, currency, seq, shift)
         expected = whole.nodes(tick)
         shares = split_scenarios(consumer.prepare(tick), 2, head_bias=60)
         assert len(shares) == 2
@@ -93,22 +68,22 @@ def test_joined_shares_are_the_nodes_of_one_process(market: dict[str, Any], curr
 
 def test_a_share_outside_the_market_scenarios_is_refused(market: dict[str, Any]) -> None:
     curves = TickCurves()
-    tick = _tick(market, "USD", 1)
+    tick = sample_tick(market, "USD", 1)
     count = len(curves.prepare(tick))
     with pytest.raises(IndexError, match=f"USD has {count} scenarios"):
         curves.nodes(tick, [0, count])
 
 
 def test_shares_of_different_curves_do_not_join(market: dict[str, Any]) -> None:
-    usd = TickCurves().nodes(_tick(market, "USD", 1), [0, 1])
-    eur = TickCurves().nodes(_tick(market, "EUR", 1), [2])
+    usd = TickCurves().nodes(sample_tick(market, "USD", 1), [0, 1])
+    eur = TickCurves().nodes(sample_tick(market, "EUR", 1), [2])
     with pytest.raises(ValueError, match="disagree"):
         join_nodes([usd, eur])
 
 
 def test_a_broken_tick_fails_in_prepare_and_the_market_recovers(market: dict[str, Any]) -> None:
     curves = TickCurves()
-    good = _tick(market, "USD", 1)
+    good = sample_tick(market, "USD", 1)
     costs = curves.prepare(good)
     broken_quotes = {name: dict(q) for name, q in good.curves.items()}
     broken_quotes[next(iter(broken_quotes))]["swaption/5Y"] = 4.1
