@@ -32,10 +32,11 @@ from typing import Any
 import ray
 import redis
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
-from ray.exceptions import RayActorError
+from ray.exceptions import RayActorError, RayError
 
 from actors.aggregator import WriteResult
-from actors.curve_nodes import TickCurves
+from actors.curve_nodes import TickCurves, join_nodes, split_scenarios
+from actors.heap import settle
 from actors.intake import Rejected, conflate, parse_record, produced_order
 from actors.kafka_io import EngineTopics, ensure_topics, lag
 from actors.ordering import Position, TickOrder, Verdict
@@ -46,6 +47,7 @@ from core.keys import ENGINE_STATUS
 from core.logging import get_logger
 from core.messages import CurveTick
 from pricing import PricingError
+from pricing.fast import CurveNodes
 
 __all__ = [
     "SESSION_TIMEOUT_MS",
@@ -76,6 +78,12 @@ SUMMED = (
     "consumer_restarts",
     "consumer_lag",
 )
+#: The consumer's own share of a tick's scenario bootstraps is this much costlier than a curve worker's, in
+#: the node counts of :func:`actors.curve_nodes.split_scenarios` (a worker's share also pays a Ray call and
+#: its own base bootstrap, about as long as re-bootstrapping 60 nodes).
+HEAD_BIAS = 60
+#: A curve worker's share not back after this long is bootstrapped by the consumer itself.
+CURVE_WORKER_TIMEOUT_S = 10.0
 #: A dead-lettered record's value is cut to this size (the DLQ producer and broker take ~1 MB at most).
 DLQ_MAX_VALUE_BYTES = 64 * 1024
 
@@ -167,8 +175,10 @@ class TickProcessor:
         watcher: Any | None,
         counters: ConsumerCounters,
         order: TickOrder | None = None,
+        curve_workers: Sequence[Any] = (),
     ):
         self.shards = list(shards)
+        self.curve_workers = list(curve_workers)
         self.aggregator = aggregator
         self.watcher = watcher
         self.counters = counters
@@ -203,20 +213,48 @@ class TickProcessor:
             raise ValueError(f"tick seq {tick.seq} was not admitted: {verdict.reason or 'duplicate'}")
         consumed = time.time_ns()
         flight = InFlight(tick, verdict.position, previous, consumed, consumed, (), {}, list(offsets))
+        # book changes published so far reach the shards before this tick (overlaps the bootstrap)
+        synced = self.watcher.sync.remote() if self.watcher is not None else None
         try:
-            nodes = self.curves.nodes(tick)
+            nodes = self._bootstrap(tick)
         except PricingError as exc:
             flight.rejected = f"{tick.market} tick seq {tick.seq}: {exc}"
             self.computing.append(flight)
+            if synced is not None:
+                ray.get(synced)
             return flight
-        if self.watcher is not None:
-            ray.get(self.watcher.sync.remote())
-        flight.args = (ray.put(tick), ray.put(dict(self.context)), ray.put(nodes), flight.position.session)
+        if synced is not None:
+            ray.get(synced)
+        # passed by value: small (tens of kB), so Ray inlines them in each call; ray.put would cost a round
+        # trip to the object store per argument (~1 ms each, measured)
+        flight.args = (tick, dict(self.context), nodes, flight.position.session)
         flight.pending = {k: shard.apply.remote(*flight.args) for k, shard in enumerate(self.shards)}
         flight.fanned_ns = time.time_ns()
         self.context[tick.market] = tick
         self.computing.append(flight)
         return flight
+
+    def _bootstrap(self, tick: CurveTick) -> dict[str, CurveNodes]:
+        """The tick's curve nodes in every scenario: the first share bootstrapped here, the others by the
+        curve workers at the same time. A worker that fails or does not answer in time costs only time:
+        its share is bootstrapped here. Raises ``PricingError`` when a curve cannot be built."""
+        rebuilds = self.curves.rebuilds
+        costs = self.curves.prepare(tick)
+        if self.curves.rebuilds != rebuilds:  # a new day's curves: freeze them out of full collections
+            settle()
+        shares = split_scenarios(costs, len(self.curve_workers) + 1, HEAD_BIAS)
+        asked = [
+            worker.nodes.remote(tick, list(share))
+            for worker, share in zip(self.curve_workers, shares[1:], strict=False)
+        ]
+        parts = [self.curves.nodes(tick, list(shares[0]))]
+        for share, ref in zip(shares[1:], asked, strict=False):
+            try:
+                parts.append(ray.get(ref, timeout=CURVE_WORKER_TIMEOUT_S))
+            except (RayError, PricingError) as exc:  # a worker restarting, or a bumped curve it cannot build
+                _log.warning("curve worker share failed; bootstrapping it here", seq=tick.seq, error=str(exc))
+                parts.append(self.curves.nodes(tick, list(share)))
+        return join_nodes(parts)
 
     def collect(self, block: bool) -> bool:
         """Send the oldest computed tick to the aggregator; False if none is ready (or none in flight)."""
@@ -613,15 +651,19 @@ class TickConsumer:
         watcher_name: str | None,
         topics: EngineTopics = EngineTopics(),
         name: str = "",
+        curve_worker_names: Sequence[str] = (),
     ) -> None:
         """``name``: this consumer's actor name when the engine runs several (its counters are published
-        under it), "" for the only one."""
+        under it), "" for the only one. ``curve_worker_names``: the :class:`actors.curve_worker.CurveWorker`
+        actors that bootstrap shares of each tick's scenarios."""
         shards = [ray.get_actor(shard) for shard in shard_names]
         aggregator = ray.get_actor(aggregator_name)
         watcher = ray.get_actor(watcher_name) if watcher_name else None
+        workers = [ray.get_actor(worker) for worker in curve_worker_names]
         counters = ConsumerCounters()
-        processor = TickProcessor(shards, aggregator, watcher, counters)
+        processor = TickProcessor(shards, aggregator, watcher, counters, curve_workers=workers)
         self.core = TickConsumerCore(settings, processor, topics, name=name)
+        settle()
         self._thread = threading.Thread(target=self.core.run, name="tick-consumer", daemon=True)
         self._thread.start()
 

@@ -23,6 +23,7 @@ import redis
 from ray.exceptions import RayError
 
 from actors.book_source import assigned_ids, load_positions
+from actors.heap import settle
 from actors.partials import ShardPartial
 from actors.redis_sink import PositionRowWriter
 from actors.shard_book import PUBLISH_PER_TICK, ShardBook, TickRejected, local_pvs, select_columns
@@ -156,6 +157,7 @@ class ShardActor:
         # partials are stamped (incarnation, count): a restart (seconds later) starts a later incarnation
         self._incarnation = time.time_ns()
         self._applied = 0
+        settle()
         _log.info(
             "shard ready", shard=index, positions=len(entries), pid=os.getpid(), restarted=self.restarts
         )
@@ -175,10 +177,14 @@ class ShardActor:
         ``session``: the tick's tick-order session (:mod:`actors.ordering`)."""
         if self.replicas is not None:
             self.replicas.start(tick, context, nodes)
+        rebuilds = self.book.rebuilds
         try:
             result = self.book.apply(tick, context, nodes, session)
         except TickRejected as exc:
             return str(exc)
+        finally:
+            if self.book.rebuilds != rebuilds:  # new engines: freeze them out of later full collections
+                settle()
         self.rows.submit(tick.seq, result.changed, result.removed)
         self._applied += 1
         return replace(result, changed=(), removed=(), version=(self._incarnation, self._applied))

@@ -184,6 +184,8 @@ class ShardBook:
         # changes brought in since the last partial (netted out of P&L since the open by the aggregator)
         self._fresh: set[str] = set()
         self._book_change: dict[str, float] = defaultdict(float)
+        #: markets' engines built or rebuilt (first tick, new day): the long-lived state changed wholesale
+        self.rebuilds = 0
         self._started = False
         self.add(entries)
         self._started = True
@@ -351,7 +353,9 @@ class ShardBook:
                 state.engine = PortfolioEngine(
                     specs, snapshot, engine=self.engine_kind, interpolation=get_settings().interpolation
                 )
-            elif state.engine.update_market(snapshot):
+                self.rebuilds += 1
+            elif state.engine.update_market(snapshot, bootstrap=nodes is None):
+                self.rebuilds += 1
                 # rebuilt for a new day: cashflows moved on, publish every position afresh
                 self._published_ids -= set(self._market_keys(tick.market))
                 state.stale = True

@@ -41,6 +41,7 @@ from stack import (
     load_generated_book,
     machine,
     memory_mb,
+    memory_mb_by_role,
     process_tree,
     service_pids,
     session_factory,
@@ -190,6 +191,7 @@ def _phase(
     sampling.set()
     sampler.join()
     memory.append(memory_mb(stack_pids()))
+    memory_by_role = memory_mb_by_role(stack_pids())
     roles_after = cpu_seconds_by_role(stack_pids())
     by_role = {
         role: round((roles_after[role] - roles_before.get(role, 0.0)) / elapsed, 3)
@@ -226,6 +228,7 @@ def _phase(
         "stack_cpu_cores_by_role": dict(sorted(by_role.items(), key=lambda item: -item[1])),
         "stack_core_ms_per_computed_tick": round(cpu * 1000 / max(len(latencies), 1), 1),
         "stack_memory_peak": peak,
+        "stack_memory_by_role_at_end": memory_by_role,
     }
 
 

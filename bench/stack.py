@@ -199,6 +199,15 @@ def memory_mb(pids: list[int]) -> dict[str, float]:
     return {"rss_mb": round(rss / 1024, 1), "pss_mb": round(pss / 1024, 1), "processes": len(pids)}
 
 
+def memory_mb_by_role(pids: list[int]) -> dict[str, dict[str, float]]:
+    """:func:`memory_mb` per :func:`_role` (the processes of a role summed), largest PSS first."""
+    groups: dict[str, list[int]] = {}
+    for pid in pids:
+        groups.setdefault(_role(pid), []).append(pid)
+    by_role = {role: memory_mb(members) for role, members in groups.items()}
+    return dict(sorted(by_role.items(), key=lambda item: -item[1]["pss_mb"]))
+
+
 def _role(pid: int) -> str:
     """What a process of the stack is: a Ray actor's class (``ray::ShardActor.apply`` -> ``ShardActor``),
     a Ray daemon (``raylet``, ``gcs_server``), a service (``redis-server``, ``postgres``, ``java`` for

@@ -20,6 +20,7 @@ from actors.aggregator import Aggregator
 from actors.book_source import load_positions, save_assignment
 from actors.book_watcher import BookWatcher, entry_weight
 from actors.consumer import TickConsumer
+from actors.curve_worker import CurveWorker, curve_worker_name
 from actors.kafka_io import EngineTopics
 from actors.limit_monitor import LimitMonitor
 from actors.redis_sink import begin_feed
@@ -47,6 +48,8 @@ __all__ = [
 NAMESPACE = "risk-engine"
 AGGREGATOR = "risk-aggregator"
 WATCHER = "risk-book-watcher"
+#: Curve workers an engine starts at most by default (each bootstrap share also costs a Ray call).
+MAX_CURVE_WORKERS = 3
 CONSUMER = "risk-tick-consumer"
 LEASE_KEEPER = "risk-engine-lease"
 LIMIT_MONITOR = "risk-limit-monitor"
@@ -95,6 +98,7 @@ class EngineHandles:
     lease_token: int
     lease_keeper: Any
     monitor: Any = None
+    curve_workers: tuple[Any, ...] = ()  # held here: an actor without a handle is collected by Ray
 
     @property
     def consumer(self) -> Any:
@@ -120,12 +124,14 @@ def start_engine(
     scenario_workers: int | None = None,
     alerts_topic: str = TOPIC_RISK_ALERTS,
     consumers: int | None = None,
+    curve_workers: int | None = None,
 ) -> EngineHandles:
     """Take the deployment's engine lease, then create the actors; returns once every actor answers and
     the consumers are running. ``consumers``: tick consumers in the Kafka group (None:
-    :func:`default_consumers`). Raises :class:`cluster.engine_lease.EngineAlreadyRunning` (naming the
-    running engine) before touching anything when another engine holds the lease; ``ValueError`` for a
-    count below 1."""
+    :func:`default_consumers`); ``curve_workers``: processes that bootstrap shares of each tick's
+    scenarios beside the consumer (None: one per spare core, at most :data:`MAX_CURVE_WORKERS`). Raises
+    :class:`cluster.engine_lease.EngineAlreadyRunning` (naming the running engine) before touching anything
+    when another engine holds the lease; ``ValueError`` for a count below 1."""
     if n_shards < 1:
         raise ValueError(f"--shards must be at least 1, got {n_shards}")
     n_consumers = default_consumers() if consumers is None else consumers
@@ -141,7 +147,7 @@ def start_engine(
         ray.get(keeper.token.remote())
         return _start_actors(settings, client, (lease.token, keeper), n_shards, engine, detached, progress,
                              topics, publish_per_tick, scenario_workers, alerts_topic,
-                             n_consumers)  # fmt: skip
+                             n_consumers, curve_workers)  # fmt: skip
     except BaseException:
         stop_engine(settings)
         raise
@@ -160,6 +166,7 @@ def _start_actors(
     scenario_workers: int | None,
     alerts_topic: str,
     n_consumers: int,
+    n_curve_workers: int | None,
 ) -> EngineHandles:
     progress("loading the book from PostgreSQL")
     entries = load_positions(settings)
@@ -197,6 +204,13 @@ def _start_actors(
     )
     watcher = BookWatcher.options(**_options(WATCHER, detached)).remote(settings, n_shards, True, topics)  # type: ignore[attr-defined]
     ray.get([aggregator.ping.remote(), watcher.ping.remote()])  # type: ignore[attr-defined]
+    if n_curve_workers is None:  # the bootstrap runs while the shards wait for it: every spare core helps
+        n_curve_workers = max(0, min(int(resources.get("CPU", 1)) - 1, MAX_CURVE_WORKERS))
+    workers = [
+        CurveWorker.options(**_options(curve_worker_name(k), detached)).remote()  # type: ignore[attr-defined]
+        for k in range(n_curve_workers)
+    ]
+    ray.get([worker.ping.remote() for worker in workers])
     progress(f"starting {n_consumers} tick consumer(s) in Kafka group {topics.group}")
     # several consumers: on different nodes where there are several, each named (its counters too)
     spread = {"scheduling_strategy": "SPREAD"} if n_consumers > 1 else {}
@@ -208,13 +222,23 @@ def _start_actors(
             WATCHER,
             topics,
             consumer_name(k) if n_consumers > 1 else "",
+            [curve_worker_name(j) for j in range(n_curve_workers)],
         )
         for k in range(n_consumers)
     ]
     ray.get([consumer.ping.remote() for consumer in consumers])
     client.hset(ENGINE_STATUS, mapping={"state": "running"})
     _log.info("engine started", shards=n_shards, consumers=n_consumers, positions=len(entries), engine=engine)
-    handles = EngineHandles(shards, aggregator, watcher, consumers, len(entries), *lease, monitor=monitor)
+    handles = EngineHandles(
+        shards,
+        aggregator,
+        watcher,
+        consumers,
+        len(entries),
+        *lease,
+        monitor=monitor,
+        curve_workers=tuple(workers),
+    )
     _running.append(handles)
     return handles
 
@@ -243,7 +267,8 @@ def stop_engine(settings: Settings, max_shards: int = 256) -> bool:
         for consumer in consumers:
             found = True
             ray.kill(consumer, no_restart=True)
-    for name in [AGGREGATOR, LIMIT_MONITOR, WATCHER, *(shard_name(k) for k in range(max_shards))]:
+    workers = [curve_worker_name(k) for k in range(MAX_CURVE_WORKERS)]
+    for name in [AGGREGATOR, LIMIT_MONITOR, WATCHER, *workers, *(shard_name(k) for k in range(max_shards))]:
         actor = _named(name)
         if actor is not None:
             found = True

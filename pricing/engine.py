@@ -41,7 +41,7 @@ from pricing.fast import CurveNodes, FastBook
 from pricing.indices import load_fixings
 from pricing.instruments import build_instrument, last_payment_date
 from pricing.market import MarketSnapshot, parse_market
-from pricing.scenarios import ScenarioSet, build_scenarios
+from pricing.scenarios import BASE, ScenarioSet, build_scenarios
 from pricing.specs import BondSpec, InstrumentSpec, check_spec
 
 __all__ = ["ENGINES", "PortfolioEngine"]
@@ -98,10 +98,13 @@ class PortfolioEngine:
             ql.Settings.instance().evaluationDate = today
             load_fixings(self.snapshot.fixings)
 
-    def update_market(self, market: Mapping[str, Any] | MarketSnapshot) -> bool:
+    def update_market(self, market: Mapping[str, Any] | MarketSnapshot, bootstrap: bool = True) -> bool:
         """Move to a new snapshot; returns True when curves and instruments had to be rebuilt (new date or
         quote set, or a curve that had failed now builds). A tick that breaks a healthy curve raises
-        ``MarketDataError`` and leaves the previous rates in place."""
+        ``MarketDataError`` and leaves the previous rates in place. ``bootstrap=False`` for new quotes of
+        the same quote set whose curves were already built elsewhere (the real-time shards get every
+        scenario's nodes with the tick): the quotes are set and QuantLib re-bootstraps lazily, when a
+        curve is next read here."""
         snapshot = parse_market(market)
         self._activate()
         if (
@@ -120,7 +123,8 @@ class PortfolioEngine:
         previous = self.curves.base_rates
         try:
             self.curves.set_rates(snapshot.rates)
-            self.curves.rebootstrap()
+            if bootstrap:
+                self.curves.rebootstrap()
         except PricingError:
             self.curves.set_rates(previous)
             raise
@@ -259,7 +263,15 @@ class PortfolioEngine:
                     f"{len(indices)} columns of {sorted(self._book.curves)}"
                 )
         if self._base_pv is None:
-            self._base_pv = self._book.value(self._nodes([0]), 1)[:, 0]
+            if nodes is not None and BASE in indices:  # the base column of the given nodes
+                column = indices.index(BASE)
+                base = {
+                    name: CurveNodes(n.times, n.values[column : column + 1], n.interpolation)
+                    for name, n in nodes.items()
+                }
+            else:
+                base = self._nodes([BASE])
+            self._base_pv = self._book.value(base, 1)[:, 0]
         moved = [self._moved(index) for index in indices]
         values = self._nodes(indices) if nodes is None else nodes
         return self._book.value(values, len(indices), moved, self._base_pv)

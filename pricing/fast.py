@@ -92,20 +92,18 @@ class FastBook:
             fixed.extend(table.fixed)
             floating.extend(table.floating)
         self.n_rows = len(owner)
-        self._starts = np.flatnonzero(np.r_[True, np.diff(np.asarray(owner, dtype=np.int64)) != 0])
-        self._pay = np.asarray(pay, dtype=np.int64)
-        self._fixed = np.asarray(fixed)
-        self._float_rows = np.flatnonzero(np.asarray(floating) != 0.0)
-        self._floating = np.asarray(floating)[self._float_rows]
-        self._start = np.asarray(start, dtype=np.int64)[self._float_rows]
-        self._end = np.asarray(end, dtype=np.int64)[self._float_rows]
-        # floating rows reduce on their own (no scatter into the fixed rows): their pay points, the
-        # instrument of each run of them, and where each run starts
-        self._float_pay = self._pay[self._float_rows]
-        float_owner = np.asarray(owner, dtype=np.int64)[self._float_rows]
-        float_breaks = np.r_[True, np.diff(float_owner) != 0] if len(float_owner) else np.zeros(0, bool)
-        self._float_starts = np.flatnonzero(float_breaks)
-        self._float_owners = float_owner[self._float_starts]
+        owners = np.asarray(owner, dtype=np.int64)
+        amounts, projected = np.asarray(fixed), np.asarray(floating)
+        is_floating = projected != 0.0
+        # rows without a projection (coupons, redemptions, fixed or past-fixed IBOR) and projected rows
+        # are valued apart, each with one gather per point it needs
+        self._plain = _Runs(owners[~is_floating], np.asarray(pay, dtype=np.int64)[~is_floating])
+        self._plain_fixed = amounts[~is_floating]
+        self._projected = _Runs(owners[is_floating], np.asarray(pay, dtype=np.int64)[is_floating])
+        self._projected_fixed = amounts[is_floating]
+        self._floating = projected[is_floating]
+        self._start = np.asarray(start, dtype=np.int64)[is_floating]
+        self._end = np.asarray(end, dtype=np.int64)[is_floating]
         self._curve_points: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         by_curve: dict[str, list[tuple[int, int]]] = {}
         for (curve, day), index in points.items():
@@ -171,19 +169,35 @@ class FastBook:
     def _value_columns(
         self, nodes: Mapping[str, CurveNodes], columns: list[int], out: np.ndarray, block: int
     ) -> None:
+        """Row values ``(fixed + floating P_f(start) / P_f(end)) P_d(pay)`` summed per instrument, for the
+        given scenario columns, ``block`` columns at a time (the gathered rows stay in cache)."""
         for first in range(0, len(columns), block):
             cols = columns[first : first + block]
             factors = np.empty((self.n_points, len(cols)))
             for curve, (indices, times) in self._curve_points.items():
                 sub = CurveNodes(nodes[curve].times, nodes[curve].values[cols], nodes[curve].interpolation)
                 factors[indices] = discount_factors(sub, times)
-            values = factors[self._pay]
-            values *= self._fixed[:, None]
-            pv = np.add.reduceat(values, self._starts, axis=0)
-            if len(self._float_rows):
-                projected = factors[self._start]
-                projected /= factors[self._end]
-                projected *= factors[self._float_pay]
-                projected *= self._floating[:, None]
-                pv[self._float_owners] += np.add.reduceat(projected, self._float_starts, axis=0)
+            pv = np.zeros((self.size, len(cols)))
+            if self._plain.size:
+                values = np.take(factors, self._plain.pay, axis=0)
+                values *= self._plain_fixed[:, None]
+                pv[self._plain.owners] += np.add.reduceat(values, self._plain.starts, axis=0)
+            if self._projected.size:
+                values = np.take(factors, self._start, axis=0)
+                values /= np.take(factors, self._end, axis=0)
+                values *= self._floating[:, None]
+                values += self._projected_fixed[:, None]
+                values *= np.take(factors, self._projected.pay, axis=0)
+                pv[self._projected.owners] += np.add.reduceat(values, self._projected.starts, axis=0)
             out[:, cols] = pv
+
+
+class _Runs:
+    """Cashflow rows in instrument order: each row's pay point, and each instrument's run of rows (where
+    it starts, whose it is) for ``np.add.reduceat``."""
+
+    def __init__(self, owner: np.ndarray, pay: np.ndarray) -> None:
+        self.size = len(owner)
+        self.pay = pay
+        self.starts = np.flatnonzero(np.r_[True, np.diff(owner) != 0]) if self.size else np.zeros(0, np.int64)
+        self.owners = owner[self.starts]

@@ -103,6 +103,12 @@ def run(
         help="Tick consumers in the Kafka group risk-engine (each owns some markets' partitions; when one "
         "dies, another takes them over); 0 = 2 on a multi-node Ray cluster, 1 on a single node.",
     ),
+    curve_workers: int | None = typer.Option(
+        None,
+        min=0,
+        help="Processes that bootstrap a share of each tick's bumped curves while the consumer bootstraps "
+        "its own; default one per spare CPU of the Ray cluster (at most 3); 0 = the consumer alone.",
+    ),
 ) -> None:
     """Run the real-time engine: consume market.curves, revalue the book on every tick, write Redis.
 
@@ -144,12 +150,14 @@ def run(
             detached=detach,
             progress=lambda m: typer.echo(f"[engine] {m}"),
             consumers=n_consumers,
+            curve_workers=curve_workers,
         )
     except (RiskEngineError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
     typer.echo(
-        f"[engine] running: {n_shards} shard(s), {n_consumers} tick consumer(s), {handles.positions} "
+        f"[engine] running: {n_shards} shard(s), {n_consumers} tick consumer(s), "
+        f"{len(handles.curve_workers)} curve worker(s), {handles.positions} "
         "positions; `riskctl status` shows it"
     )
     if detach:

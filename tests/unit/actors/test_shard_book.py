@@ -4,54 +4,31 @@ numbers as one process valuing them all."""
 from __future__ import annotations
 
 import json
-import time
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from sample_ticks import SAMPLES, sample_market, sample_tick
 
 from actors.curve_nodes import TickCurves
 from actors.shard_book import ShardBook, local_pvs
 from core.messages import CurveTick
 from pricing import PortfolioEngine, PricingError, price_portfolio
 
-SAMPLES = Path(__file__).resolve().parents[3] / "pricing" / "samples"
-
 
 @pytest.fixture(scope="module")
 def sample() -> tuple[dict[str, Any], dict[str, Any]]:
-    market = json.loads((SAMPLES / "market_2024-03-15.json").read_text())
+    market = sample_market()
     book = json.loads((SAMPLES / "book.json").read_text())
     return market, book
-
-
-def _tick(market: dict[str, Any], currency: str, seq: int) -> CurveTick:
-    curves = {
-        c["name"]: {f"{q['instrument']}/{q['tenor']}": q["rate_pct"] for q in c["quotes"]}
-        for c in market["curves"]
-        if c["name"].startswith(currency)
-    }
-    indices = {"USD": ["SOFR"], "EUR": ["ESTR", "EURIBOR6M"]}[currency]
-    return CurveTick(
-        seq=seq,
-        market=currency,  # type: ignore[arg-type]
-        as_of=market["as_of"],
-        market_time=datetime.fromisoformat(market["as_of"] + "T10:00:00"),
-        produced_at_ns=time.time_ns(),
-        curves=curves,
-        fixings={i: market["fixings"][i] for i in indices},
-        fx=market["fx"],
-    )
 
 
 def test_ticks_give_the_risk_of_price_portfolio(sample: tuple[dict[str, Any], dict[str, Any]]) -> None:
     market, book = sample
     shard = ShardBook(0, book["instruments"], publish_per_tick=None)
-    first = shard.apply(_tick(market, "USD", 1))
+    first = shard.apply(sample_tick(market, "USD", 1))
     assert sum(b.n_pending for b in first.books.values()) == 3  # the EUR positions wait for a EUR tick
-    second = shard.apply(_tick(market, "EUR", 2))
+    second = shard.apply(sample_tick(market, "EUR", 2))
     reference = price_portfolio(book, market)
     by_id = {r.id: r for r in (*first.changed, *second.changed)}
     for item in reference["instruments"]:
@@ -68,7 +45,7 @@ def test_scenarios_split_with_a_replica_equal_one_process(
     whole = ShardBook(0, book["instruments"], publish_per_tick=None)
     split = ShardBook(0, book["instruments"], publish_per_tick=None)
     replica = ShardBook(0, book["instruments"], valuing=False)
-    ticks = [_tick(market, "USD", 1), _tick(market, "EUR", 2)]
+    ticks = [sample_tick(market, "USD", 1), sample_tick(market, "EUR", 2)]
     context: dict[str, CurveTick] = {}
     parts = 2
     for tick in ticks:
@@ -105,12 +82,12 @@ def test_positions_are_published_round_robin_and_totals_stay_exact(
 ) -> None:
     market, book = sample
     shard = ShardBook(0, book["instruments"], publish_per_tick=2)
-    shard.apply(_tick(market, "USD", 1))
-    first = shard.apply(_tick(market, "EUR", 2))
+    shard.apply(sample_tick(market, "USD", 1))
+    first = shard.apply(sample_tick(market, "EUR", 2))
     assert {r.id for r in first.changed} == {i["id"] for i in book["instruments"] if i["currency"] == "EUR"}
     seen: list[set[str]] = []
     for seq in range(3, 7):  # USD has 5 positions: 2 per tick, round-robin
-        partial = shard.apply(_tick(market, "USD", seq))
+        partial = shard.apply(sample_tick(market, "USD", seq))
         seen.append({r.id for r in partial.changed})
         assert all(len(ids) == 2 for ids in seen)
         assert all(r.cashflows is None for r in partial.changed)  # cashflows go with new positions only
@@ -130,7 +107,7 @@ def test_curves_bootstrapped_once_per_tick_give_the_shard_its_own_numbers(
     shared = ShardBook(0, book["instruments"], publish_per_tick=None)
     curves = TickCurves()
     for seq, currency in enumerate(("USD", "EUR", "USD"), start=1):
-        tick = _tick(market, currency, seq)
+        tick = sample_tick(market, currency, seq)
         nodes = curves.nodes(tick)
         assert all(n.values.shape[0] == len(next(iter(nodes.values())).values) for n in nodes.values())
         expected = own.apply(tick)
@@ -154,7 +131,7 @@ def test_a_tick_whose_curves_fail_is_refused_before_any_shard_and_the_market_rec
 ) -> None:
     market, _book = sample
     curves = TickCurves()
-    good = _tick(market, "USD", 1)
+    good = sample_tick(market, "USD", 1)
     curves.nodes(good)
     broken_quotes = {name: dict(q) for name, q in good.curves.items()}
     first = next(iter(broken_quotes))
@@ -186,7 +163,7 @@ def test_an_instrument_in_two_books_is_valued_once_per_shard_and_each_position_s
 
     shard = ShardBook(0, held, publish_per_tick=None, pv_source=counting)
     unit_shard = ShardBook(0, [bond | {"book": "UNIT", "quantity": 1}], publish_per_tick=None)
-    tick = _tick(market, "USD", 1)
+    tick = sample_tick(market, "USD", 1)
     partial = shard.apply(tick)
     (unit,) = unit_shard.apply(tick).changed
     assert valued_rows == [1] and shard.markets["USD"].engine is not None
@@ -211,7 +188,7 @@ def test_an_instrument_in_two_books_is_valued_once_per_shard_and_each_position_s
     shard.add([held[1]])
     # one position goes: the instrument stays for the other; the last one goes: the instrument too
     shard.remove(["UST-91282CJZ5@LONGS"])
-    after = shard.apply(_tick(market, "USD", 3))
+    after = shard.apply(sample_tick(market, "USD", 3))
     assert after.removed == (("UST-91282CJZ5@LONGS", "LONGS"),)
     assert after.books["LONGS"].n_ok == 0  # its last value leaves the book as a book change, not P&L
     assert after.books["LONGS"].pv_change == pytest.approx(-2 * unit.pv, rel=1e-12)
@@ -229,10 +206,10 @@ def test_new_terms_for_a_held_instrument_move_every_position_to_them(
     shard = ShardBook(
         0, [bond | {"book": "A"}, bond | {"id": "B-ROW", "instrument_id": bond["id"], "book": "B"}]
     )
-    first = {r.id: r for r in shard.apply(_tick(market, "USD", 1)).changed}
+    first = {r.id: r for r in shard.apply(sample_tick(market, "USD", 1)).changed}
     assert first["B-ROW"].pv == first[bond["id"]].pv
     shard.add([bond | {"book": "A", "coupon_pct": bond["coupon_pct"] + 1.0}])
-    second = shard.apply(_tick(market, "USD", 2))
+    second = shard.apply(sample_tick(market, "USD", 2))
     rows = {r.id: r for r in second.changed}
     assert rows["B-ROW"].pv == rows[bond["id"]].pv > first["B-ROW"].pv  # both on the richer coupon
     assert second.books["B"].pv_change == pytest.approx(rows["B-ROW"].pv - first["B-ROW"].pv, rel=1e-12)
