@@ -28,6 +28,7 @@ from actors.kafka_io import EngineTopics
 from actors.ordering import Position, TickOrder
 from actors.partials import BookSums, InstrumentRisk
 from actors.pnl import PnlExplain
+from actors.waiting import WaitLog
 from core.keys import (
     ALL_BOOKS,
     BOOKS_SET,
@@ -160,19 +161,26 @@ class RedisRiskWriter:
         self._retrying(lambda: self._write_stale_once(reason, status, day), "flagging the books stale")
 
     def _retrying(self, attempt: Callable[[], T], what: str) -> T:
+        """``attempt()`` until Redis answers; the wait is logged (:class:`actors.waiting.WaitLog`: at once,
+        then every :data:`actors.waiting.WAIT_LOG_S` s, and when Redis is back)."""
         delay = 0.05
         deadline = time.monotonic() + self._max_wait_s
+        wait = WaitLog(f"Redis, {what}")
         while True:
             try:
-                return attempt()
+                result = attempt()
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 if time.monotonic() + delay > deadline:
                     raise RedisUnavailable(
                         f"Redis unreachable for {self._max_wait_s:.0f} s {what}: {exc}"
                     ) from exc
+                wait.still(f"{type(exc).__name__}: {exc}")
                 self.retries += 1
                 self._sleep(delay)
                 delay = min(delay * 2, 2.0)
+            else:
+                wait.over()
+                return result
 
     def write_status(self, status: Mapping[str, str | int | float]) -> None:
         """Engine status outside a tick (start-up, rejected tick, conflation counters)."""

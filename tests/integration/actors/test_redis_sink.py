@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
+from structlog.testing import capture_logs
 
 from actors.ordering import Position
 from actors.partials import BookSums, InstrumentRisk
@@ -94,14 +95,18 @@ def test_stale_and_duplicate_ticks_never_overwrite(writer: RedisRiskWriter) -> N
     assert float(r.hget("risk:ALL:summary", "pv") or "nan") == 50.0
 
 
-def test_outage_is_retried_with_backoff_then_reported() -> None:
+def test_outage_is_retried_with_backoff_logged_then_reported() -> None:
     sleeps: list[float] = []
     dead = RedisRiskWriter("redis://127.0.0.1:1/0", max_wait_s=1.0, sleep=sleeps.append)
-    with pytest.raises(RedisUnavailable, match="seq 3"):
+    with capture_logs() as logs, pytest.raises(RedisUnavailable, match="seq 3"):
         dead.write(_update(3, 1.0, {}))
     assert len(sleeps) >= 3
     assert sleeps[:3] == [0.05, 0.1, 0.2]
     assert dead.retries == len(sleeps)
+    # the wait is never silent: logged at the first failure (then at most every WAIT_LOG_S)
+    waiting = [e for e in logs if e["event"] == "still waiting"]
+    assert waiting and waiting[0]["waiting_for"] == "Redis, writing seq 3"
+    assert "ConnectionError" in waiting[0]["reason"]
 
 
 @pytest.mark.redis
