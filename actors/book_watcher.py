@@ -70,7 +70,7 @@ class BookWatcherCore:
     ) -> None:
         self.settings = settings
         self._add, self._remove = add, remove
-        self.redis = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+        self.redis = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5)
         stored: dict[str, str] = self.redis.hgetall(ENGINE_SHARDS)  # type: ignore[assignment]
         self.assignment = {key: int(shard) for key, shard in stored.items()}
         self.loads = dict(loads)  # cashflow weight per shard

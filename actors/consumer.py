@@ -42,6 +42,7 @@ from actors.kafka_io import EngineTopics, ensure_topics, lag
 from actors.ordering import Position, TickOrder, Verdict
 from actors.partials import ShardPartial
 from actors.redis_sink import stored_context, stored_order
+from actors.waiting import WaitLog, await_ref
 from core.config import Settings
 from core.keys import ENGINE_STATUS
 from core.logging import get_logger
@@ -84,6 +85,8 @@ SUMMED = (
 HEAD_BIAS = 60
 #: A curve worker's share not back after this long is bootstrapped by the consumer itself.
 CURVE_WORKER_TIMEOUT_S = 10.0
+#: While Redis is away, a consumer resuming after a failure asks it for the tick order this often (s).
+REDIS_POLL_S = 0.5
 #: A dead-lettered record's value is cut to this size (the DLQ producer and broker take ~1 MB at most).
 DLQ_MAX_VALUE_BYTES = 64 * 1024
 
@@ -221,10 +224,10 @@ class TickProcessor:
             flight.rejected = f"{tick.market} tick seq {tick.seq}: {exc}"
             self.computing.append(flight)
             if synced is not None:
-                ray.get(synced)
+                await_ref(synced, "the book watcher's sync", seq=tick.seq)
             return flight
         if synced is not None:
-            ray.get(synced)
+            await_ref(synced, "the book watcher's sync", seq=tick.seq)
         # passed by value: small (tens of kB), so Ray inlines them in each call; ray.put would cost a round
         # trip to the object store per argument (~1 ms each, measured)
         flight.args = (tick, dict(self.context), nodes, flight.position.session)
@@ -303,7 +306,7 @@ class TickProcessor:
         while flight.pending:
             for k, ref in list(flight.pending.items()):
                 try:
-                    results[k] = ray.get(ref)
+                    results[k] = await_ref(ref, "a shard's partial", shard=k, seq=flight.tick.seq)
                     del flight.pending[k]
                 except RayActorError as exc:
                     attempts += 1
@@ -328,7 +331,9 @@ class TickProcessor:
                 ready, _ = ray.wait([flight.write], timeout=0)
                 if not ready:
                     break
-            outcome: WriteResult | None = ray.get(flight.write)
+            outcome: WriteResult | None = await_ref(
+                flight.write, "the aggregator's Redis write", seq=flight.tick.seq, market=flight.tick.market
+            )
             self.writing.popleft()
             if outcome is not None and not outcome["written"]:
                 self.counters.ticks_duplicate += 1
@@ -393,7 +398,8 @@ class TickConsumerCore:
         self.dlq = Producer(
             {"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True, "acks": "all"}
         )
-        self.redis = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+        # a Redis that stops answering (rather than closing the connection) raises here, never hangs
+        self.redis = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5)
         self.processor.order = stored_order(self.redis)
         # a new engine's shards catch up on every market's latest written tick, not only the next one's
         self.processor.context = stored_context(self.redis, self.processor.order)
@@ -599,15 +605,17 @@ class TickConsumerCore:
                 backoff = min(backoff * 2, 10.0)
                 # The ticks admitted since the last write moved the order held here past what Redis holds;
                 # resume only from the written order (Redis is its record), else the redelivered ticks would
-                # count as duplicates and never be written. While Redis is away nothing can be written anyway.
+                # count as duplicates and never be written. While Redis is away nothing can be written anyway;
+                # it is asked again every REDIS_POLL_S, so the consumer resumes as soon as it is back.
+                wait = WaitLog("the tick order in Redis, to resume from committed offsets")
                 while not self.stopped.is_set():
                     try:
                         self.processor.order = stored_order(self.redis)
+                        wait.over()
                         break
                     except Exception as redis_exc:
-                        _log.warning("tick order not readable from Redis; waiting", error=str(redis_exc))
-                        self.stopped.wait(backoff)
-                        backoff = min(backoff * 2, 10.0)
+                        wait.still(f"{type(redis_exc).__name__}: {redis_exc}")
+                        self.stopped.wait(REDIS_POLL_S)
                 self.consumer = self._new_consumer()
         with contextlib.suppress(Exception):
             self._commit(self.processor.drain())

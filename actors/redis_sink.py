@@ -28,6 +28,7 @@ from actors.kafka_io import EngineTopics
 from actors.ordering import Position, TickOrder
 from actors.partials import BookSums, InstrumentRisk
 from actors.pnl import PnlExplain
+from actors.waiting import WaitLog
 from core.keys import (
     ALL_BOOKS,
     BOOKS_SET,
@@ -46,6 +47,7 @@ from core.keys import (
     instrument_risk_key,
     market_curve_key,
 )
+from core.logging import get_logger
 from core.messages import CurveTick
 from core.records import BookSummaryRecord, InstrumentRiskRecord
 
@@ -61,6 +63,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+_log = get_logger(__name__)
+#: A batch of per-position rows is tried this often (about 6 s with the back-off) before it is dropped.
+ROW_ATTEMPTS = 8
 
 
 class RedisUnavailable(RuntimeError):
@@ -160,19 +165,26 @@ class RedisRiskWriter:
         self._retrying(lambda: self._write_stale_once(reason, status, day), "flagging the books stale")
 
     def _retrying(self, attempt: Callable[[], T], what: str) -> T:
+        """``attempt()`` until Redis answers; the wait is logged (:class:`actors.waiting.WaitLog`: at once,
+        then every :data:`actors.waiting.WAIT_LOG_S` s, and when Redis is back)."""
         delay = 0.05
         deadline = time.monotonic() + self._max_wait_s
+        wait = WaitLog(f"Redis, {what}")
         while True:
             try:
-                return attempt()
+                result = attempt()
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 if time.monotonic() + delay > deadline:
                     raise RedisUnavailable(
                         f"Redis unreachable for {self._max_wait_s:.0f} s {what}: {exc}"
                     ) from exc
+                wait.still(f"{type(exc).__name__}: {exc}")
                 self.retries += 1
                 self._sleep(delay)
                 delay = min(delay * 2, 2.0)
+            else:
+                wait.over()
+                return result
 
     def write_status(self, status: Mapping[str, str | int | float]) -> None:
         """Engine status outside a tick (start-up, rejected tick, conflation counters)."""
@@ -320,7 +332,9 @@ class PositionRowWriter:
     The aggregator's transaction (book totals, ladders, history, the ``risk.updates`` announcement) does
     not wait for them: rows are queued here after the shard returned its partial and written in tick
     order; ``engine:rows`` field ``shard-{k}`` then holds the highest seq whose rows are in Redis. A Redis
-    outage is retried with backoff (rows are refreshed round-robin, so a lost batch heals by itself).
+    outage is retried with backoff for :data:`ROW_ATTEMPTS` attempts; a batch that still fails (or fails
+    otherwise) is dropped with a warning naming it, and the thread goes on with the next one (rows are
+    refreshed round-robin, so a lost batch heals by itself).
     """
 
     def __init__(self, redis_url: str, shard: int) -> None:
@@ -352,14 +366,22 @@ class PositionRowWriter:
                 seq, changed, removed = item
                 self._highest = max(self._highest, seq)
                 delay = 0.05
-                for _attempt in range(8):
+                for attempt in range(ROW_ATTEMPTS):
                     try:
                         with self._client.pipeline(transaction=False) as pipe:
                             queue_position_rows(pipe, changed, removed)
                             pipe.hset(ENGINE_ROWS, self._field, str(self._highest))
                             pipe.execute()
                         break
-                    except (redis.ConnectionError, redis.TimeoutError):
+                    except Exception as exc:  # the thread must outlive any batch: later rows still go
+                        retried = isinstance(exc, redis.ConnectionError | redis.TimeoutError)
+                        if not retried or attempt == ROW_ATTEMPTS - 1:
+                            _log.warning(
+                                "position rows not written; the next refreshes of these rows replace them",
+                                shard=self._field, seq=seq, rows=len(changed),
+                                error=f"{type(exc).__name__}: {exc}",
+                            )  # fmt: skip
+                            break
                         time.sleep(delay)
                         delay = min(delay * 2, 2.0)
             finally:

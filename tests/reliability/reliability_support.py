@@ -207,17 +207,39 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> floa
     raise AssertionError(f"{what} not reached within {timeout_s:.0f} s")
 
 
+def wait_for_last_ticks(engine: Engine, sent: list[CurveTick], timeout_s: float) -> float:
+    """Wait until each market's last tick of ``sent`` is in Redis (``seq_{market}`` in ``engine:status``,
+    written in the tick's own transaction); returns the seconds it took.
+
+    Each market's, never "the ALL summary's ``seq`` is the last seq sent": markets are separate partitions
+    and which market's last tick is written last is not defined. A consumer catching up on a backlog (after
+    an outage) may get one partition's records in an earlier poll than the other's: the ALL summary then
+    ends on the other market's last tick, of a lower seq. Fails naming, per market, the seq wanted and the
+    seq written, the stored tick order and the consumer's restarts and last error."""
+    last = {m: max(t.seq for t in sent if t.market == m) for m in sorted({t.market for t in sent})}
+    started = time.monotonic()
+    while True:
+        status = engine.status()
+        written = {m: int(status.get(f"seq_{m}", -1)) for m in last}
+        if all(written[m] >= seq for m, seq in last.items()):
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout_s:
+            error = status.get("last_error", "")[:300]
+            raise AssertionError(
+                f"the last tick of each market not in Redis within {timeout_s:.0f} s: sent {last}, "
+                f"written {written}; engine:order {engine.redis.hgetall('engine:order')}; consumer "
+                f"restarts {status.get('consumer_restarts')}, last error {error!r}"
+            )
+        time.sleep(0.1)
+
+
 def assert_final_risk_is_the_reference(
     engine: Engine, sessions: SessionFactory, sent: list[CurveTick]
 ) -> None:
     """The ALL summary equals ``price_portfolio`` on the latest tick of each market, and belongs to one of
     them (markets are separate partitions: which of the two was written last is not defined)."""
     latest = [max((t for t in sent if t.market == m), key=lambda t: t.seq) for m in ("USD", "EUR")]
-    wait_for(
-        lambda: all(int(engine.status().get(f"seq_{t.market}", -1)) >= t.seq for t in latest),
-        120,
-        "the last tick of each market in Redis",
-    )
+    wait_for_last_ticks(engine, sent, 120)
     summary = engine.summary()
     assert int(summary["seq"]) in {t.seq for t in latest}
     with sessions() as session:

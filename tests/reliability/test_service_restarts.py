@@ -25,6 +25,7 @@ from reliability_support import (
     record_figure,
     topic_seqs,
     wait_for,
+    wait_for_last_ticks,
 )
 from sqlalchemy import func, select
 
@@ -56,9 +57,7 @@ def test_kafka_broker_restart_mid_stream_loses_and_double_counts_no_tick(
     time.sleep(2.0)
     down_s = stack.restart("kafka", OUTAGE_S)
     sent = stream.finish()
-    caught_up_s = wait_for(
-        lambda: int(engine.summary().get("seq", -1)) >= sent[-1].seq, 150, "the last tick in Redis"
-    )
+    caught_up_s = wait_for_last_ticks(engine, sent, 150)
     assert_final_risk_is_the_reference(engine, stack.sessions, sent)
 
     # the broker holds every seq exactly once (idempotent producer retried through the outage)
@@ -110,7 +109,7 @@ def test_redis_restart_mid_stream_catches_up_and_never_commits_ahead_of_results(
     stack.services.up(["redis"])
     back = time.monotonic()
     sent = stream.finish()
-    wait_for(lambda: int(engine.summary().get("seq", -1)) >= sent[-1].seq, 150, "the last tick in Redis")
+    wait_for_last_ticks(engine, sent, 150)
     caught_up_s = time.monotonic() - back
     assert_final_risk_is_the_reference(engine, stack.sessions, sent)
     wait_for(lambda: committed_offsets(engine) == end_offsets(engine, engine.topics.curves), 30, "commit")

@@ -7,11 +7,18 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
+from structlog.testing import capture_logs
 
 from actors.ordering import Position
 from actors.partials import BookSums, InstrumentRisk
 from actors.pnl import PnlExplain
-from actors.redis_sink import RedisRiskWriter, RedisUnavailable, TickUpdate, stored_order
+from actors.redis_sink import (
+    PositionRowWriter,
+    RedisRiskWriter,
+    RedisUnavailable,
+    TickUpdate,
+    stored_order,
+)
 from core.config import Settings
 
 TEST_DB = 6
@@ -94,14 +101,18 @@ def test_stale_and_duplicate_ticks_never_overwrite(writer: RedisRiskWriter) -> N
     assert float(r.hget("risk:ALL:summary", "pv") or "nan") == 50.0
 
 
-def test_outage_is_retried_with_backoff_then_reported() -> None:
+def test_outage_is_retried_with_backoff_logged_then_reported() -> None:
     sleeps: list[float] = []
     dead = RedisRiskWriter("redis://127.0.0.1:1/0", max_wait_s=1.0, sleep=sleeps.append)
-    with pytest.raises(RedisUnavailable, match="seq 3"):
+    with capture_logs() as logs, pytest.raises(RedisUnavailable, match="seq 3"):
         dead.write(_update(3, 1.0, {}))
     assert len(sleeps) >= 3
     assert sleeps[:3] == [0.05, 0.1, 0.2]
     assert dead.retries == len(sleeps)
+    # the wait is never silent: logged at the first failure (then at most every WAIT_LOG_S)
+    waiting = [e for e in logs if e["event"] == "still waiting"]
+    assert waiting and waiting[0]["waiting_for"] == "Redis, writing seq 3"
+    assert "ConnectionError" in waiting[0]["reason"]
 
 
 @pytest.mark.redis
@@ -121,3 +132,20 @@ def test_an_engine_on_the_same_feed_keeps_the_order_and_day_another_feed_starts_
     assert begin_feed(r, EngineTopics(curves="market.curves.b", group="risk-engine-a")) is False
     assert r.exists("engine:order", "engine:day") == 0
     assert r.hgetall("engine:feed") == {"topic": "market.curves.b", "group": "risk-engine-a"}
+
+
+@pytest.mark.redis
+def test_a_row_batch_that_fails_is_reported_and_the_rows_writer_goes_on(writer: RedisRiskWriter) -> None:
+    url = writer.client.connection_pool.connection_kwargs
+    rows = PositionRowWriter(f"redis://{url['host']}:{url['port']}/{TEST_DB}", shard=0)
+    good = _update(12, 10.0, {"USD-UST/2Y": 1.0}).changed
+    with capture_logs() as logs:
+        rows.submit(11, [object()], [])  # type: ignore[list-item]  # a row that cannot be written
+        rows.submit(12, good, [])
+        assert rows.flush()
+    rows.close()
+    dropped = [e for e in logs if e["event"].startswith("position rows not written")]
+    assert [(e["seq"], e["shard"]) for e in dropped] == [(11, "shard-0")]
+    assert "AttributeError" in dropped[0]["error"]
+    assert writer.client.hget("risk:instr:B1", "seq") == "12"  # the next batch still went
+    assert writer.client.hget("engine:rows", "shard-0") == "12"
