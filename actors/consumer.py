@@ -247,17 +247,17 @@ class TickProcessor:
             settle()
         shares = split_scenarios(costs, len(self.curve_workers) + 1, HEAD_BIAS)
         asked = [
-            worker.nodes.remote(tick, list(share))
+            worker.nodes.remote(tick, share)
             for worker, share in zip(self.curve_workers, shares[1:], strict=False)
         ]
-        parts = [self.curves.nodes(tick, list(shares[0]))]
+        parts = [self.curves.nodes(tick, shares[0])]
         for share, ref in zip(shares[1:], asked, strict=False):
             try:
                 parts.append(ray.get(ref, timeout=CURVE_WORKER_TIMEOUT_S))
             except (RayError, PricingError) as exc:  # a worker restarting, or a bumped curve it cannot build
                 _log.warning("curve worker share failed; bootstrapping it here", seq=tick.seq, error=str(exc))
-                parts.append(self.curves.nodes(tick, list(share)))
-        return join_nodes(parts)
+                parts.append(self.curves.nodes(tick, share))
+        return join_nodes(parts, shares)
 
     def collect(self, block: bool) -> bool:
         """Send the oldest computed tick to the aggregator; False if none is ready (or none in flight)."""

@@ -9,12 +9,11 @@ one set of bootstraps, not one per shard. The nodes carry their interpolation ki
 
 The scenarios are independent, so their bootstraps can be split over processes: :meth:`TickCurves.prepare`
 moves a market to the tick (base curves only) and says how many scenarios it has, :meth:`TickCurves.nodes`
-bootstraps a contiguous share of them, and :func:`join_nodes` puts the shares back in scenario order.
+bootstraps a share of them, and :func:`join_nodes` puts the shares back in scenario order.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -89,40 +88,45 @@ class TickCurves:
             raise
 
 
-def split_scenarios(costs: Sequence[float], parts: int, head_bias: float = 0.0) -> list[range]:
+def split_scenarios(costs: Sequence[float], parts: int, head_bias: float = 0.0) -> list[list[int]]:
     """Scenarios (their costs in order, as :meth:`TickCurves.prepare` gives them) in at most ``parts``
-    contiguous shares of about equal cost, the first share ``head_bias`` cost units more (its caller has
-    no Ray call to make). Empty shares are left out; the shares cover every scenario once, in order."""
-    count = len(costs)
-    parts = max(1, min(parts, count))
-    cumulative = np.cumsum(np.asarray(costs, dtype=float))
-    total = float(cumulative[-1]) if count else 0.0
-    share = (total - head_bias) / parts
-    targets = [share + head_bias + k * share for k in range(parts - 1)]
-    cuts = [int(np.searchsorted(cumulative, target, side="right")) for target in targets]
-    bounds = [0, *sorted(min(max(c, 1), count) for c in cuts), count]
-    return [range(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+    shares of about equal cost, the first share ``head_bias`` cost units more (its caller has no Ray call
+    to make). Each scenario in turn goes to the share with the least cost so far, so the shares interleave
+    and each gets its part of every curve's pillars (curves differ in cost per node, which the node counts
+    do not know). Empty shares are left out; every scenario is in exactly one share, in order within it."""
+    parts = max(1, min(parts, len(costs)))
+    load = [-head_bias] + [0.0] * (parts - 1)
+    shares: list[list[int]] = [[] for _ in range(parts)]
+    for index, cost in enumerate(costs):
+        k = min(range(parts), key=lambda j: (load[j], j))
+        shares[k].append(index)
+        load[k] += cost
+    return [share for share in shares if share]
 
 
-def join_nodes(shares: Sequence[dict[str, CurveNodes]]) -> dict[str, CurveNodes]:
-    """The shares of :meth:`TickCurves.nodes` for consecutive scenario ranges, as one set of nodes.
-    Raises ``ValueError`` when the shares do not hold the same curves on the same node times."""
-    if len(shares) == 1:
-        return dict(shares[0])
+def join_nodes(
+    shares: Sequence[dict[str, CurveNodes]], indices: Sequence[Sequence[int]]
+) -> dict[str, CurveNodes]:
+    """The shares of :meth:`TickCurves.nodes` (share ``k`` holds the scenarios ``indices[k]``) as one set of
+    nodes in scenario order. Raises ``ValueError`` when the shares do not hold the same curves on the same
+    node times, or the indices are not every scenario once."""
+    if len(shares) != len(indices):
+        raise ValueError(f"{len(shares)} shares for {len(indices)} index lists")
+    order = [i for share in indices for i in share]
+    if sorted(order) != list(range(len(order))):
+        raise ValueError("the shares must hold every scenario exactly once")
     first = shares[0]
-    out: dict[str, CurveNodes] = {}
-    for name, nodes in first.items():
-        parts = [share.get(name) for share in shares]
-        if any(
-            part is None
-            or part.interpolation != nodes.interpolation
-            or not np.array_equal(part.times, nodes.times)
-            for part in parts
-        ):
-            raise ValueError(f"scenario shares disagree on curve {name}'s nodes")
-        out[name] = CurveNodes(
-            nodes.times, np.vstack([p.values for p in parts if p is not None]), nodes.interpolation
-        )
     if any(share.keys() != first.keys() for share in shares):
         raise ValueError("scenario shares hold different curves")
+    out: dict[str, CurveNodes] = {}
+    for name, nodes in first.items():
+        parts = [share[name] for share in shares]
+        if any(
+            p.interpolation != nodes.interpolation or not np.array_equal(p.times, nodes.times) for p in parts
+        ):
+            raise ValueError(f"scenario shares disagree on curve {name}'s nodes")
+        values = np.empty((len(order), nodes.values.shape[1]))
+        for part, share in zip(parts, indices, strict=True):
+            values[list(share)] = part.values
+        out[name] = CurveNodes(nodes.times, values, nodes.interpolation)
     return out

@@ -25,22 +25,24 @@ def market() -> dict[str, Any]:
     parts=st.integers(min_value=1, max_value=5),
     bias=st.integers(min_value=-50, max_value=200),
 )
-def test_shares_cover_every_scenario_once_in_order(costs: list[int], parts: int, bias: int) -> None:
+def test_shares_cover_every_scenario_once(costs: list[int], parts: int, bias: int) -> None:
     shares = split_scenarios(costs, parts, bias)
-    assert [i for share in shares for i in share] == list(range(len(costs)))
+    assert sorted(i for share in shares for i in share) == list(range(len(costs)))
+    assert all(share == sorted(share) for share in shares)
     assert 1 <= len(shares) <= parts
     assert all(len(share) > 0 for share in shares)
 
 
-def test_shares_are_about_equal_in_cost_with_the_head_biased() -> None:
+def test_shares_interleave_and_are_about_equal_in_cost_with_the_head_biased() -> None:
     costs = [0, 30, 30] + [15] * 54  # base, two parallel shifts, 27 pillars up and down
     even = split_scenarios(costs, 2)
-    biased = split_scenarios(costs, 2, head_bias=60)
     cost = [sum(costs[i] for i in share) for share in even]
     assert abs(cost[0] - cost[1]) <= 15
-    head, tail = (sum(costs[i] for i in share) for share in biased)
-    assert head - tail == 60  # the head takes 60 units more than the other share
-    assert split_scenarios(costs, 1) == [range(0, 57)]
+    # every curve's pillars are spread over both shares (curves differ in cost per node)
+    assert {i for i in even[1] if i >= 3 + 27} and {i for i in even[1] if i < 3 + 27}
+    head, tail = (sum(costs[i] for i in share) for share in split_scenarios(costs, 2, head_bias=60))
+    assert abs((head - tail) - 60) <= 15  # the head takes about 60 units more than the other share
+    assert split_scenarios(costs, 1) == [list(range(57))]
 
 
 @pytest.mark.parametrize("currency", ["USD", "EUR"])
@@ -51,7 +53,7 @@ def test_joined_shares_are_the_nodes_of_one_process(market: dict[str, Any], curr
         expected = whole.nodes(tick)
         shares = split_scenarios(consumer.prepare(tick), 2, head_bias=60)
         assert len(shares) == 2
-        joined = join_nodes([consumer.nodes(tick, list(shares[0])), worker.nodes(tick, list(shares[1]))])
+        joined = join_nodes([consumer.nodes(tick, shares[0]), worker.nodes(tick, shares[1])], shares)
         assert joined.keys() == expected.keys()
         for name, nodes in expected.items():
             assert joined[name].values.shape == nodes.values.shape
@@ -74,11 +76,14 @@ def test_a_share_outside_the_market_scenarios_is_refused(market: dict[str, Any])
         curves.nodes(tick, [0, count])
 
 
-def test_shares_of_different_curves_do_not_join(market: dict[str, Any]) -> None:
+def test_shares_of_different_curves_or_scenarios_do_not_join(market: dict[str, Any]) -> None:
     usd = TickCurves().nodes(sample_tick(market, "USD", 1), [0, 1])
     eur = TickCurves().nodes(sample_tick(market, "EUR", 1), [2])
-    with pytest.raises(ValueError, match="disagree"):
-        join_nodes([usd, eur])
+    with pytest.raises(ValueError, match="different curves"):
+        join_nodes([usd, eur], [[0, 1], [2]])
+    whole = TickCurves().nodes(sample_tick(market, "USD", 1), [0, 1, 2])
+    with pytest.raises(ValueError, match="exactly once"):
+        join_nodes([usd, whole], [[0, 1], [0, 1, 2]])
 
 
 def test_a_broken_tick_fails_in_prepare_and_the_market_recovers(market: dict[str, Any]) -> None:
