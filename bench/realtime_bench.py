@@ -40,6 +40,7 @@ from stack import (
     cpu_seconds_by_role,
     load_generated_book,
     machine,
+    machine_used_mb,
     memory_mb,
     memory_mb_by_role,
     process_tree,
@@ -177,11 +178,13 @@ def _phase(
     before = _status(client)
     roles_before, wall_before = cpu_seconds_by_role(stack_pids()), time.monotonic()
     memory: list[dict[str, float]] = []
+    machine_used: list[float] = []
     sampling = threading.Event()
 
     def sample() -> None:
         while not sampling.wait(2.0):
             memory.append(memory_mb(stack_pids()))
+            machine_used.append(machine_used_mb())
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -191,6 +194,7 @@ def _phase(
     sampling.set()
     sampler.join()
     memory.append(memory_mb(stack_pids()))
+    machine_used.append(machine_used_mb())
     memory_by_role = memory_mb_by_role(stack_pids())
     roles_after = cpu_seconds_by_role(stack_pids())
     by_role = {
@@ -229,6 +233,7 @@ def _phase(
         "stack_core_ms_per_computed_tick": round(cpu * 1000 / max(len(latencies), 1), 1),
         "stack_memory_peak": peak,
         "stack_memory_by_role_at_end": memory_by_role,
+        "machine_used_peak_mb": max(machine_used),
     }
 
 
@@ -252,6 +257,7 @@ def bench_size(size: int, rate: float, seconds: float, burst: int, naive_subset:
         client = redis.Redis.from_url(engine_settings.redis_url, decode_responses=True)
         client.flushdb()
         result["memory_services_only"] = memory_mb(process_tree(services))
+        used_before_ray = machine_used_mb()
         connect_ray(engine_settings)
         # the Serve app's relay publishes the book load's change events first: the engine starts after them
         start_serve(url, engine_settings.redis_url, settings.kafka_bootstrap, topics.events)
@@ -281,6 +287,16 @@ def bench_size(size: int, rate: float, seconds: float, burst: int, naive_subset:
             result["max"] = _phase(
                 "max", flood, None, producer, topics.curves, client, announcements, stack_pids
             )
+            # the machine's view (shared pages once): the services' PSS plus what Ray, the engine, Serve
+            # and this driver added to the memory in use (meaningful on a machine nobody else uses)
+            peak_used = result["rate"]["machine_used_peak_mb"]
+            result["machine_memory"] = {
+                "used_before_ray_mb": used_before_ray,
+                "used_peak_mb": peak_used,
+                "stack_physical_estimate_mb": round(
+                    peak_used - used_before_ray + result["memory_services_only"]["pss_mb"], 1
+                ),
+            }
             summary = client.hgetall("risk:ALL:summary")
             result["book_priced"] = {key: summary.get(key) for key in ("n_ok", "n_failed")}
         finally:

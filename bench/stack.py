@@ -199,6 +199,13 @@ def memory_mb(pids: list[int]) -> dict[str, float]:
     return {"rss_mb": round(rss / 1024, 1), "pss_mb": round(pss / 1024, 1), "processes": len(pids)}
 
 
+def machine_used_mb() -> float:
+    """Memory in use on the machine (``MemTotal - MemAvailable``: page cache and other reclaimable memory not
+    counted), MB. Its rise while a stack starts is that stack's physical footprint, shared pages once,
+    when nothing else on the machine changes meanwhile."""
+    return round((_kb("/proc/meminfo", "MemTotal:") - _kb("/proc/meminfo", "MemAvailable:")) / 1024, 1)
+
+
 def memory_mb_by_role(pids: list[int]) -> dict[str, dict[str, float]]:
     """:func:`memory_mb` per :func:`_role` (the processes of a role summed), largest PSS first."""
     groups: dict[str, list[int]] = {}
