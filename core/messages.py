@@ -18,16 +18,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 __all__ = [
     "CURVE_TICK_SCHEMA",
-    "MAX_ABS_RATE_PCT",
     "MAX_FX_SPOT",
+    "MAX_RATE_PCT",
+    "MIN_RATE_PCT",
     "CurveTick",
     "quote_key",
     "split_quote_key",
 ]
 
 CURVE_TICK_SCHEMA = "curve-tick/1"
-#: No rate quote outside +-100% is a plausible market level; such a value is a feed error.
-MAX_ABS_RATE_PCT = 100.0
+#: A quote or fixing outside [MIN_RATE_PCT, MAX_RATE_PCT] percent is a feed error, not a market level. The
+#: same bounds as :data:`pricing.market.MIN_RATE_PCT` / ``MAX_RATE_PCT`` (core may not import pricing; a unit
+#: test holds the two tables equal), so a tick accepted here is never refused by the pricing for its size.
+MIN_RATE_PCT = -10.0
+MAX_RATE_PCT = 40.0
 MAX_INT64 = 2**63 - 1
 #: No currency pair trades at a million units or more of the other: beyond is a feed error.
 MAX_FX_SPOT = 1e6
@@ -51,8 +55,8 @@ def split_quote_key(key: str) -> tuple[str, str]:
 def _finite_rate(value: float, where: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{where}: rate {value!r} is not a finite number")
-    if abs(value) > MAX_ABS_RATE_PCT:
-        raise ValueError(f"{where}: rate {value}% is outside +-{MAX_ABS_RATE_PCT}%")
+    if not MIN_RATE_PCT <= value <= MAX_RATE_PCT:
+        raise ValueError(f"{where}: rate {value}% is outside [{MIN_RATE_PCT:g}, {MAX_RATE_PCT:g}] percent")
     return value
 
 

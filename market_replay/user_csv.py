@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import cast
 
-from core.messages import MAX_ABS_RATE_PCT
+from core.messages import MAX_RATE_PCT, MIN_RATE_PCT
 from core.spreadsheet_csv import decimal_point, detect_separator
 from market_replay.errors import NoMarketData, UserCsvError
 from market_replay.fixings import MARKET_INDICES, recent_fixings
@@ -192,6 +192,8 @@ def _parse_row(record: list[str]) -> tuple[date, Market, str, str, float]:
         rate = float(rate_text)
     except ValueError:
         raise ValueError(f"rate_pct {rate_text!r} is not a number") from None
-    if not math.isfinite(rate) or abs(rate) > MAX_ABS_RATE_PCT:
-        raise ValueError(f"rate_pct {rate_text} is outside +-{MAX_ABS_RATE_PCT:g}% (rates are in percent)")
+    if not math.isfinite(rate) or not MIN_RATE_PCT <= rate <= MAX_RATE_PCT:
+        raise ValueError(
+            f"rate_pct {rate_text} is outside [{MIN_RATE_PCT:g}, {MAX_RATE_PCT:g}] (rates are in percent)"
+        )
     return day, cast(Market, match["market"]), curve, f"{instrument}/{tenor}", rate

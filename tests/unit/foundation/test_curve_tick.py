@@ -73,3 +73,20 @@ def test_quote_keys() -> None:
     assert split_quote_key(quote_key("swap", "10Y")) == ("swap", "10Y")
     with pytest.raises(ValueError, match="instrument/tenor"):
         split_quote_key("swap-10Y")
+
+
+def test_the_tick_and_the_pricing_share_one_table_of_rate_bounds() -> None:
+    """core cannot import pricing: the two tables are held equal here, so a tick accepted at intake is never
+    refused by the pricing for the size of a rate, and the other way round."""
+    import core.messages as tick_bounds
+    import pricing.market as pricing_bounds
+
+    assert (tick_bounds.MIN_RATE_PCT, tick_bounds.MAX_RATE_PCT) == (
+        pricing_bounds.MIN_RATE_PCT,
+        pricing_bounds.MAX_RATE_PCT,
+    )
+    for rate in (tick_bounds.MIN_RATE_PCT, tick_bounds.MAX_RATE_PCT):
+        CurveTick.from_json(_with(curves={"USD-UST": {"par_bond/2Y": rate}}))
+    for rate in (tick_bounds.MIN_RATE_PCT - 0.01, tick_bounds.MAX_RATE_PCT + 0.01):
+        with pytest.raises(ValidationError, match="outside"):
+            CurveTick.from_json(_with(curves={"USD-UST": {"par_bond/2Y": rate}}))
