@@ -30,6 +30,7 @@ from actors.shard_book import PUBLISH_PER_TICK, ShardBook, TickRejected, local_p
 from core.config import Settings
 from core.logging import get_logger
 from core.messages import CurveTick
+from market_replay.fixings import market_fixing_history
 from pricing import PortfolioEngine
 from pricing.errors import EngineError
 from pricing.fast import CurveNodes
@@ -55,7 +56,13 @@ class ScenarioWorker:
     """A replica of one shard that values a share of each tick's scenarios (when cores outnumber shards)."""
 
     def __init__(self, index: int, settings: Settings, engine: str) -> None:
-        self.book = ShardBook(index, _shard_entries(settings, index), engine=engine, valuing=False)
+        self.book = ShardBook(
+            index,
+            _shard_entries(settings, index),
+            engine=engine,
+            valuing=False,
+            fixing_history=market_fixing_history,  # type: ignore[arg-type]
+        )
 
     def scenario_pvs(
         self,
@@ -151,6 +158,7 @@ class ShardActor:
             engine=engine,
             publish_per_tick=publish_per_tick,
             pv_source=self.replicas or local_pvs,
+            fixing_history=market_fixing_history,  # type: ignore[arg-type]
         )
         self.rows = PositionRowWriter(settings.redis_url, index)
         self.restarts = int(ray.get_runtime_context().was_current_actor_reconstructed)

@@ -30,7 +30,6 @@ from actors.partials import BookSums, InstrumentRisk, ShardPartial
 from core.config import get_settings
 from core.logging import get_logger
 from core.messages import CurveTick
-from market_replay.fixings import market_fixing_history
 from pricing import (
     MarketSnapshot,
     PortfolioEngine,
@@ -133,6 +132,14 @@ class _MarketState:
 #: (market, its engine, the tick's curve nodes of every scenario or None) -> PV matrix [instrument, scenario]
 #: (one unit of each of the engine's instruments; positions scale it afterwards)
 PvSource = Callable[[str, PortfolioEngine, Mapping[str, CurveNodes] | None], np.ndarray]
+#: A market's fixing history before a day, ``{index: {"YYYY-MM-DD": rate_pct}}``, merged under the few recent
+#: fixings a tick carries (the engine's actors inject :func:`market_replay.fixings.market_fixing_history`).
+FixingHistory = Callable[[str, date], Mapping[str, Mapping[str, float]]]
+
+
+def no_fixing_history(_market: str, _before: date) -> dict[str, dict[str, float]]:
+    """No history: the tick's own fixings are all there is."""
+    return {}
 
 
 def local_pvs(_market: str, engine: PortfolioEngine, nodes: Mapping[str, CurveNodes] | None) -> np.ndarray:
@@ -160,6 +167,7 @@ class ShardBook:
         publish_per_tick: int | None = PUBLISH_PER_TICK,
         valuing: bool = True,
         pv_source: PvSource | None = None,
+        fixing_history: FixingHistory = no_fixing_history,
     ) -> None:
         self.shard = shard
         self.valuing = valuing  # False for a replica that only computes shares of the scenarios
@@ -169,6 +177,7 @@ class ShardBook:
         #: PV matrix of a market's engine, all scenarios, on the tick's curve nodes when given (bootstrapped
         #: once per tick by the consumer); a shard with scenario workers assembles it from their shares
         self.pv_source: PvSource = pv_source or local_pvs
+        self.fixing_history = fixing_history
         self.positions: dict[str, Position] = {}  # entry key (position_key) -> position
         self.specs: dict[str, InstrumentSpec] = {}  # instrument id -> terms, once per shard
         self._holders: dict[str, set[str]] = {}  # instrument id -> keys of the positions holding it
@@ -372,7 +381,7 @@ class ShardBook:
         raw = tick.to_market_snapshot()
         day = tick.as_of.isoformat()
         if state.fixings_day != day or state.fixings_source != tick.fixings or state.fixings_parsed is None:
-            history = market_fixing_history(tick.market, tick.as_of)  # type: ignore[arg-type]
+            history = self.fixing_history(tick.market, tick.as_of)
             merged = {index: dict(series) for index, series in history.items()}
             for index, series in raw["fixings"].items():
                 merged.setdefault(index, {}).update(series)
