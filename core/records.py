@@ -5,16 +5,29 @@ A hash stores strings: numbers as ``repr(float)`` (exact round trip), flags as `
 as JSON. ``from_hash`` raises ``RecordError`` naming the key and field when a hash does not hold the record
 (a missing required field, a value of the wrong kind); optional fields have defaults. ``to_json`` is the
 typed form the HTTP API returns (numbers, booleans, objects; never JSON inside strings).
+``engine:status`` is :class:`core.status_record.EngineStatusRecord`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-__all__ = ["BookSummaryRecord", "InstrumentRiskRecord", "RecordError"]
+__all__ = [
+    "MEASURES",
+    "BookSummaryRecord",
+    "ByTypeRecord",
+    "CurveQuotesRecord",
+    "HistoryPointRecord",
+    "InstrumentRiskRecord",
+    "Kr01LadderRecord",
+    "RecordError",
+]
+
+#: The measures of ``risk:{book}:by_type`` (USD): ``TYPE:MEASURE`` -> value.
+MEASURES = ("pv", "dv01", "gamma")
 
 
 class RecordError(ValueError):
@@ -41,7 +54,13 @@ def _float(record: str, raw: Mapping[str, str], name: str, default: str | None =
 
 
 def _int(record: str, raw: Mapping[str, str], name: str, default: str | None = None) -> int:
-    return int(_float(record, raw, name, default))
+    try:
+        return int(_field(record, raw, name, default))  # exact beyond 2**53 (a seq)
+    except ValueError:
+        value = _float(record, raw, name, default)
+    if not value.is_integer():
+        raise RecordError(f"{record}: field {name!r} is not a whole number: {value!r}")
+    return int(value)
 
 
 def _flag(record: str, raw: Mapping[str, str], name: str, default: str | None = None) -> bool:
@@ -195,3 +214,118 @@ class BookSummaryRecord:
         out = asdict(self)
         out["pv_by_currency"] = dict(self.pv_by_currency)
         return out
+
+
+def _number_map(
+    record: str, raw: Mapping[str, str], check: Callable[[str], bool], grammar: str
+) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key in raw:
+        if not check(key):
+            raise RecordError(f"{record}: field {key!r} is not of the form {grammar}")
+        out[key] = _float(record, raw, key)
+    return out
+
+
+def _is_risk_factor(key: str) -> bool:
+    curve, sep, tenor = key.rpartition("/")
+    return bool(sep and curve and tenor)
+
+
+def _is_type_measure(key: str) -> bool:
+    kind, sep, measure = key.rpartition(":")
+    return bool(sep and kind) and measure in MEASURES
+
+
+@dataclass(frozen=True)
+class Kr01LadderRecord:
+    """``risk:{book}:kr01``: the book's KR01 in USD per bp, keyed ``CURVE/TENOR`` (every pillar of every
+    curve the book depends on; an empty hash is an empty ladder)."""
+
+    kr01: Mapping[str, float]
+
+    def to_hash(self) -> dict[str, str]:
+        return {key: _num(value) for key, value in self.kr01.items()}
+
+    @classmethod
+    def from_hash(cls, raw: Mapping[str, str]) -> Kr01LadderRecord:
+        return cls(_number_map("risk:{book}:kr01", raw, _is_risk_factor, "CURVE/TENOR"))
+
+
+@dataclass(frozen=True)
+class ByTypeRecord:
+    """``risk:{book}:by_type``: the book's totals (USD) per instrument type, keyed ``TYPE:MEASURE``
+    (``bond:dv01``, ``swap:pv``, ``ois:gamma``; measures :data:`MEASURES`)."""
+
+    values: Mapping[str, float]
+
+    def to_hash(self) -> dict[str, str]:
+        return {key: _num(value) for key, value in self.values.items()}
+
+    @classmethod
+    def from_hash(cls, raw: Mapping[str, str]) -> ByTypeRecord:
+        return cls(_number_map("risk:{book}:by_type", raw, _is_type_measure, "TYPE:MEASURE"))
+
+    def measure(self, name: str) -> dict[str, float]:
+        """``{"bond": 12.0, "swap": -3.0}``: one measure by instrument type."""
+        result: dict[str, float] = {}
+        for key, value in self.values.items():
+            kind, _, measure = key.rpartition(":")
+            if measure == name:
+                result[kind] = value
+        return result
+
+
+@dataclass(frozen=True)
+class CurveQuotesRecord:
+    """``market:{curve}:{when}``: a curve's quotes in percent, keyed ``instrument/tenor`` (``swap/10Y``)."""
+
+    quotes: Mapping[str, float]
+
+    def to_hash(self) -> dict[str, str]:
+        return {key: _num(value) for key, value in self.quotes.items()}
+
+    @classmethod
+    def from_hash(cls, raw: Mapping[str, str]) -> CurveQuotesRecord:
+        return cls(_number_map("market:{curve}:{when}", raw, _is_risk_factor, "instrument/tenor"))
+
+
+@dataclass(frozen=True)
+class HistoryPointRecord:
+    """An entry of the ``risk:{book}:history`` stream: the book's totals (USD) on one written tick.
+
+    ``n_pending`` > 0 marks a partial total (taken before every market had a value): charts leave it out.
+    """
+
+    seq: int
+    market_time: str
+    pv: float
+    dv01: float
+    gamma: float
+    pnl_open: float
+    pnl_predicted: float
+    pnl_residual: float
+    n_pending: int = 0
+
+    _NUMBERS = ("pv", "dv01", "gamma", "pnl_open", "pnl_predicted", "pnl_residual")
+
+    @property
+    def partial(self) -> bool:
+        """Whether this total was taken before every market had a value (positions still pending)."""
+        return self.n_pending > 0
+
+    def to_hash(self) -> dict[str, str]:
+        out = {"seq": str(self.seq), "market_time": self.market_time}
+        out.update({name: _num(getattr(self, name)) for name in self._NUMBERS})
+        out["n_pending"] = str(self.n_pending)
+        return out
+
+    @classmethod
+    def from_hash(cls, raw: Mapping[str, str]) -> HistoryPointRecord:
+        name = "risk:{book}:history entry"
+        return cls(
+            seq=_int(name, raw, "seq"),
+            market_time=_field(name, raw, "market_time"),
+            **{n: _float(name, raw, n) for n in cls._NUMBERS},  # type: ignore[arg-type]
+            n_pending=_int(name, raw, "n_pending", "0"),
+        )
