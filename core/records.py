@@ -31,7 +31,13 @@ MEASURES = ("pv", "dv01", "gamma")
 
 
 class RecordError(ValueError):
-    """A Redis hash that does not hold the record it should (names the record and the field)."""
+    """A Redis hash that does not hold the record it should: ``record`` names the record (its key
+    pattern, ``risk:{book}:summary``), ``problem`` the field and what is wrong with it."""
+
+    def __init__(self, record: str, problem: str) -> None:
+        super().__init__(f"{record}: {problem}")
+        self.record = record
+        self.problem = problem
 
 
 def _num(value: float) -> str:
@@ -41,7 +47,7 @@ def _num(value: float) -> str:
 def _field(record: str, raw: Mapping[str, str], name: str, default: str | None = None) -> str:
     value = raw.get(name, default)
     if value is None:
-        raise RecordError(f"{record}: field {name!r} missing")
+        raise RecordError(record, f"field {name!r} missing")
     return value
 
 
@@ -50,7 +56,7 @@ def _float(record: str, raw: Mapping[str, str], name: str, default: str | None =
     try:
         return float(text)
     except ValueError:
-        raise RecordError(f"{record}: field {name!r} is not a number: {text!r}") from None
+        raise RecordError(record, f"field {name!r} is not a number: {text!r}") from None
 
 
 def _int(record: str, raw: Mapping[str, str], name: str, default: str | None = None) -> int:
@@ -59,14 +65,14 @@ def _int(record: str, raw: Mapping[str, str], name: str, default: str | None = N
     except ValueError:
         value = _float(record, raw, name, default)
     if not value.is_integer():
-        raise RecordError(f"{record}: field {name!r} is not a whole number: {value!r}")
+        raise RecordError(record, f"field {name!r} is not a whole number: {value!r}")
     return int(value)
 
 
 def _flag(record: str, raw: Mapping[str, str], name: str, default: str | None = None) -> bool:
     text = _field(record, raw, name, default)
     if text not in ("0", "1"):
-        raise RecordError(f"{record}: field {name!r} must be 0 or 1, got {text!r}")
+        raise RecordError(record, f"field {name!r} must be 0 or 1, got {text!r}")
     return text == "1"
 
 
@@ -75,7 +81,7 @@ def _json(record: str, raw: Mapping[str, str], name: str, default: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        raise RecordError(f"{record}: field {name!r} is not JSON") from None
+        raise RecordError(record, f"field {name!r} is not JSON") from None
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,7 @@ class InstrumentRiskRecord:
         kr01 = _json(name, raw, "kr01", "{}")
         flows = _json(name, raw, "cashflows", "null")
         if not isinstance(kr01, dict) or (flows is not None and not isinstance(flows, list)):
-            raise RecordError(f"{name}: kr01 must be a JSON object and cashflows a JSON list")
+            raise RecordError(name, "kr01 must be a JSON object and cashflows a JSON list")
         return cls(
             id=_field(name, raw, "id"),
             book=_field(name, raw, "book"),
@@ -222,7 +228,7 @@ def _number_map(
     out: dict[str, float] = {}
     for key in raw:
         if not check(key):
-            raise RecordError(f"{record}: field {key!r} is not of the form {grammar}")
+            raise RecordError(record, f"field {key!r} is not of the form {grammar}")
         out[key] = _float(record, raw, key)
     return out
 

@@ -53,7 +53,7 @@ def _number(name: str, text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise RecordError(f"{_RECORD}: field {name!r} is not a number: {text!r}") from None
+        raise RecordError(_RECORD, f"field {name!r} is not a number: {text!r}") from None
 
 
 def _count(name: str, text: str) -> int:
@@ -62,7 +62,7 @@ def _count(name: str, text: str) -> int:
     except ValueError:
         value = _number(name, text)
     if not value.is_integer():
-        raise RecordError(f"{_RECORD}: field {name!r} is not a whole number: {text!r}")
+        raise RecordError(_RECORD, f"field {name!r} is not a whole number: {text!r}")
     return int(value)
 
 
@@ -190,7 +190,7 @@ class EngineStatusRecord:
                 counter, _, consumer = name.partition("@")
                 per_consumer.setdefault(consumer, {})[counter] = _number(name, text)
             elif strict:
-                raise RecordError(f"{_RECORD}: unknown field {name!r}")
+                raise RecordError(_RECORD, f"unknown field {name!r}")
         return cls(
             **values,  # type: ignore[arg-type]
             latency_ms=latency,

@@ -135,7 +135,7 @@ class _Records:
         try:
             return parse(raw)
         except RecordError as error:
-            self.errors.append(f"{key} unreadable: {error}")
+            self.errors.append(f"{key}: {error.problem}")
             return None
 
     def engine(self, raw: Mapping[str, str]) -> EngineStatusRecord:
@@ -203,7 +203,12 @@ def read_snapshot(client: redis.Redis, book: str, *, top: int = 10, history: int
 
     dv01_by_book = {}
     for name in books:
-        book_summary = records.parse(book_summary_key(name), BookSummaryRecord.from_hash, next(replies))
+        raw = next(replies)
+        book_summary = (
+            summary
+            if name == book
+            else records.parse(book_summary_key(name), BookSummaryRecord.from_hash, raw)
+        )
         if book_summary is not None:
             dv01_by_book[name] = book_summary.dv01
     contributors = tuple(

@@ -104,7 +104,7 @@ def read_status() -> tuple[EngineStatusRecord, BookSummaryRecord | None, list[st
     try:
         summary = BookSummaryRecord.from_hash(summary_raw) if summary_raw else None
     except RecordError as error:
-        errors.append(f"{book_summary_key(ALL_BOOKS)}: {error}")
+        errors.append(f"{book_summary_key(ALL_BOOKS)}: {error.problem}")
     return status, summary, errors
 
 
