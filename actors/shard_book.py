@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from actors.intake import fx_to_reporting
 from actors.partials import BookSums, InstrumentRisk, ShardPartial
 from core.config import get_settings
 from core.logging import get_logger
@@ -45,6 +44,7 @@ from pricing import (
 )
 from pricing.errors import EngineError
 from pricing.fast import CurveNodes
+from pricing.fx import reporting_rate
 from pricing.measures import RiskArrays
 from pricing.specs import InstrumentSpec, spec_type
 
@@ -68,7 +68,6 @@ MARKETS = ("USD", "EUR")
 #: the numpy valuation at 500 per tick (JSON and the Redis protocol, measured with py-spy on the 10,000
 #: bench book). None: every position on every tick.
 PUBLISH_PER_TICK = 100
-REPORTING = "USD"
 UNBOOKED = "UNBOOKED"
 
 
@@ -355,6 +354,7 @@ class ShardBook:
     def _apply_market(self, tick: CurveTick, nodes: Mapping[str, CurveNodes] | None = None) -> None:
         state = self.markets[tick.market]
         try:
+            reporting_rate(tick.market, {**self.fx, **tick.fx})  # MissingFxRate: rejected, never a NaN
             snapshot = self._snapshot(state, tick)
             if state.engine is None:
                 specs = [s for s in self.specs.values() if s.currency == tick.market]
@@ -530,12 +530,9 @@ class ShardBook:
         return InstrumentRisk(record, 0.0)
 
     def _fx_to_usd(self, currency: str) -> float:
-        """USD per unit of ``currency``; the consumer refuses a tick without it (actors.intake), so a
-        market that has ticked always has one. Raises ``KeyError`` otherwise, never a NaN total."""
-        rate = fx_to_reporting(self.fx, currency)
-        if rate is None:
-            raise KeyError(f"no FX rate from {currency} to {REPORTING}")
-        return rate
+        """USD per unit of ``currency`` (:mod:`pricing.fx`); a tick without it is rejected (by the
+        consumer, and by :meth:`_apply_market`), so a market that has ticked always has one."""
+        return reporting_rate(currency, self.fx)
 
     def _partial(self, seq: int, compute_ms: float) -> ShardPartial:
         books: dict[str, BookSums] = defaultdict(BookSums)
