@@ -116,7 +116,7 @@ def headline_html(
     counts = f"{format_count(summary.n_ok)} priced · {format_count(summary.n_failed)} failed"
     if summary.n_pending:
         counts += f" · {format_count(summary.n_pending)} pending"
-    p95 = engine.latency("total", 95)
+    p95 = engine.latency("latency", 95)
     cards = [
         _card("hl-pv", "PV", format_money(pv), pv, per_currency),
         _card("hl-dv01", "DV01 (per bp)", format_money(dv01), dv01, counts),
@@ -142,8 +142,8 @@ def headline_html(
             "Engine p95 latency",
             format_millis(p95),
             p95,
-            f"p50 {format_millis(engine.latency('total', 50))}"
-            f" · p99 {format_millis(engine.latency('total', 99))}",
+            f"p50 {format_millis(engine.latency('latency', 50))}"
+            f" · p99 {format_millis(engine.latency('latency', 99))}",
         ),
     ]
     return banner + f'<div class="cards">{"".join(cards)}</div>'
