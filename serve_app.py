@@ -389,6 +389,10 @@ def _install_whatif_routes(app: FastAPI, owner: RiskApi) -> None:
             return whatif(owner.live, body.terms(), book, limits)
         except NoLiveMarket as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+        except RecordError as error:  # the engine's Redis state, not the request: named, as the risk routes
+            raise HTTPException(
+                status.HTTP_500_INTERNAL_SERVER_ERROR, f"risk record unreadable: {error}"
+            ) from error
 
     @app.get("/api/v1/market/live/{market}", tags=["risk"])
     def live_market(market: Literal["USD", "EUR"]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ import redis
 from core.keys import ALL_BOOKS, MARKET_LIVE, book_kr01_key, book_summary_key
 from core.limits import BookRisk, Limit, check_limits
 from core.messages import CurveTick
-from core.records import BookSummaryRecord
+from core.records import BookSummaryRecord, Kr01LadderRecord
 from market_replay.fixings import market_fixing_history
 from pricing import PortfolioEngine, measures_from_pv_matrix, position_from_dict
 from pricing.errors import MissingFxRate, PricingError
@@ -152,7 +152,7 @@ def _risk_record(summary: Mapping[str, str], kr01: Mapping[str, str]) -> dict[st
         "dv01": record.dv01,
         "gamma": record.gamma,
         "pnl_open": record.pnl_open,
-        "kr01": {key: float(value) for key, value in sorted(kr01.items())},
+        "kr01": dict(sorted(Kr01LadderRecord.from_hash(kr01).kr01.items())),
     }
 
 

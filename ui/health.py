@@ -26,10 +26,11 @@ def stale_reasons(
     errors: Sequence[str] = (),
 ) -> list[str]:
     """Every reason the view is stale; empty when the latest tick is fresh, complete and every record
-    read (``errors``: the Redis records that could not be read, see :mod:`ui.snapshot`)."""
+    read (``errors``: the Redis records that could not be read, see :mod:`ui.snapshot`; with no summary
+    they are the reasons, as an unreadable summary is not one that was never published)."""
     reasons = list(errors)
     if summary is None:
-        return [*reasons, "no risk has been published for this book yet"]
+        return reasons or ["no risk has been published for this book yet"]
     age = tick_age_seconds(summary, now)
     if age is not None and age > stale_after_seconds:
         reasons.append(f"no tick for {format_age(age)} (limit {format_age(stale_after_seconds)})")

@@ -58,6 +58,16 @@ def test_stale_reasons() -> None:
     assert 'data-state="stale"' in headline_html(flagged, rejected, NOW, 30.0)
 
 
+def test_unreadable_records_are_reasons_not_to_trust_the_view() -> None:
+    error = "risk:ALL:kr01: field 'USD-UST/2Y' is not a number: 'x'"
+    assert stale_reasons(_summary(), NO_STATUS, NOW, 30.0, [error]) == [error]
+    # an unreadable summary is not one that was never published: the error alone says why
+    unreadable = "risk:ALL:summary: field 'pv' missing"
+    assert stale_reasons(None, NO_STATUS, NOW, 30.0, [unreadable]) == [unreadable]
+    html = headline_html(_summary(), NO_STATUS, NOW, 30.0, [error])
+    assert 'data-state="stale"' in html and "is not a number: &#x27;x&#x27;" in html
+
+
 def test_timestamps_are_unix_seconds_or_iso() -> None:
     assert parse_timestamp("1710513000.5") == 1710513000.5
     assert parse_timestamp("2024-03-15T14:30:00+00:00") == 1710513000.0
