@@ -289,14 +289,13 @@ def _flag_stale(pipe: redis.client.Pipeline, book: str, reason: str) -> dict[str
     """The book's summary flagged stale with ``reason`` (read under WATCH), or None when the book has no
     summary or an unreadable one (its readers already show it as unreadable; the next tick rewrites it)."""
     raw: dict[str, str] = pipe.hgetall(book_summary_key(book))  # type: ignore[assignment]
+    if not raw:
+        return None
     try:
-        return (
-            replace(BookSummaryRecord.from_hash(raw), stale=True, stale_reason=reason).to_hash()
-            if raw
-            else None
-        )
+        summary = BookSummaryRecord.from_hash(raw)
     except RecordError:
         return None
+    return replace(summary, stale=True, stale_reason=reason).to_hash()
 
 
 def _queue_day(pipe: redis.client.Pipeline, day: DayStep, whole: bool) -> None:
