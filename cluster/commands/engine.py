@@ -233,7 +233,10 @@ def stop(
 
 
 def status() -> None:
-    """Show the engine's state, tick counters, latency percentiles and portfolio totals."""
+    """Show the engine's state, tick counters, latency percentiles and portfolio totals.
+
+    A Redis record that does not hold what the engine writes is printed with the field at fault, and the
+    command then exits 1 (2 is a usage error, 1 also when Redis is unreachable)."""
     import redis
 
     try:
