@@ -21,7 +21,7 @@ import contextlib
 import importlib
 import time
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 import redis
 from fastapi import FastAPI, HTTPException, Path, Response, status
@@ -53,7 +53,8 @@ from core.keys import (
 )
 from core.logging import get_logger
 from core.messages import CurveTick
-from core.records import BookSummaryRecord, InstrumentRiskRecord, RecordError
+from core.records import BookSummaryRecord, InstrumentRiskRecord, Kr01LadderRecord, RecordError
+from core.status_record import EngineStatusRecord
 from pricing import price_portfolio
 from pricing.errors import PricingError
 from secmaster import api as secmaster_api
@@ -79,6 +80,7 @@ __all__ = [
 
 DASHBOARD_PATH = "/dashboard"
 _log = get_logger(__name__)
+R = TypeVar("R")
 
 
 class AppArgs(BaseModel):
@@ -169,18 +171,18 @@ class _Metrics:
             "risk_engine_consumer_lag", "Kafka records not yet consumed", registry=self.registry
         )
 
-    def export_engine_status(self, status: dict[str, str]) -> None:
+    def export_engine_status(self, status: EngineStatusRecord) -> None:
         """Copy ``engine:status`` (written by the aggregator) into gauges at scrape time."""
-        for key, value in status.items():
-            parts = key.split("_")
-            # e.g. total_p95_ms, shards_p50_ms: stage, quantile, unit
-            if len(parts) == 3 and parts[1].startswith("p") and parts[2] == "ms" and parts[0] != "latency":
-                self.engine_latency.labels(f"0.{parts[1][1:]}", parts[0]).set(float(value))
+        for key, value in status.latency_ms.items():
+            stage, _, quantile = key.rpartition("_p")  # total_p95: stage, quantile
+            if stage != "latency":  # the headline copy of total
+                self.engine_latency.labels(f"0.{quantile}", stage).set(value)
         for outcome in ("received", "processed", "conflated", "rejected", "dlq", "duplicate"):
-            if f"ticks_{outcome}" in status:
-                self.engine_ticks.labels(outcome).set(float(status[f"ticks_{outcome}"]))
-        if status.get("consumer_lag"):
-            self.engine_lag.set(float(status["consumer_lag"]))
+            count = getattr(status, f"ticks_{outcome}")
+            if count is not None:
+                self.engine_ticks.labels(outcome).set(count)
+        if status.consumer_lag:
+            self.engine_lag.set(status.consumer_lag)
 
 
 class RiskApi:
@@ -302,8 +304,9 @@ def _install_ops_routes(app: FastAPI, owner: RiskApi) -> None:
         """Prometheus text format."""
         if owner.database_ok():
             owner.metrics.outbox_pending.set(pending_count(owner.sessions))
-        with contextlib.suppress(redis.RedisError):
-            owner.metrics.export_engine_status(cast(dict[str, str], owner.redis.hgetall(ENGINE_STATUS)))
+        with contextlib.suppress(redis.RedisError, RecordError):  # no engine figures rather than no metrics
+            raw = cast(dict[str, str], owner.redis.hgetall(ENGINE_STATUS))
+            owner.metrics.export_engine_status(EngineStatusRecord.from_hash(raw))
         return Response(generate_latest(owner.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -311,12 +314,10 @@ _BookPath = Annotated[str, Path(pattern=BOOK_PATTERN)]
 _InstrumentPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,97}$")]
 
 
-def _record(
-    parse: Callable[[dict[str, str]], BookSummaryRecord | InstrumentRiskRecord], raw: dict[str, str]
-) -> dict[str, Any]:
-    """A Redis record as typed JSON; a hash that does not hold the record is a 500 naming the field."""
+def _record(parse: Callable[[dict[str, str]], R], raw: dict[str, str]) -> R:
+    """A Redis record; a hash that does not hold the record is a 500 naming the field."""
     try:
-        return parse(raw).to_json()
+        return parse(raw)
     except RecordError as error:
         raise HTTPException(
             status.HTTP_500_INTERNAL_SERVER_ERROR, f"risk record unreadable: {error}"
@@ -331,8 +332,8 @@ def _install_risk_routes(app: FastAPI, owner: RiskApi) -> None:
         if not summary:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no risk computed for book {book!r} yet")
         kr01 = cast(dict[str, str], owner.redis.hgetall(book_kr01_key(book)))
-        record = _record(BookSummaryRecord.from_hash, summary)
-        return {"book": book, "summary": record, "kr01": {k: float(v) for k, v in kr01.items()}}
+        record = _record(BookSummaryRecord.from_hash, summary).to_json()
+        return {"book": book, "summary": record, "kr01": dict(_record(Kr01LadderRecord.from_hash, kr01).kr01)}
 
     @app.get("/api/v1/risk/instruments/{instrument_id}", tags=["risk"])
     def instrument_risk(instrument_id: _InstrumentPath) -> dict[str, Any]:
@@ -348,7 +349,9 @@ def _install_risk_routes(app: FastAPI, owner: RiskApi) -> None:
             for book in books:
                 pipe.hgetall(instrument_risk_key(f"{instrument_id}@{book}"))
             held = [cast(dict[str, str], row) for row in pipe.execute() if row]
-        positions = [_record(InstrumentRiskRecord.from_hash, row) for row in ([fields] if fields else held)]
+        positions = [
+            _record(InstrumentRiskRecord.from_hash, row).to_json() for row in ([fields] if fields else held)
+        ]
         if not positions:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, f"no risk computed for instrument {instrument_id!r} yet"
@@ -386,6 +389,10 @@ def _install_whatif_routes(app: FastAPI, owner: RiskApi) -> None:
             return whatif(owner.live, body.terms(), book, limits)
         except NoLiveMarket as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+        except RecordError as error:  # the engine's Redis state, not the request: named, as the risk routes
+            raise HTTPException(
+                status.HTTP_500_INTERNAL_SERVER_ERROR, f"risk record unreadable: {error}"
+            ) from error
 
     @app.get("/api/v1/market/live/{market}", tags=["risk"])
     def live_market(market: Literal["USD", "EUR"]) -> dict[str, Any]:

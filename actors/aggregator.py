@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import ray
@@ -23,6 +24,7 @@ from actors.partials import NewestPartials, ShardPartial, reduce_partials
 from actors.redis_sink import RedisRiskWriter, TickUpdate
 from core.config import Settings
 from core.messages import CurveTick
+from core.status_record import EngineStatusRecord, MarketStatus
 
 __all__ = ["Aggregator", "AggregatorCore", "WriteResult"]
 
@@ -59,11 +61,12 @@ class AggregatorCore:
             self._day = self.writer.read_day()
         return self._day
 
-    def _latency_fields(self) -> dict[str, float]:
-        stats = self.latency.percentiles()
-        for q in (50, 95, 99):  # the headline figure: produced -> in Redis
-            if f"total_p{q}_ms" in stats:
-                stats[f"latency_p{q}_ms"] = stats[f"total_p{q}_ms"]
+    def _latency_ms(self) -> dict[str, float]:
+        """``{stage}_p{q}`` -> ms of the window, and the headline ``latency_p{q}`` (produced -> in Redis)."""
+        stats = {name.removesuffix("_ms"): value for name, value in self.latency.percentiles().items()}
+        for q in (50, 95, 99):
+            if f"total_p{q}" in stats:
+                stats[f"latency_p{q}"] = stats[f"total_p{q}"]
         return stats
 
     def write(
@@ -82,26 +85,26 @@ class AggregatorCore:
         after = step.state
         # staleness is per market: a good tick of one market leaves another market's rejection standing
         stale_reason = after.stale_reason()
-        status: dict[str, str | int | float] = {
-            **counters,
-            **self._latency_fields(),
-            "state": "running",
-            "last_seq": tick.seq,
-            "last_market": tick.market,
-            "last_market_time": tick.market_time.isoformat(),
+        now = round(time.time(), 3)
+        status = replace(
+            EngineStatusRecord.from_fields(counters),
+            latency_ms=self._latency_ms(),
+            state="running",
+            last_seq=tick.seq,
+            last_market=tick.market,
+            last_market_time=tick.market_time.isoformat(),
             # per market: the last written tick (its seq names it on risk.updates) and its day
-            f"seq_{tick.market}": tick.seq,
-            f"as_of_{tick.market}": tick.as_of.isoformat(),
-            f"market_time_{tick.market}": tick.market_time.isoformat(),
-            f"written_at_{tick.market}": round(time.time(), 3),
-            "shards": len(partials),
-            "instruments": sum(p.n_instruments for p in partials),
-            "shard_compute_max_ms": round(max((p.compute_ms for p in partials), default=0.0), 3),
-            "updated_at": round(time.time(), 3),
-            "curves": ",".join(sorted(after.curves_now)),
-            "rejected_curves": after.rejected_curves(),
-            "stale_markets": ",".join(sorted(after.rejected)),
-        }
+            markets={
+                tick.market: MarketStatus(tick.seq, tick.as_of.isoformat(), tick.market_time.isoformat(), now)
+            },
+            shards=len(partials),
+            instruments=sum(p.n_instruments for p in partials),
+            shard_compute_max_ms=round(max((p.compute_ms for p in partials), default=0.0), 3),
+            updated_at=now,
+            curves=tuple(sorted(after.curves_now)),
+            rejected_curves=after.rejected_curves(),
+            stale_markets=tuple(sorted(after.rejected)),
+        )
         produced = _produced_ns(tick, consumed_ns)
         latency_ms = (time.time_ns() - produced) / 1e6
         update = TickUpdate(
@@ -144,17 +147,20 @@ class AggregatorCore:
     def mark_stale(self, market: str, reason: str, counters: Mapping[str, int | float | str]) -> None:
         """A rejected tick: keep the last good risk, flag every book stale with the reason."""
         step = self.day.reject(market, reason)
-        status = {
-            **counters,
-            "last_error": reason,
-            "rejected_curves": step.state.rejected_curves(),
-            "stale_markets": ",".join(sorted(step.state.rejected)),
-        }
+        status = replace(
+            EngineStatusRecord.from_fields(counters),
+            last_error=reason,
+            rejected_curves=step.state.rejected_curves(),
+            stale_markets=tuple(sorted(step.state.rejected)),
+        )
         self.writer.write_stale(reason, status, step)
         self._day = step.state
 
     def status(self, counters: Mapping[str, int | float | str]) -> None:
-        self.writer.write_status({**counters, **self._latency_fields(), "updated_at": round(time.time(), 3)})
+        status = EngineStatusRecord.from_fields(counters)
+        self.writer.write_status(
+            replace(status, latency_ms=self._latency_ms(), updated_at=round(time.time(), 3))
+        )
 
     def ping(self) -> bool:
         return True

@@ -122,11 +122,9 @@ class DayState:
         """Every rejected market's reason (staleness is per market), ``""`` when none."""
         return "; ".join(self.rejected[m] for m in sorted(self.rejected))
 
-    def rejected_curves(self) -> str:
-        """The curves of the rejected markets, comma-separated."""
-        return ",".join(
-            sorted(c for c in self.curves_now if any(c.startswith(f"{m}-") for m in self.rejected))
-        )
+    def rejected_curves(self) -> tuple[str, ...]:
+        """The curves of the rejected markets, sorted."""
+        return tuple(sorted(c for c in self.curves_now if any(c.startswith(f"{m}-") for m in self.rejected)))
 
     # -- the Redis hash ------------------------------------------------------------------------------------
     def to_hash(self, fields: Collection[str] | None = None) -> dict[str, str]:

@@ -8,27 +8,25 @@ of a polled batch; the others are counted, never hidden.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pydantic import ValidationError
 
 from core.messages import CurveTick
+from pricing.errors import MissingFxRate
+from pricing.fx import reporting_rate
 
 __all__ = [
-    "REPORTING_CURRENCY",
     "Conflated",
     "Rejected",
     "conflate",
-    "fx_to_reporting",
     "parse_record",
     "produced_order",
 ]
 
 MAX_RECORD_BYTES = 1_000_000
-#: Book totals and P&L are in this currency; every other market's tick must carry its rate to it.
-REPORTING_CURRENCY = "USD"
 
 
 @dataclass(frozen=True)
@@ -59,24 +57,11 @@ def parse_record(key: bytes | None, value: bytes | None) -> CurveTick | Rejected
         return Rejected(f"not a JSON CurveTick: {exc}")
     if key is not None and key.decode(errors="replace") != tick.market:
         return Rejected(f"record key {key[:64]!r} does not match the tick's market {tick.market!r}")
-    if tick.market != REPORTING_CURRENCY and not fx_to_reporting(tick.fx, tick.market):
-        return Rejected(
-            f"{tick.market} tick seq {tick.seq} has no FX rate to {REPORTING_CURRENCY} "
-            f"({tick.market}{REPORTING_CURRENCY} or {REPORTING_CURRENCY}{tick.market}): its positions "
-            "could not be summed into the book totals"
-        )
+    try:  # the one conversion every total uses (pricing.fx): a market without it is refused
+        reporting_rate(tick.market, tick.fx)
+    except MissingFxRate as exc:
+        return Rejected(f"{tick.market} tick seq {tick.seq}: {exc}")
     return tick
-
-
-def fx_to_reporting(fx: Mapping[str, float], currency: str) -> float | None:
-    """USD per unit of ``currency`` from a tick's spot rates (direct or inverse pair), or None."""
-    if currency == REPORTING_CURRENCY:
-        return 1.0
-    direct = fx.get(f"{currency}{REPORTING_CURRENCY}")
-    if direct:
-        return direct
-    inverse = fx.get(f"{REPORTING_CURRENCY}{currency}")
-    return 1.0 / inverse if inverse else None
 
 
 T = TypeVar("T")

@@ -19,28 +19,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from core.keys import ALL_BOOKS
+from core.records import InstrumentRiskRecord
 
 __all__ = ["BookSums", "InstrumentRisk", "NewestPartials", "ShardPartial", "reduce_partials"]
 
 
 @dataclass(frozen=True)
 class InstrumentRisk:
-    """One instrument's latest risk (instrument currency), or why it failed."""
+    """One position's latest risk: its ``risk:instr:{id}`` record (instrument currency, or why it failed)
+    and its DV01 in USD (its score in the books' ``dv01_rank``; 0 for a failed position)."""
 
-    id: str
-    book: str
-    type: str
-    currency: str
-    ok: bool
-    error: str
-    pv: float
-    dv01: float
-    gamma: float
-    kr01: Mapping[str, float]
-    seq: int
-    market_time: str
+    record: InstrumentRiskRecord
     dv01_usd: float
-    cashflows: tuple[Mapping[str, float | str], ...] | None = None  # sent when new or rebuilt
 
 
 @dataclass

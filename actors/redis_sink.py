@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import redis
@@ -49,7 +49,15 @@ from core.keys import (
 )
 from core.logging import get_logger
 from core.messages import CurveTick
-from core.records import BookSummaryRecord, InstrumentRiskRecord
+from core.records import (
+    BookSummaryRecord,
+    ByTypeRecord,
+    CurveQuotesRecord,
+    HistoryPointRecord,
+    Kr01LadderRecord,
+    RecordError,
+)
+from core.status_record import EngineStatusRecord
 
 __all__ = [
     "PositionRowWriter",
@@ -88,13 +96,9 @@ class TickUpdate:
     curves_prev_close: Mapping[str, Mapping[str, float]] | None = None
     derived: Sequence[str] = ()
     stale_reason: str = ""
-    status: Mapping[str, str | int | float] = field(default_factory=dict)
+    status: EngineStatusRecord = field(default_factory=EngineStatusRecord)
     position: Position | None = None  # None: unguarded (a caller that orders ticks itself)
     day: DayStep | None = None  # the engine's day state after this tick, written with it
-
-
-def _num(value: float) -> str:
-    return repr(float(value))
 
 
 def stored_order(client: redis.Redis) -> TickOrder:
@@ -157,10 +161,9 @@ class RedisRiskWriter:
         """The stored day state (:func:`actors.day_state.load_day_state`), waiting out an outage."""
         return self._retrying(lambda: load_day_state(self._client), "reading the day state")
 
-    def write_stale(
-        self, reason: str, status: Mapping[str, str | int | float], day: DayStep | None = None
-    ) -> None:
-        """A rejected tick: every book flagged stale with ``reason``, the status and the day state after
+    def write_stale(self, reason: str, status: EngineStatusRecord, day: DayStep | None = None) -> None:
+        """A rejected tick: every book that has a summary flagged stale with ``reason`` (a book with no
+        risk yet gets none: the status's ``stale_markets`` says it), the status and the day state after
         the rejection, in one transaction. Retries outages."""
         self._retrying(lambda: self._write_stale_once(reason, status, day), "flagging the books stale")
 
@@ -186,10 +189,10 @@ class RedisRiskWriter:
                 wait.over()
                 return result
 
-    def write_status(self, status: Mapping[str, str | int | float]) -> None:
+    def write_status(self, status: EngineStatusRecord) -> None:
         """Engine status outside a tick (start-up, rejected tick, conflation counters)."""
-        if status:
-            self._client.hset(ENGINE_STATUS, mapping={k: str(v) for k, v in status.items()})
+        if fields := status.to_hash():
+            self._client.hset(ENGINE_STATUS, mapping=fields)  # type: ignore[arg-type]
 
     def _write_once(self, update: TickUpdate) -> bool:
         with self._client.pipeline(transaction=True) as pipe:
@@ -213,20 +216,22 @@ class RedisRiskWriter:
                 except redis.WatchError:
                     continue
 
-    def _write_stale_once(
-        self, reason: str, status: Mapping[str, str | int | float], day: DayStep | None
-    ) -> None:
+    def _write_stale_once(self, reason: str, status: EngineStatusRecord, day: DayStep | None) -> None:
         with self._client.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    pipe.watch(ENGINE_DAY)  # type: ignore[no-untyped-call]
+                    pipe.watch(ENGINE_DAY, BOOKS_SET)  # type: ignore[no-untyped-call]
+                    books = sorted(str(book) for book in pipe.smembers(BOOKS_SET))
+                    if books:  # read-modify-write of each summary: a concurrent write restarts it
+                        pipe.watch(*(book_summary_key(book) for book in books))  # type: ignore[no-untyped-call]
                     whole = day is not None and self._day_diverged(pipe, day)
-                    books = pipe.smembers(BOOKS_SET) or {ALL_BOOKS}
+                    flagged = {book: _flag_stale(pipe, book, reason) for book in books}
                     pipe.multi()
-                    for book in books:
-                        pipe.hset(book_summary_key(str(book)), mapping={"stale": "1", "stale_reason": reason})
-                    if status:
-                        pipe.hset(ENGINE_STATUS, mapping={k: str(v) for k, v in status.items()})
+                    for book, summary in flagged.items():
+                        if summary is not None:
+                            pipe.hset(book_summary_key(book), mapping=summary)  # type: ignore[arg-type]
+                    if fields := status.to_hash():
+                        pipe.hset(ENGINE_STATUS, mapping=fields)  # type: ignore[arg-type]
                     if day is not None:
                         _queue_day(pipe, day, whole)
                     pipe.execute()
@@ -257,23 +262,17 @@ class RedisRiskWriter:
             pipe.hset(book_summary_key(book), mapping=summary)  # type: ignore[arg-type]
             pipe.delete(book_kr01_key(book), book_by_type_key(book))
             if sums.kr01:
-                pipe.hset(book_kr01_key(book), mapping={k: _num(v) for k, v in sums.kr01.items()})
+                pipe.hset(book_kr01_key(book), mapping=Kr01LadderRecord(sums.kr01).to_hash())  # type: ignore[arg-type]
             if sums.by_type:
-                pipe.hset(book_by_type_key(book), mapping={k: _num(v) for k, v in sums.by_type.items()})
+                pipe.hset(book_by_type_key(book), mapping=ByTypeRecord(sums.by_type).to_hash())  # type: ignore[arg-type]
+            point = HistoryPointRecord(
+                seq=u.seq, market_time=u.market_time, pv=sums.pv, dv01=sums.dv01, gamma=sums.gamma,
+                pnl_open=pnl.actual, pnl_predicted=pnl.predicted, pnl_residual=pnl.residual,
+                n_pending=sums.n_pending,
+            )  # fmt: skip
             pipe.xadd(
                 book_history_key(book),
-                {
-                    "seq": str(u.seq),
-                    "market_time": u.market_time,
-                    "pv": _num(sums.pv),
-                    "dv01": _num(sums.dv01),
-                    "gamma": _num(sums.gamma),
-                    "pnl_open": _num(pnl.actual),
-                    "pnl_predicted": _num(pnl.predicted),
-                    "pnl_residual": _num(pnl.residual),
-                    # > 0: a partial total (a market had no value yet); the dashboard does not plot it
-                    "n_pending": str(sums.n_pending),
-                },
+                point.to_hash(),  # type: ignore[arg-type]
                 maxlen=self._history_maxlen,
                 approximate=True,
             )
@@ -288,14 +287,27 @@ class RedisRiskWriter:
                 key = market_curve_key(curve, when)
                 pipe.delete(key)
                 if quotes:
-                    pipe.hset(key, mapping={k: _num(v) for k, v in quotes.items()})
+                    pipe.hset(key, mapping=CurveQuotesRecord(quotes).to_hash())  # type: ignore[arg-type]
         if u.derived:
             pipe.sadd(MARKET_DERIVED, *u.derived)
-        if u.status:
-            pipe.hset(ENGINE_STATUS, mapping={k: str(v) for k, v in u.status.items()})
+        if fields := u.status.to_hash():
+            pipe.hset(ENGINE_STATUS, mapping=fields)  # type: ignore[arg-type]
         pipe.publish(
             RISK_UPDATES_CHANNEL, json.dumps({"seq": u.seq, "market": u.market, "market_time": u.market_time})
         )
+
+
+def _flag_stale(pipe: redis.client.Pipeline, book: str, reason: str) -> dict[str, str] | None:
+    """The book's summary flagged stale with ``reason`` (read under WATCH), or None when the book has no
+    summary or an unreadable one (its readers already show it as unreadable; the next tick rewrites it)."""
+    raw: dict[str, str] = pipe.hgetall(book_summary_key(book))  # type: ignore[assignment]
+    if not raw:
+        return None
+    try:
+        summary = BookSummaryRecord.from_hash(raw)
+    except RecordError:
+        return None
+    return replace(summary, stale=True, stale_reason=reason).to_hash()
 
 
 def _queue_day(pipe: redis.client.Pipeline, day: DayStep, whole: bool) -> None:
@@ -313,13 +325,10 @@ def queue_position_rows(
 ) -> None:
     """Per-position rows (``risk:instr:{id}``) and the DV01 ranking of the changed and removed positions."""
     for risk in changed:
-        record = InstrumentRiskRecord(
-            risk.id, risk.book, risk.type, risk.currency, risk.ok, risk.error, risk.pv, risk.dv01,
-            risk.gamma, risk.kr01, risk.seq, risk.market_time, risk.cashflows,
-        )  # fmt: skip
-        pipe.hset(instrument_risk_key(risk.id), mapping=record.to_hash())  # type: ignore[arg-type]
-        for book in (risk.book, ALL_BOOKS):
-            pipe.zadd(book_dv01_rank_key(book), {risk.id: abs(risk.dv01_usd)})
+        record = risk.record
+        pipe.hset(instrument_risk_key(record.id), mapping=record.to_hash())  # type: ignore[arg-type]
+        for book in (record.book, ALL_BOOKS):
+            pipe.zadd(book_dv01_rank_key(book), {record.id: abs(risk.dv01_usd)})
     for instrument_id, book in removed:
         pipe.delete(instrument_risk_key(instrument_id))
         pipe.zrem(book_dv01_rank_key(book), instrument_id)

@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from actors.intake import fx_to_reporting
 from actors.partials import BookSums, InstrumentRisk, ShardPartial
 from core.config import get_settings
 from core.logging import get_logger
 from core.messages import CurveTick
+from core.records import InstrumentRiskRecord
 from pricing import (
     MarketSnapshot,
     PortfolioEngine,
@@ -43,6 +43,7 @@ from pricing import (
 )
 from pricing.errors import EngineError
 from pricing.fast import CurveNodes
+from pricing.fx import reporting_rate
 from pricing.measures import RiskArrays
 from pricing.specs import InstrumentSpec, spec_type
 
@@ -66,7 +67,6 @@ MARKETS = ("USD", "EUR")
 #: the numpy valuation at 500 per tick (JSON and the Redis protocol, measured with py-spy on the 10,000
 #: bench book). None: every position on every tick.
 PUBLISH_PER_TICK = 100
-REPORTING = "USD"
 UNBOOKED = "UNBOOKED"
 
 
@@ -189,6 +189,9 @@ class ShardBook:
         self._pending_changes: dict[str, InstrumentRisk] = {}
         self._pending_removed: list[tuple[str, str]] = []
         self._published_ids: set[str] = set()
+        #: per market, keys of positions to publish at once (new, re-termed, rebuilt for a new day): the
+        #: publication takes them from here instead of scanning every position on every tick
+        self._unpublished: dict[str, set[str]] = {m: set() for m in MARKETS}
         # positions added or replaced after start-up, not valued yet; and, per book, the USD PV that book
         # changes brought in since the last partial (netted out of P&L since the open by the aggregator)
         self._fresh: set[str] = set()
@@ -227,13 +230,14 @@ class ShardBook:
                     for other in self._holders.get(spec.id, ()):
                         self._retire(other)  # valued anew on the new terms, as a new position
                         self._fresh.add(other)
-                        self._published_ids.discard(other)
+                        self._unpublish(other, spec.currency)
                     if held.currency != spec.currency:
                         self._drop_instrument(held)
                         touched.add(held.currency)
                 self.specs[spec.id] = spec
                 changed[spec.currency][spec.id] = spec
             self.positions[key] = position
+            self._unpublish(key, spec.currency)
             self._holders.setdefault(spec.id, set()).add(key)
             touched.add(spec.currency)
             if self._started:
@@ -303,6 +307,11 @@ class ShardBook:
         """Cashflows of the instruments valued here (each once) plus one per invalid position."""
         return sum(cashflow_count(spec) for spec in self.specs.values()) + len(self.invalid)
 
+    def _unpublish(self, key: str, market: str) -> None:
+        """The position's row (with its cashflows) goes out with the market's next valuation."""
+        self._published_ids.discard(key)
+        self._unpublished[market].add(key)
+
     def _market_keys(self, market: str) -> list[str]:
         return [k for k, p in self.positions.items() if self.specs[p.instrument_id].currency == market]
 
@@ -356,6 +365,7 @@ class ShardBook:
     def _apply_market(self, tick: CurveTick, nodes: Mapping[str, CurveNodes] | None = None) -> None:
         state = self.markets[tick.market]
         try:
+            reporting_rate(tick.market, {**self.fx, **tick.fx})  # MissingFxRate: rejected, never a NaN
             snapshot = self._snapshot(state, tick)
             if state.engine is None:
                 specs = [s for s in self.specs.values() if s.currency == tick.market]
@@ -366,7 +376,8 @@ class ShardBook:
             elif state.engine.update_market(snapshot, bootstrap=nodes is None):
                 self.rebuilds += 1
                 # rebuilt for a new day: cashflows moved on, publish every position afresh
-                self._published_ids -= set(self._market_keys(tick.market))
+                for key in self._market_keys(tick.market):
+                    self._unpublish(key, tick.market)
                 state.stale = True
         except PricingError as exc:
             raise TickRejected(f"{tick.market} tick seq {tick.seq}: {exc}") from exc
@@ -478,7 +489,13 @@ class ShardBook:
         start = self._publish_cursor.get(market, 0) % max(count, 1)
         due = {(start + k) % count for k in range(budget)}
         self._publish_cursor[market] = start + budget
-        due.update(row for row, key in enumerate(state.ids) if key not in self._published_ids)
+        # the unpublished among this valuation's rows; the rest left the market or failed (a failure is
+        # published below, from the failures)
+        waiting = self._unpublished[market]
+        if waiting and state.layout is not None:
+            row_of = state.layout.row_of
+            due.update(row for key in waiting if (row := row_of.get(key)) is not None)
+        waiting.clear()
         if due:
             assert arrays is not None
             self._queue_rows(state, arrays, sorted(due), seq, when, fx)
@@ -510,24 +527,25 @@ class ShardBook:
                     unit_flows[spec.id] = state.engine.projected_cashflows(spec.id)
                 flows = _scaled_flows(unit_flows[spec.id], position.quantity)
             kr01 = {p: v for p, v in zip(pillars, kr01s[k], strict=True) if v != 0.0}
-            self._pending_changes[key] = InstrumentRisk(
+            record = InstrumentRiskRecord(
                 key, position.book or UNBOOKED, spec_type(spec), spec.currency, True, "",
-                pvs[k], dv01s[k], gammas[k], kr01, seq, when, dv01s[k] * fx, flows,
+                pvs[k], dv01s[k], gammas[k], kr01, seq, when, flows,
             )  # fmt: skip
+            self._pending_changes[key] = InstrumentRisk(record, dv01s[k] * fx)
             self._published_ids.add(key)
 
     def _failed(
         self, ident: str, book: str, kind: str, currency: str, reason: str, seq: int = -1, when: str = ""
     ) -> InstrumentRisk:
-        return InstrumentRisk(ident, book, kind, currency, False, reason, 0.0, 0.0, 0.0, {}, seq, when, 0.0)
+        record = InstrumentRiskRecord(
+            ident, book, kind, currency, False, reason, 0.0, 0.0, 0.0, {}, seq, when
+        )
+        return InstrumentRisk(record, 0.0)
 
     def _fx_to_usd(self, currency: str) -> float:
-        """USD per unit of ``currency``; the consumer refuses a tick without it (actors.intake), so a
-        market that has ticked always has one. Raises ``KeyError`` otherwise, never a NaN total."""
-        rate = fx_to_reporting(self.fx, currency)
-        if rate is None:
-            raise KeyError(f"no FX rate from {currency} to {REPORTING}")
-        return rate
+        """USD per unit of ``currency`` (:mod:`pricing.fx`); a tick without it is rejected (by the
+        consumer, and by :meth:`_apply_market`), so a market that has ticked always has one."""
+        return reporting_rate(currency, self.fx)
 
     def _partial(self, seq: int, compute_ms: float) -> ShardPartial:
         books: dict[str, BookSums] = defaultdict(BookSums)

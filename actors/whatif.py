@@ -24,12 +24,12 @@ import redis
 from core.keys import ALL_BOOKS, MARKET_LIVE, book_kr01_key, book_summary_key
 from core.limits import BookRisk, Limit, check_limits
 from core.messages import CurveTick
-from core.records import BookSummaryRecord
+from core.records import BookSummaryRecord, Kr01LadderRecord
 from market_replay.fixings import market_fixing_history
 from pricing import PortfolioEngine, measures_from_pv_matrix, position_from_dict
-from pricing.conventions import REPORTING_CURRENCY
-from pricing.errors import PricingError
+from pricing.errors import MissingFxRate, PricingError
 from pricing.fast import CurveNodes
+from pricing.fx import reporting_rate
 
 __all__ = ["LiveMarkets", "NoLiveMarket", "live_snapshot", "whatif"]
 
@@ -99,15 +99,10 @@ class LiveMarkets:
 
 
 def _fx_to_usd(tick: CurveTick, currency: str) -> float:
-    if currency == REPORTING_CURRENCY:
-        return 1.0
-    direct = tick.fx.get(f"{currency}{REPORTING_CURRENCY}")
-    inverse = tick.fx.get(f"{REPORTING_CURRENCY}{currency}")
-    if direct:
-        return direct
-    if inverse:
-        return 1.0 / inverse
-    raise NoLiveMarket(f"the {tick.market} tick seq {tick.seq} has no {currency}{REPORTING_CURRENCY} rate")
+    try:
+        return reporting_rate(currency, tick.fx)
+    except MissingFxRate as exc:
+        raise NoLiveMarket(f"the {tick.market} tick seq {tick.seq}: {exc}") from exc
 
 
 def _price_one(market: _Market, entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,7 +152,7 @@ def _risk_record(summary: Mapping[str, str], kr01: Mapping[str, str]) -> dict[st
         "dv01": record.dv01,
         "gamma": record.gamma,
         "pnl_open": record.pnl_open,
-        "kr01": {key: float(value) for key, value in sorted(kr01.items())},
+        "kr01": dict(sorted(Kr01LadderRecord.from_hash(kr01).kr01.items())),
     }
 
 

@@ -32,6 +32,8 @@ from cluster.ray_env import prepare_ray_environment
 from core.config import Settings
 from core.keys import ENGINE_STATUS, TOPIC_RISK_ALERTS
 from core.logging import get_logger
+from core.records import RecordError
+from core.status_record import EngineStatusRecord
 from pricing.positions import entry_instrument
 
 __all__ = [
@@ -177,10 +179,15 @@ def _start_actors(
     save_assignment(client, assignment, replace=True)
     # the same feed: carry on with its tick order and day state (P&L open); another feed starts afresh
     begin_feed(client, topics)
-    stale = [key for key in client.hkeys(ENGINE_STATUS) if "@" in str(key)]  # an earlier engine's consumers
-    if stale:
-        client.hdel(ENGINE_STATUS, *stale)
-    client.hset(ENGINE_STATUS, mapping={"state": "starting", "shards": n_shards, "instruments": len(entries)})
+    try:  # an earlier engine's consumers' counters go; an unreadable status goes whole
+        stale = EngineStatusRecord.from_hash(client.hgetall(ENGINE_STATUS)).consumer_fields()  # type: ignore[arg-type]
+        if stale:
+            client.hdel(ENGINE_STATUS, *stale)
+    except RecordError as error:
+        _log.warning("engine:status unreadable; starting from an empty one", error=str(error))
+        client.delete(ENGINE_STATUS)
+    starting = EngineStatusRecord(state="starting", shards=n_shards, instruments=len(entries))
+    client.hset(ENGINE_STATUS, mapping=starting.to_hash())  # type: ignore[arg-type]
     resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
     if scenario_workers is None:  # more cores than shards: split each tick's scenarios so every core works
         scenario_workers = max(0, int(resources.get("CPU", 1)) // n_shards - 1)
@@ -227,7 +234,7 @@ def _start_actors(
         for k in range(n_consumers)
     ]
     ray.get([consumer.ping.remote() for consumer in consumers])
-    client.hset(ENGINE_STATUS, mapping={"state": "running"})
+    client.hset(ENGINE_STATUS, mapping=EngineStatusRecord(state="running").to_hash())  # type: ignore[arg-type]
     _log.info("engine started", shards=n_shards, consumers=n_consumers, positions=len(entries), engine=engine)
     handles = EngineHandles(
         shards,
@@ -284,7 +291,7 @@ def stop_engine(settings: Settings, max_shards: int = 256) -> bool:
             ray.kill(keeper, no_restart=True)
         release_lease(client, token)
     if found:
-        client.hset(ENGINE_STATUS, mapping={"state": "stopped"})
+        client.hset(ENGINE_STATUS, mapping=EngineStatusRecord(state="stopped").to_hash())  # type: ignore[arg-type]
     _running.clear()
     return found
 

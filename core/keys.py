@@ -4,7 +4,8 @@ Risk factor keys are ``CURVE/TENOR`` (``EUR-EURIBOR-6M/10Y``); quote keys inside
 ``instrument/tenor`` (``swap/10Y``). The Redis layout (docs/architecture.md §6), written by the aggregator in
 one transaction per tick and read by the API and the dashboard; all numbers are decimal strings, money in
 the reporting currency (USD) unless a field names another currency; times written by the engine
-(``computed_at``, ``updated_at``) are Unix seconds, market times ISO 8601:
+(``computed_at``, ``updated_at``) are Unix seconds, market times ISO 8601. Each hash is written and read
+through its typed record (:mod:`core.records`, :mod:`core.status_record`):
 
 ``risk:books``                SET of book names (``ALL`` is the whole portfolio)
 ``risk:{book}:summary``       HASH pv, dv01, gamma, pnl_open, pnl_predicted, pnl_residual, n_ok, n_failed,

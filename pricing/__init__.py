@@ -17,7 +17,7 @@ returns results.
 from __future__ import annotations
 
 from pricing.engine import ENGINES, PortfolioEngine
-from pricing.errors import EngineError, FixingError, MarketDataError, PricingError, SpecError
+from pricing.errors import EngineError, FixingError, MarketDataError, MissingFxRate, PricingError, SpecError
 from pricing.market import MarketSnapshot, parse_market
 from pricing.measures import InstrumentMeasures, measures_from_pv_matrix, risk_arrays, scale_rows
 from pricing.portfolio import price_portfolio
@@ -33,6 +33,7 @@ __all__ = [
     "InstrumentMeasures",
     "MarketDataError",
     "MarketSnapshot",
+    "MissingFxRate",
     "OisSwapSpec",
     "PortfolioEngine",
     "Position",

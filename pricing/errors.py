@@ -4,6 +4,7 @@
 
     PricingError                     base of everything this package raises on purpose
     ├── MarketDataError              a market snapshot is unusable (names the curve and the quote)
+    │   └── MissingFxRate            no FX rate to USD for a currency to total (names the pairs)
     ├── SpecError                    an instrument dict or spec is invalid (names the field)
     ├── FixingError                  a seasoned trade needs a past fixing the snapshot lacks (names the date)
     ├── EngineError                  an engine cannot do what was asked (unknown engine, unsupported
@@ -18,7 +19,15 @@ the positions that depend on it (``CurveSet.failures``).
 
 from __future__ import annotations
 
-__all__ = ["CalculatorError", "EngineError", "FixingError", "MarketDataError", "PricingError", "SpecError"]
+__all__ = [
+    "CalculatorError",
+    "EngineError",
+    "FixingError",
+    "MarketDataError",
+    "MissingFxRate",
+    "PricingError",
+    "SpecError",
+]
 
 
 class PricingError(Exception):
@@ -27,6 +36,18 @@ class PricingError(Exception):
 
 class MarketDataError(PricingError):
     """The market snapshot is unusable; the message names the curve and the quote and what to fix."""
+
+
+class MissingFxRate(MarketDataError):
+    """The market has no FX rate from ``currency`` to the reporting currency (:mod:`pricing.fx`)."""
+
+    def __init__(self, currency: str, reporting: str = "USD") -> None:
+        super().__init__(
+            f"fx: no rate from {currency} to {reporting}: add {currency}{reporting} ({reporting} per "
+            f"{currency}) or {reporting}{currency} to the market's fx to total {currency} positions in "
+            f"{reporting}"
+        )
+        self.currency = currency
 
 
 class SpecError(PricingError):

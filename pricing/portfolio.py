@@ -1,9 +1,10 @@
 """``price_portfolio``: book and market snapshot dicts in, the output JSON dict out (docs/architecture.md §5).
 
 Used by ``riskctl price`` and ``POST /api/v1/price``. A malformed market snapshot (or one where no curve
-can be built) raises ``MarketDataError``; a curve that cannot be bootstrapped fails only the positions that
-depend on it; a bad instrument becomes a result with ``ok=false`` and its reason, the rest of the book is
-priced.
+can be built) raises ``MarketDataError``; one without the FX rate to USD of a currency the book values
+raises its subclass ``MissingFxRate`` before valuing (:mod:`pricing.fx`; a currency whose positions all
+fail needs none). A curve that cannot be bootstrapped fails only the positions that depend on it; a bad
+instrument becomes a result with ``ok=false`` and its reason, the rest of the book is priced.
 
 Each entry of the book is a position (:mod:`pricing.positions`): every instrument is valued once, however
 many entries hold it, and an entry's risk is its instrument's times its ``quantity`` (bond analytics, per
@@ -18,7 +19,7 @@ Output::
                                   "modified_duration", "macaulay_duration", "convexity"}],
      "totals": {"currency": "USD", "pv", "dv01", "gamma", "kr01",       # in USD via the snapshot's fx
                 "by_currency": {"EUR": {"pv", "dv01", "gamma", "kr01"}, "USD": {...}},
-                "n_ok", "n_failed", "fx_missing": [pairs needed but absent; USD totals are then null]},
+                "n_ok", "n_failed"},
      "curve_failures": {"CURVE": "why it could not be built"},   # its positions fail, the rest is priced
      "timing_ms"}
 """
@@ -33,6 +34,7 @@ from typing import Any
 from pricing.conventions import REPORTING_CURRENCY
 from pricing.engine import PortfolioEngine
 from pricing.errors import SpecError
+from pricing.fx import reporting_rate
 from pricing.market import MarketSnapshot, parse_market
 from pricing.measures import InstrumentMeasures, measures_from_pv_matrix
 from pricing.positions import resolve_book
@@ -60,40 +62,23 @@ def _accumulate(target: dict[str, Any], measures: InstrumentMeasures, factor: fl
         target["kr01"][key] = target["kr01"].get(key, 0.0) + value * factor
 
 
-def _to_reporting(currency: str, snapshot: MarketSnapshot) -> float | None:
-    """Units of the reporting currency per unit of ``currency`` (``EURUSD`` or the inverse of ``USDEUR``)."""
-    if currency == REPORTING_CURRENCY:
-        return 1.0
-    direct = snapshot.fx.get(f"{currency}{REPORTING_CURRENCY}")
-    inverse = snapshot.fx.get(f"{REPORTING_CURRENCY}{currency}")
-    return direct if direct else (1.0 / inverse if inverse else None)
-
-
 def totals(
     priced: list[tuple[str, InstrumentMeasures]], snapshot: MarketSnapshot, n_failed: int
 ) -> dict[str, Any]:
-    """Totals per currency and in USD (``fx`` pairs like ``EURUSD`` = USD per 1 EUR)."""
+    """Totals per currency and in USD (``fx`` pairs like ``EURUSD`` = USD per 1 EUR); raises
+    :class:`~pricing.errors.MissingFxRate` when a currency has no rate to USD."""
     by_currency: dict[str, dict[str, Any]] = {}
     for currency, measures in priced:
         _accumulate(by_currency.setdefault(currency, _empty_risk()), measures, 1.0)
     reporting = _empty_risk()
-    missing = []
     for currency, measures in priced:
-        rate = _to_reporting(currency, snapshot)
-        if rate is None:
-            missing.append(f"{currency}{REPORTING_CURRENCY}")
-            continue
-        _accumulate(reporting, measures, rate)
-    usd: dict[str, Any] = (
-        reporting if not missing else {"pv": None, "dv01": None, "gamma": None, "kr01": None}
-    )
+        _accumulate(reporting, measures, reporting_rate(currency, snapshot.fx))
     return {
         "currency": REPORTING_CURRENCY,
-        **usd,
+        **reporting,
         "by_currency": by_currency,
         "n_ok": len(priced),
         "n_failed": n_failed,
-        "fx_missing": sorted(set(missing)),
     }
 
 
@@ -118,6 +103,11 @@ def price_portfolio(
     portfolio = PortfolioEngine(
         resolved.instruments.values(), snapshot, engine=engine, interpolation=interpolation
     )
+    valued = {
+        spec.currency for ident, spec in resolved.instruments.items() if ident not in portfolio.failures
+    }
+    for currency in sorted(valued):
+        reporting_rate(currency, snapshot.fx)  # refused before valuing: no total without its FX rate
     pv_matrix = portfolio.pv_matrix()
     measures = dict(zip(portfolio.ids, measures_from_pv_matrix(pv_matrix, portfolio.scenarios), strict=True))
     rows = {ident: row for row, ident in enumerate(portfolio.ids)}

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import redis
 
+from core.records import RecordError
 from ui.api_client import ApiError, InstrumentApi
 from ui.figures import build_kr01_figure
 from ui.format import format_count, format_money, format_rate_pct, format_time
@@ -201,12 +202,14 @@ class Catalog:
             risk = read_instrument_risk(self.client, instrument_id)
         except redis.RedisError as error:
             risk_html, risk = message_html("down", f"Redis is unreachable: {error}"), None
+        except RecordError as error:
+            risk_html, risk = message_html("down", f"The engine's risk record is unreadable: {error}"), None
         else:
             risk_html = instrument_risk_html(risk)
         kr01 = build_kr01_figure(
             risk.kr01 if risk else {}, f"KR01 of {instrument_id} (per bp, {terms.get('currency', '')})"
         )
-        cashflows = _frame(cashflow_rows(risk.cashflows if risk else []), CASHFLOW_HEADERS)
+        cashflows = _frame(cashflow_rows((risk.cashflows or ()) if risk else ()), CASHFLOW_HEADERS)
         return _frame(terms_rows(terms), TERMS_HEADERS), risk_html, kr01, cashflows
 
     def create(self, kind: str, payload: Mapping[str, Any], token: str) -> tuple[str, str]:

@@ -11,8 +11,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.keys import ALL_BOOKS, split_risk_factor_key
+from core.records import HistoryPointRecord
 from ui.format import parse_time
-from ui.snapshot import CurveSnapshot, HistoryPoint
+from ui.snapshot import CurveSnapshot
 from ui.tenors import quote_tenor, tenor_years
 
 __all__ = [
@@ -179,7 +180,7 @@ def build_curves_figure(curves: Sequence[CurveSnapshot]) -> go.Figure:
     return _layout(figure, title, height=300 * rows + 40)
 
 
-def _trading_day(points: Sequence[HistoryPoint]) -> list[HistoryPoint]:
+def _trading_day(points: Sequence[HistoryPointRecord]) -> list[HistoryPointRecord]:
     """The points of the latest trading day (market time date of the newest point)."""
     if not points:
         return []
@@ -187,7 +188,7 @@ def _trading_day(points: Sequence[HistoryPoint]) -> list[HistoryPoint]:
     return [point for point in points if point.market_time[:10] == day]
 
 
-def build_pnl_explain_figure(points: Sequence[HistoryPoint]) -> go.Figure:
+def build_pnl_explain_figure(points: Sequence[HistoryPointRecord]) -> go.Figure:
     """P&L since the open over the trading day: actual vs risk-predicted lines, the residual as bars."""
     title = "P&L explain since open (USD): actual vs predicted"
     day = _trading_day(points)
@@ -197,7 +198,7 @@ def build_pnl_explain_figure(points: Sequence[HistoryPoint]) -> go.Figure:
     figure = go.Figure()
     figure.add_bar(
         x=times,
-        y=[point.number("pnl_residual") for point in day],
+        y=[point.pnl_residual for point in day],
         name="residual",
         marker_color="#bf8700",
         opacity=0.6,
@@ -205,14 +206,14 @@ def build_pnl_explain_figure(points: Sequence[HistoryPoint]) -> go.Figure:
     )
     figure.add_scatter(
         x=times,
-        y=[point.number("pnl_open") for point in day],
+        y=[point.pnl_open for point in day],
         name="actual",
         line={"color": "#0969da", "width": 2.5},
         hovertemplate="actual %{y:,.0f}<extra></extra>",
     )
     figure.add_scatter(
         x=times,
-        y=[point.number("pnl_predicted") for point in day],
+        y=[point.pnl_predicted for point in day],
         name="predicted (kr01, gamma)",
         line={"color": "#8250df", "dash": "dash"},
         hovertemplate="predicted %{y:,.0f}<extra></extra>",
@@ -221,7 +222,7 @@ def build_pnl_explain_figure(points: Sequence[HistoryPoint]) -> go.Figure:
     return _layout(figure, title)
 
 
-def build_history_figure(points: Sequence[HistoryPoint]) -> go.Figure:
+def build_history_figure(points: Sequence[HistoryPointRecord]) -> go.Figure:
     """PV (left axis) and DV01 (right axis) of every tick kept in the history stream, against market time
     in UTC. Partial totals (taken before every market had a value, e.g. the first ticks after a start)
     are left out, and the chart says how many, so that no spike of a half book is drawn."""
@@ -235,10 +236,10 @@ def build_history_figure(points: Sequence[HistoryPoint]) -> go.Figure:
         return empty_figure(title, message)
     times = [_utc_axis(point.market_time) for point in complete]
     figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_scatter(x=times, y=[p.number("pv") for p in complete], name="PV", line={"color": "#0969da"})
+    figure.add_scatter(x=times, y=[p.pv for p in complete], name="PV", line={"color": "#0969da"})
     figure.add_scatter(
         x=times,
-        y=[p.number("dv01") for p in complete],
+        y=[p.dv01 for p in complete],
         name="DV01",
         line={"color": "#cf222e"},
         secondary_y=True,

@@ -2,32 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from core.records import BookSummaryRecord
+from core.status_record import EngineStatusRecord
 from ui.format import format_age
-from ui.snapshot import BookSummary, EngineStatus
 
 __all__ = ["stale_reasons", "tick_age_seconds"]
 
 
-def tick_age_seconds(summary: BookSummary | None, now: float) -> float | None:
+def tick_age_seconds(summary: BookSummaryRecord | None, now: float) -> float | None:
     """Wall-clock seconds since the engine wrote the book's latest tick."""
-    if summary is None or summary.computed_at is None:
+    if summary is None:
         return None
     return max(now - summary.computed_at, 0.0)
 
 
 def stale_reasons(
-    summary: BookSummary | None, engine: EngineStatus, now: float, stale_after_seconds: float
+    summary: BookSummaryRecord | None,
+    engine: EngineStatusRecord,
+    now: float,
+    stale_after_seconds: float,
+    errors: Sequence[str] = (),
 ) -> list[str]:
-    """Every reason the view is stale; empty when the latest tick is fresh and complete."""
+    """Every reason the view is stale; empty when the latest tick is fresh, complete and every record
+    read (``errors``: the Redis records that could not be read, see :mod:`ui.snapshot`; with no summary
+    they are the reasons, as an unreadable summary is not one that was never published)."""
+    reasons = list(errors)
     if summary is None:
-        return ["no risk has been published for this book yet"]
-    reasons = []
+        return reasons or ["no risk has been published for this book yet"]
     age = tick_age_seconds(summary, now)
-    if age is None:
-        reasons.append("the engine did not say when it computed this tick")
-    elif age > stale_after_seconds:
+    if age is not None and age > stale_after_seconds:
         reasons.append(f"no tick for {format_age(age)} (limit {format_age(stale_after_seconds)})")
     if summary.stale:
-        reasons.append(summary.fields.get("stale_reason") or "the engine marked this tick stale")
-    reasons.extend(f"curve {curve} rejected: its last tick failed" for curve in engine.rejected_curves)
+        reasons.append(summary.stale_reason or "the engine marked this tick stale")
+    reasons.extend(f"curve {curve} rejected: its last tick failed" for curve in engine.rejected_curves or ())
     return reasons

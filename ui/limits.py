@@ -17,6 +17,7 @@ import redis
 
 from core.keys import book_kr01_key, book_summary_key
 from core.limits import BookRisk, Limit, LimitCheck, check_limits
+from core.records import BookSummaryRecord, Kr01LadderRecord, RecordError
 from ui.api_client import ApiError, InstrumentApi
 from ui.format import format_money
 
@@ -197,16 +198,14 @@ class LimitsView:
         self.redis = client
 
     def _risk(self, book: str) -> BookRisk | None:
-        summary = cast(dict[str, str], self.redis.hgetall(book_summary_key(book)))
-        if not summary:
+        """The book's live risk from its records, None before its first tick; raises
+        :class:`core.records.RecordError` when a hash does not hold its record."""
+        raw = cast(dict[str, str], self.redis.hgetall(book_summary_key(book)))
+        if not raw:
             return None
-        kr01 = cast(dict[str, str], self.redis.hgetall(book_kr01_key(book)))
-        return BookRisk(
-            float(summary.get("dv01", 0.0)),
-            float(summary.get("gamma", 0.0)),
-            float(summary.get("pnl_open", 0.0)),
-            {key: float(value) for key, value in kr01.items()},
-        )
+        summary = BookSummaryRecord.from_hash(raw)
+        ladder = Kr01LadderRecord.from_hash(cast(dict[str, str], self.redis.hgetall(book_kr01_key(book))))
+        return BookRisk(summary.dv01, summary.gamma, summary.pnl_open, dict(ladder.kr01))
 
     def refresh(self, book: str) -> tuple[str, str, pd.DataFrame]:
         """(limits panel, breach banner, alert history table) of ``book``."""
@@ -217,11 +216,16 @@ class LimitsView:
             message = f'<div id="limits-panel"><p class="error">{escape(str(error))}</p></div>'
             empty = pd.DataFrame([], columns=ALERT_HEADERS)
             return message, '<div id="breach-banner" data-breaches="0"></div>', empty
-        risk = self._risk(book) or BookRisk(0.0, 0.0, 0.0, {})
+        table = pd.DataFrame(alert_rows(alerts), columns=ALERT_HEADERS)
+        try:
+            risk = self._risk(book) or BookRisk(0.0, 0.0, 0.0, {})
+        except RecordError as error:
+            message = f"Limits not checked: the engine's risk record is unreadable: {error}"
+            panel = f'<div id="limits-panel"><p class="error">{escape(message)}</p></div>'
+            return panel, '<div id="breach-banner" data-breaches="0"></div>', table
         checks = check_limits(book, risk, [_limit(book, item) for item in raw])
         limited = {check.key for check in checks}  # a limit removed since its breach no longer bans
         banner = banner_html(book, [a for a in alerts if a["measure"] in limited])
-        table = pd.DataFrame(alert_rows(alerts), columns=ALERT_HEADERS)
         return limits_html(book, checks), banner, table
 
     def save(

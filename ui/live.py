@@ -15,6 +15,7 @@ import pandas as pd
 import redis
 
 from core.keys import ALL_BOOKS
+from core.records import HistoryPointRecord
 from ui.figures import (
     build_curves_figure,
     build_dv01_bars_figure,
@@ -24,7 +25,7 @@ from ui.figures import (
 )
 from ui.format import format_money, format_signed_money, format_time
 from ui.panels import CONTRIBUTOR_HEADERS, contributor_rows, engine_health_html, headline_html, message_html
-from ui.snapshot import HistoryPoint, read_headline, read_snapshot
+from ui.snapshot import read_headline, read_snapshot
 
 __all__ = ["HISTORY_HEADERS", "LIVE_OUTPUTS", "LiveView", "history_rows"]
 
@@ -46,7 +47,7 @@ LIVE_OUTPUTS = (
 HISTORY_HEADERS = ["Market time", "Markets", "PV", "DV01", "Gamma", "P&L", "Predicted", "Residual"]
 
 
-def history_rows(points: Sequence[HistoryPoint], limit: int = 50) -> list[list[str]]:
+def history_rows(points: Sequence[HistoryPointRecord], limit: int = 50) -> list[list[str]]:
     """The newest ``limit`` ticks first, formatted; a partial total (taken while a market had no value
     yet) says so in the Markets column."""
     rows = []
@@ -55,12 +56,12 @@ def history_rows(points: Sequence[HistoryPoint], limit: int = 50) -> list[list[s
             [
                 format_time(point.market_time),
                 "partial" if point.partial else "all",
-                format_money(point.number("pv")),
-                format_money(point.number("dv01")),
-                format_money(point.number("gamma"), decimals=2),
-                format_signed_money(point.number("pnl_open")),
-                format_signed_money(point.number("pnl_predicted")),
-                format_signed_money(point.number("pnl_residual")),
+                format_money(point.pv),
+                format_money(point.dv01),
+                format_money(point.gamma, decimals=2),
+                format_signed_money(point.pnl_open),
+                format_signed_money(point.pnl_predicted),
+                format_signed_money(point.pnl_residual),
             ]
         )
     return rows
@@ -80,11 +81,13 @@ class LiveView:
         state = dict(state or {})
         skip_rest = tuple(gr.skip() for _ in LIVE_OUTPUTS[2:-1])
         try:
-            summary, engine = read_headline(self.client, book)
-            view = (book, summary.seq if summary else None)
+            head = read_headline(self.client, book)
+            view = (book, head.summary.seq if head.summary else None)
             if state.get("view") == view:
-                headline = headline_html(summary, engine, time.time(), self.stale_after_seconds)
-                return (headline, engine_health_html(engine), *skip_rest, state)
+                headline = headline_html(
+                    head.summary, head.engine, time.time(), self.stale_after_seconds, head.errors
+                )
+                return (headline, engine_health_html(head.engine), *skip_rest, state)
             snapshot = read_snapshot(self.client, book)
         except redis.RedisError as error:
             state.pop("view", None)
@@ -99,7 +102,9 @@ class LiveView:
             choices = sorted(set(snapshot.books) | {ALL_BOOKS}, key=lambda name: (name != ALL_BOOKS, name))
             book_update = gr.update(choices=choices)
         return (
-            headline_html(snapshot.summary, snapshot.engine, time.time(), self.stale_after_seconds),
+            headline_html(
+                snapshot.summary, snapshot.engine, time.time(), self.stale_after_seconds, snapshot.errors
+            ),
             engine_health_html(snapshot.engine),
             build_kr01_figure(snapshot.kr01, f"KR01 ladder, book {book} (USD per bp)"),
             build_curves_figure(snapshot.curves),

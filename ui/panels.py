@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from core.records import BookSummaryRecord, InstrumentRiskRecord
+from core.status_record import EngineStatusRecord
 from ui.format import (
     format_age,
     format_count,
@@ -18,7 +20,7 @@ from ui.format import (
     format_time,
 )
 from ui.health import stale_reasons, tick_age_seconds
-from ui.snapshot import BookSummary, Contributor, EngineStatus, InstrumentRisk
+from ui.snapshot import Contributor
 
 __all__ = [
     "CONTRIBUTOR_HEADERS",
@@ -82,7 +84,7 @@ def live_text(market_time: str | None, age_seconds: float | None) -> str:
     return " · ".join(parts)
 
 
-def _banner(reasons: Sequence[str], summary: BookSummary | None, age: float | None) -> str:
+def _banner(reasons: Sequence[str], summary: BookSummaryRecord | None, age: float | None) -> str:
     if not reasons:
         market_time = summary.market_time if summary is not None else None
         return message_html("live", live_text(market_time, age), _STATUS_ID)
@@ -94,23 +96,27 @@ def _banner(reasons: Sequence[str], summary: BookSummary | None, age: float | No
 
 
 def headline_html(
-    summary: BookSummary | None, engine: EngineStatus, now: float, stale_after_seconds: float
+    summary: BookSummaryRecord | None,
+    engine: EngineStatusRecord,
+    now: float,
+    stale_after_seconds: float,
+    errors: Sequence[str] = (),
 ) -> str:
     """Status banner (market time and age of the last tick), then PV, DV01, gamma, P&L since open, last
-    tick's market time and age, p95 latency. Times are shown in UTC, saying so (:func:`format_time`)."""
+    tick's market time and age, p95 latency. Times are shown in UTC, saying so (:func:`format_time`).
+    ``errors``: records that could not be read; each is a reason the banner shows the view stale."""
     age = tick_age_seconds(summary, now)
-    banner = _banner(stale_reasons(summary, engine, now, stale_after_seconds), summary, age)
+    banner = _banner(stale_reasons(summary, engine, now, stale_after_seconds, errors), summary, age)
     if summary is None:
         return banner
-    pv, dv01, gamma, pnl = (summary.number(name) for name in ("pv", "dv01", "gamma", "pnl_open"))
+    pv, dv01, gamma, pnl = summary.pv, summary.dv01, summary.gamma, summary.pnl_open
     per_currency = "  ".join(
         format_money(amount, currency) for currency, amount in sorted(summary.pv_by_currency.items())
     )
-    n_ok, n_failed, n_pending = (summary.number(name) for name in ("n_ok", "n_failed", "n_pending"))
-    counts = f"{format_count(n_ok)} priced · {format_count(n_failed)} failed"
-    if n_pending:
-        counts += f" · {format_count(n_pending)} pending"
-    p95 = engine.number("latency_p95_ms")
+    counts = f"{format_count(summary.n_ok)} priced · {format_count(summary.n_failed)} failed"
+    if summary.n_pending:
+        counts += f" · {format_count(summary.n_pending)} pending"
+    p95 = engine.latency("latency", 95)
     cards = [
         _card("hl-pv", "PV", format_money(pv), pv, per_currency),
         _card("hl-dv01", "DV01 (per bp)", format_money(dv01), dv01, counts),
@@ -120,15 +126,15 @@ def headline_html(
             "P&L since open",
             format_signed_money(pnl),
             pnl,
-            f"predicted {format_signed_money(summary.number('pnl_predicted'))}"
-            f" · residual {format_signed_money(summary.number('pnl_residual'))}",
+            f"predicted {format_signed_money(summary.pnl_predicted)}"
+            f" · residual {format_signed_money(summary.pnl_residual)}",
         ),
         _card(
             "hl-market-time",
             "Last tick (market time)",
             format_time(summary.market_time),
             summary.market_time,
-            f"{summary.fields['market']} market" if summary.fields.get("market") else "",
+            f"{summary.market} market" if summary.market else "",
         ),
         _card("hl-age", "Tick age", format_age(age), age),
         _card(
@@ -136,8 +142,8 @@ def headline_html(
             "Engine p95 latency",
             format_millis(p95),
             p95,
-            f"p50 {format_millis(engine.number('latency_p50_ms'))}"
-            f" · p99 {format_millis(engine.number('latency_p99_ms'))}",
+            f"p50 {format_millis(engine.latency('latency', 50))}"
+            f" · p99 {format_millis(engine.latency('latency', 99))}",
         ),
     ]
     return banner + f'<div class="cards">{"".join(cards)}</div>'
@@ -154,16 +160,17 @@ _HEALTH_COUNTERS = (
 )
 
 
-def engine_health_html(engine: EngineStatus) -> str:
+def engine_health_html(engine: EngineStatusRecord) -> str:
     """The engine's counters; its last error in red when there is one."""
-    if not engine.fields:
+    if not engine.reported:
         return message_html("down", "The real-time engine has not reported its status yet.")
     state = engine.state or "unknown"
     cards = [_card("eh-state", "State", state.upper(), state)]
     for name, label in _HEALTH_COUNTERS:
-        value = engine.number(name)
+        count: int | None = getattr(engine, name)
+        value = None if count is None else float(count)
         cards.append(_card(f"eh-{name.replace('_', '-')}", label, format_count(value), value))
-    error = engine.fields.get("last_error", "")
+    error = engine.last_error or ""
     error_html = f'<p class="error" id="eh-last-error">Last error: {escape(error)}</p>' if error else ""
     return f'<div class="cards">{"".join(cards)}</div>{error_html}'
 
@@ -172,42 +179,37 @@ def contributor_rows(contributors: Sequence[Contributor]) -> list[list[str]]:
     """Rows of the top-contributors table, already formatted (see ``CONTRIBUTOR_HEADERS``)."""
     rows = []
     for rank, item in enumerate(contributors, start=1):
-        currency = item.fields.get("currency", "")
+        risk = item.risk  # None: its row is gone or unreadable (the ranking says only |DV01| in USD)
+        currency = risk.currency if risk is not None else ""
         rows.append(
             [
                 str(rank),
                 item.instrument_id,
-                item.fields.get("type", ""),
-                item.fields.get("book", ""),
+                risk.type if risk is not None else "",
+                risk.book if risk is not None else "",
                 currency,
-                format_money(item.number("dv01"), currency),
+                format_money(risk.dv01 if risk is not None else None, currency),
                 format_money(item.abs_dv01_usd),
-                format_money(item.number("pv"), currency),
+                format_money(risk.pv if risk is not None else None, currency),
             ]
         )
     return rows
 
 
-def instrument_risk_html(risk: InstrumentRisk | None) -> str:
+def instrument_risk_html(risk: InstrumentRiskRecord | None) -> str:
     """One instrument's latest risk, or why there is none yet."""
     if risk is None:
         return message_html("stale", "No risk computed for this instrument yet: it shows on the next tick.")
-    currency = risk.fields.get("currency", "")
+    currency = risk.currency
     if not risk.ok:
-        reason = risk.fields.get("error") or "no reason given"
-        when = format_time(risk.fields.get("market_time"))
-        return message_html("down", f"Pricing failed on the tick of {when}: {reason}")
+        reason = risk.error or "no reason given"
+        return message_html(
+            "down", f"Pricing failed on the tick of {format_time(risk.market_time)}: {reason}"
+        )
     cards = [
-        _card("ir-pv", "PV", format_money(risk.number("pv"), currency), risk.number("pv")),
-        _card("ir-dv01", "DV01 (per bp)", format_money(risk.number("dv01"), currency), risk.number("dv01")),
-        _card(
-            "ir-gamma", "Gamma (1bp)", format_money(risk.number("gamma"), currency, 2), risk.number("gamma")
-        ),
-        _card(
-            "ir-tick",
-            "Market time",
-            format_time(risk.fields.get("market_time")),
-            risk.fields.get("market_time", ""),
-        ),
+        _card("ir-pv", "PV", format_money(risk.pv, currency), risk.pv),
+        _card("ir-dv01", "DV01 (per bp)", format_money(risk.dv01, currency), risk.dv01),
+        _card("ir-gamma", "Gamma (1bp)", format_money(risk.gamma, currency, 2), risk.gamma),
+        _card("ir-tick", "Market time", format_time(risk.market_time), risk.market_time),
     ]
     return f'<div class="cards">{"".join(cards)}</div>'

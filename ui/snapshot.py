@@ -1,16 +1,18 @@
-"""What the dashboard shows, read from Redis with the key grammar of :mod:`core.keys` (two round trips).
+"""What the dashboard shows, read from Redis through the typed records of :mod:`core.records` and
+:mod:`core.status_record` (the key grammar of :mod:`core.keys`; two round trips).
 
-Redis hashes hold decimal strings; a field the engine has not written yet reads as ``None`` and is shown
-as a dash, never as zero.
+A record the engine has not written yet is ``None`` (shown as a dash, never as zero). A hash that does not
+hold its record (:class:`core.records.RecordError`) is left out and its error kept in the snapshot's
+``errors``: the dashboard shows it as a reason not to trust the view, it never crashes on it.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
 import redis
 
@@ -27,139 +29,56 @@ from core.keys import (
     market_curve_key,
     split_risk_factor_key,
 )
+from core.records import (
+    BookSummaryRecord,
+    ByTypeRecord,
+    CurveQuotesRecord,
+    HistoryPointRecord,
+    InstrumentRiskRecord,
+    Kr01LadderRecord,
+    RecordError,
+)
+from core.status_record import EngineStatusRecord
 
 __all__ = [
     "CURVE_SNAPSHOTS",
-    "BookSummary",
     "Contributor",
     "CurveSnapshot",
-    "EngineStatus",
-    "HistoryPoint",
-    "InstrumentRisk",
+    "Headline",
     "Snapshot",
     "parse_timestamp",
     "read_books",
     "read_headline",
     "read_instrument_risk",
     "read_snapshot",
-    "to_float",
 ]
 
 CURVE_SNAPSHOTS = ("now", "open", "prev_close")
-
-
-def to_float(value: str | None) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
+R = TypeVar("R")
 
 
 def parse_timestamp(value: str | None) -> float | None:
     """Unix seconds from a decimal string (seconds) or an ISO 8601 date-time; None if neither."""
-    number = to_float(value)
-    if number is not None:
-        return number
     if not value:
         return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
     try:
         return datetime.fromisoformat(value).timestamp()
     except ValueError:
         return None
 
 
-def _csv(value: str | None) -> tuple[str, ...]:
-    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
-
-
-@dataclass(frozen=True)
-class BookSummary:
-    """``risk:{book}:summary``: the book's totals of the latest tick (money in USD)."""
-
-    book: str
-    fields: dict[str, str]
-
-    def number(self, name: str) -> float | None:
-        return to_float(self.fields.get(name))
-
-    @property
-    def seq(self) -> int | None:
-        value = self.number("seq")
-        return None if value is None else int(value)
-
-    @property
-    def market_time(self) -> str:
-        return self.fields.get("market_time", "")
-
-    @property
-    def computed_at(self) -> float | None:
-        return parse_timestamp(self.fields.get("computed_at"))
-
-    @property
-    def stale(self) -> bool:
-        return self.fields.get("stale", "0") == "1"
-
-    @property
-    def pv_by_currency(self) -> dict[str, float]:
-        amounts: dict[str, float] = {}
-        for name, value in self.fields.items():
-            amount = to_float(value)
-            if name.startswith("pv_") and len(name) == 6 and amount is not None:
-                amounts[name[3:]] = amount
-        return amounts
-
-
-@dataclass(frozen=True)
-class EngineStatus:
-    """``engine:status``: counters and latency percentiles of the real-time engine."""
-
-    fields: dict[str, str]
-
-    def number(self, name: str) -> float | None:
-        return to_float(self.fields.get(name))
-
-    @property
-    def state(self) -> str:
-        return self.fields.get("state", "")
-
-    @property
-    def rejected_curves(self) -> tuple[str, ...]:
-        return _csv(self.fields.get("rejected_curves"))
-
-    @property
-    def curves(self) -> tuple[str, ...]:
-        return _csv(self.fields.get("curves"))
-
-
 @dataclass(frozen=True)
 class Contributor:
-    """One of the book's largest DV01 positions (``dv01_rank`` joined with ``risk:instr:{id}``)."""
+    """One of the book's largest DV01 positions (``dv01_rank`` joined with its ``risk:instr:{id}``;
+    ``risk`` is None when that row is gone or unreadable)."""
 
     instrument_id: str
     abs_dv01_usd: float
-    fields: dict[str, str]
-
-    def number(self, name: str) -> float | None:
-        return to_float(self.fields.get(name))
-
-
-@dataclass(frozen=True)
-class HistoryPoint:
-    """One entry of ``risk:{book}:history``."""
-
-    seq: int | None
-    market_time: str
-    fields: dict[str, str]
-
-    def number(self, name: str) -> float | None:
-        return to_float(self.fields.get(name))
-
-    @property
-    def partial(self) -> bool:
-        """Whether this total was taken before every market had a value (positions still pending)."""
-        return (self.number("n_pending") or 0) > 0
+    risk: InstrumentRiskRecord | None
 
 
 @dataclass(frozen=True)
@@ -173,47 +92,13 @@ class CurveSnapshot:
 
 
 @dataclass(frozen=True)
-class InstrumentRisk:
-    """``risk:instr:{id}``: one instrument's latest risk in its own currency."""
+class Headline:
+    """The cheap read of every refresh: the book's summary (None before its first tick), the engine
+    status, and the records that could not be read (one message each)."""
 
-    instrument_id: str
-    fields: dict[str, str]
-
-    def number(self, name: str) -> float | None:
-        return to_float(self.fields.get(name))
-
-    @property
-    def ok(self) -> bool:
-        return self.fields.get("ok", "1") == "1"
-
-    @property
-    def kr01(self) -> dict[str, float]:
-        return _json_numbers(self.fields.get("kr01"))
-
-    @property
-    def cashflows(self) -> list[dict[str, Any]]:
-        """Projected cashflows as published by the engine (a JSON list of objects), or []."""
-        try:
-            rows = json.loads(self.fields.get("cashflows") or "[]")
-        except json.JSONDecodeError:
-            return []
-        return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
-
-
-def _json_numbers(text: str | None) -> dict[str, float]:
-    try:
-        raw = json.loads(text or "{}")
-    except json.JSONDecodeError:
-        return {}
-    if not isinstance(raw, dict):
-        return {}
-    values = {str(k): to_float(str(v)) for k, v in raw.items()}
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def _numbers(fields: dict[str, str]) -> dict[str, float]:
-    values = {k: to_float(v) for k, v in fields.items()}
-    return {k: v for k, v in values.items() if v is not None}
+    summary: BookSummaryRecord | None
+    engine: EngineStatusRecord
+    errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,52 +107,67 @@ class Snapshot:
 
     book: str
     read_at: float
-    summary: BookSummary | None
-    engine: EngineStatus
+    summary: BookSummaryRecord | None
+    engine: EngineStatusRecord
     books: tuple[str, ...] = ()
     dv01_by_book: dict[str, float] = field(default_factory=dict)
-    by_type: dict[str, float] = field(default_factory=dict)
+    by_type: ByTypeRecord = field(default_factory=lambda: ByTypeRecord({}))
     kr01: dict[str, float] = field(default_factory=dict)
     contributors: tuple[Contributor, ...] = ()
     curves: tuple[CurveSnapshot, ...] = ()
-    history: tuple[HistoryPoint, ...] = ()
+    history: tuple[HistoryPointRecord, ...] = ()
+    errors: tuple[str, ...] = ()
 
     def by_type_measure(self, measure: str) -> dict[str, float]:
         """``{"bond": 12.0, "swap": -3.0}`` from the ``TYPE:MEASURE`` hash."""
-        result: dict[str, float] = {}
-        for key, value in self.by_type.items():
-            kind, _, name = key.rpartition(":")
-            if name == measure and kind:
-                result[kind] = value
-        return result
+        return self.by_type.measure(measure)
+
+
+class _Records:
+    """Parses hashes into records, keeping the error of each one that does not hold its record."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def parse(self, key: str, parse: Callable[[Mapping[str, str]], R], raw: Mapping[str, str]) -> R | None:
+        if not raw:
+            return None
+        try:
+            return parse(raw)
+        except RecordError as error:
+            self.errors.append(f"{key}: {error.problem}")
+            return None
+
+    def engine(self, raw: Mapping[str, str]) -> EngineStatusRecord:
+        return self.parse(ENGINE_STATUS, EngineStatusRecord.from_hash, raw) or EngineStatusRecord()
+
+
+def _sorted_books(names: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(names, key=lambda name: (name != "ALL", name)))
 
 
 def read_books(client: redis.Redis) -> tuple[str, ...]:
     """Book names with ``ALL`` first, then alphabetical."""
-    names: set[str] = set(client.smembers(BOOKS_SET))  # type: ignore[arg-type]
-    return tuple(sorted(names, key=lambda name: (name != "ALL", name)))
+    return _sorted_books(set(client.smembers(BOOKS_SET)))  # type: ignore[arg-type]
 
 
-def read_headline(client: redis.Redis, book: str) -> tuple[BookSummary | None, EngineStatus]:
-    """The cheap read done on every refresh: the book's summary and the engine status."""
+def read_headline(client: redis.Redis, book: str) -> Headline:
+    """The book's summary and the engine status (one round trip)."""
     pipe = client.pipeline(transaction=False)
     pipe.hgetall(book_summary_key(book))
     pipe.hgetall(ENGINE_STATUS)
     summary, engine = pipe.execute()
-    return (BookSummary(book, summary) if summary else None), EngineStatus(engine)
+    records = _Records()
+    parsed = records.parse(book_summary_key(book), BookSummaryRecord.from_hash, summary)
+    return Headline(parsed, records.engine(engine), tuple(records.errors))
 
 
-def _curve_names(engine: EngineStatus, kr01: dict[str, float], derived: set[str]) -> list[str]:
+def _curve_names(engine: EngineStatusRecord, kr01: Mapping[str, float], derived: set[str]) -> list[str]:
     if engine.curves:
         return list(engine.curves)
-    names = {split_risk_factor_key(key)[0] for key in kr01 if "/" in key}
+    names = {split_risk_factor_key(key)[0] for key in kr01}
     names.update(item.partition("/")[0] for item in derived if "/" in item)
     return sorted(names)
-
-
-def _history_point(fields: dict[str, str]) -> HistoryPoint:
-    seq = to_float(fields.get("seq"))
-    return HistoryPoint(None if seq is None else int(seq), fields.get("market_time", ""), fields)
 
 
 def read_snapshot(client: redis.Redis, book: str, *, top: int = 10, history: int = 2000) -> Snapshot:
@@ -281,15 +181,19 @@ def read_snapshot(client: redis.Redis, book: str, *, top: int = 10, history: int
     pipe.zrevrange(book_dv01_rank_key(book), 0, top - 1, withscores=True)
     pipe.xrevrange(book_history_key(book), count=history)
     pipe.smembers(MARKET_DERIVED)
-    summary, engine_fields, book_names, kr01, by_type, ranked, entries, derived = pipe.execute()
-    engine = EngineStatus(engine_fields)
-    books = tuple(sorted(book_names, key=lambda name: (name != "ALL", name)))
-    kr01_values = _numbers(kr01)
-    curve_names = _curve_names(engine, kr01_values, derived)
+    summary_raw, engine_raw, book_names, kr01_raw, by_type_raw, ranked, entries, derived = pipe.execute()
+    records = _Records()
+    summary = records.parse(book_summary_key(book), BookSummaryRecord.from_hash, summary_raw)
+    engine = records.engine(engine_raw)
+    books = _sorted_books(book_names)
+    ladder = records.parse(book_kr01_key(book), Kr01LadderRecord.from_hash, kr01_raw)
+    kr01 = dict(ladder.kr01) if ladder is not None else {}
+    by_type = records.parse(book_by_type_key(book), ByTypeRecord.from_hash, by_type_raw) or ByTypeRecord({})
+    curve_names = _curve_names(engine, kr01, derived)
 
     pipe = client.pipeline(transaction=False)
     for name in books:
-        pipe.hget(book_summary_key(name), "dv01")
+        pipe.hgetall(book_summary_key(name))
     for instrument_id, _score in ranked:
         pipe.hgetall(instrument_risk_key(instrument_id))
     for curve in curve_names:
@@ -297,30 +201,60 @@ def read_snapshot(client: redis.Redis, book: str, *, top: int = 10, history: int
             pipe.hgetall(market_curve_key(curve, when))
     replies = iter(pipe.execute())
 
-    dv01_by_book = {name: to_float(next(replies)) for name in books}
+    dv01_by_book = {}
+    for name in books:
+        raw = next(replies)
+        book_summary = (
+            summary
+            if name == book
+            else records.parse(book_summary_key(name), BookSummaryRecord.from_hash, raw)
+        )
+        if book_summary is not None:
+            dv01_by_book[name] = book_summary.dv01
     contributors = tuple(
-        Contributor(instrument_id, float(score), next(replies)) for instrument_id, score in ranked
+        Contributor(
+            instrument_id,
+            float(score),
+            records.parse(instrument_risk_key(instrument_id), InstrumentRiskRecord.from_hash, next(replies)),
+        )
+        for instrument_id, score in ranked
     )
     curves = []
     for curve in curve_names:
-        quotes = {when: _numbers(next(replies)) for when in CURVE_SNAPSHOTS}
+        quotes = {}
+        for when in CURVE_SNAPSHOTS:
+            record = records.parse(market_curve_key(curve, when), CurveQuotesRecord.from_hash, next(replies))
+            quotes[when] = dict(record.quotes) if record is not None else {}
         marked = frozenset(item.partition("/")[2] for item in derived if item.partition("/")[0] == curve)
-        curves.append(CurveSnapshot(curve, quotes, marked, curve in engine.rejected_curves))
+        curves.append(CurveSnapshot(curve, quotes, marked, curve in (engine.rejected_curves or ())))
+    entry_records = _Records()  # one message for the stream, however many entries are unreadable
+    points = [
+        entry_records.parse(
+            f"{book_history_key(book)} entry {entry_id}", HistoryPointRecord.from_hash, fields
+        )
+        for entry_id, fields in reversed(entries)
+    ]
+    if entry_records.errors:
+        more = len(entry_records.errors) - 1
+        records.errors.append(entry_records.errors[0] + (f" (and {more} more entries)" if more else ""))
     return Snapshot(
         book=book,
         read_at=time.time(),
-        summary=BookSummary(book, summary) if summary else None,
+        summary=summary,
         engine=engine,
         books=books,
-        dv01_by_book={name: value for name, value in dv01_by_book.items() if value is not None},
-        by_type=_numbers(by_type),
-        kr01=kr01_values,
+        dv01_by_book=dv01_by_book,
+        by_type=by_type,
+        kr01=kr01,
         contributors=contributors,
         curves=tuple(curves),
-        history=tuple(_history_point(fields) for _id, fields in reversed(entries)),
+        history=tuple(point for point in points if point is not None),
+        errors=tuple(records.errors),
     )
 
 
-def read_instrument_risk(client: redis.Redis, instrument_id: str) -> InstrumentRisk | None:
-    fields = client.hgetall(instrument_risk_key(instrument_id))
-    return InstrumentRisk(instrument_id, fields) if fields else None  # type: ignore[arg-type]
+def read_instrument_risk(client: redis.Redis, instrument_id: str) -> InstrumentRiskRecord | None:
+    """The instrument's latest risk, None before its first tick; raises
+    :class:`core.records.RecordError` (naming the field) when the hash does not hold the record."""
+    raw: dict[str, str] = client.hgetall(instrument_risk_key(instrument_id))  # type: ignore[assignment]
+    return InstrumentRiskRecord.from_hash(raw) if raw else None

@@ -28,7 +28,8 @@ from core.config import get_settings
 from core.keys import ALL_BOOKS
 from market_replay import market_snapshot
 from pricing import PortfolioEngine, PricingError, parse_market, price_portfolio, resolve_book
-from pricing.conventions import REPORTING_CURRENCY
+from pricing.errors import MissingFxRate
+from pricing.fx import reporting_rate
 from pricing.positions import Position
 
 __all__ = ["UNBOOKED", "BookRisk", "DayRisk", "ScenarioPnl", "scenario_pnl", "usd_per_unit", "value_day"]
@@ -66,25 +67,23 @@ class ScenarioPnl:
 
 
 def usd_per_unit(currency: str, fx: Mapping[str, float]) -> float:
-    """USD per unit of ``currency`` from pairs like ``EURUSD`` (or the inverse ``USDEUR``)."""
-    if currency == REPORTING_CURRENCY:
-        return 1.0
-    direct, inverse = fx.get(f"{currency}{REPORTING_CURRENCY}"), fx.get(f"{REPORTING_CURRENCY}{currency}")
-    if direct:
-        return float(direct)
-    if inverse:
-        return 1.0 / float(inverse)
-    raise BatchError(
-        f"no FX rate {currency}{REPORTING_CURRENCY} in the market snapshot to convert {currency}"
-    )
+    """USD per unit of ``currency`` (:func:`pricing.fx.reporting_rate`); a missing rate is a
+    :class:`BatchError` naming the pairs (the day or run fails, never a NaN total)."""
+    try:
+        return reporting_rate(currency, fx)
+    except MissingFxRate as exc:
+        raise BatchError(f"market snapshot: {exc}") from exc
 
 
 def value_day(entries: Sequence[Mapping[str, Any]], day: date) -> DayRisk:
     """The book valued on ``day``'s closing snapshot, exactly as ``riskctl price`` would."""
     snapshot = market_snapshot(day, markets=markets_on(day))
-    result = price_portfolio(
-        {"instruments": list(entries)}, snapshot, interpolation=get_settings().interpolation
-    )
+    try:
+        result = price_portfolio(
+            {"instruments": list(entries)}, snapshot, interpolation=get_settings().interpolation
+        )
+    except MissingFxRate as exc:
+        raise BatchError(f"{day}: {exc}") from exc
     books: dict[str, BookRisk] = defaultdict(BookRisk)
     failures: dict[str, str] = {}
     for item in result["instruments"]:
@@ -101,8 +100,6 @@ def value_day(entries: Sequence[Mapping[str, Any]], day: date) -> DayRisk:
         for key, value in item["kr01"].items():
             risk.kr01[key] += value * rate
     totals = result["totals"]
-    if totals["pv"] is None:
-        raise BatchError(f"{day}: FX missing for {', '.join(totals['fx_missing'])}; cannot total in USD")
     books[ALL_BOOKS] = BookRisk(
         totals["pv"],
         totals["dv01"],

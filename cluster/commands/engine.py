@@ -6,88 +6,106 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import typer
 
 from core.config import get_settings
+from core.records import BookSummaryRecord, RecordError
+from core.status_record import EngineStatusRecord, MarketStatus
 
-__all__ = ["register"]
-
-
-def _fmt(value: str | None, unit: str = "") -> str:
-    if value is None or value == "":
-        return "-"
-    try:
-        number = float(value)
-    except ValueError:
-        return value
-    return f"{number:,.2f}{unit}" if abs(number) < 1e15 else value
+__all__ = ["read_status", "register", "render_status"]
 
 
-def _when(epoch_seconds: str | None, now: float) -> str:
+def _fmt(value: float | None, unit: str = "") -> str:
+    return "-" if value is None else f"{value:,.2f}{unit}"
+
+
+def _count(value: int | str | None, missing: str = "0") -> str:
+    return missing if value is None else str(value)
+
+
+def _when(epoch_seconds: float | None, now: float) -> str:
     """A Unix time of the engine (``updated_at``) as ISO 8601 in UTC with its age:
     ``2026-02-02T19:12:03+00:00 (4 s ago)``."""
-    try:
-        seconds = float(epoch_seconds) if epoch_seconds else None
-    except ValueError:
-        return str(epoch_seconds)
-    if seconds is None:
+    if epoch_seconds is None:
         return "-"
-    stamp = datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="seconds")
-    return f"{stamp} ({max(0, round(now - seconds)):,d} s ago)"
+    stamp = datetime.fromtimestamp(epoch_seconds, tz=UTC).isoformat(timespec="seconds")
+    return f"{stamp} ({max(0, round(now - epoch_seconds)):,d} s ago)"
 
 
-def render_status(status: dict[str, str], summary: dict[str, str], now: float | None = None) -> str:
+def _market(name: str, market: MarketStatus | None, stale: bool) -> str:
+    """``EUR 2026-02-02 seq 41`` (``STALE`` when its latest tick was rejected)."""
+    market = market or MarketStatus()
+    return f"{name} {_count(market.as_of, '-')} seq {_count(market.seq, '-')}" + (" STALE" if stale else "")
+
+
+def render_status(
+    status: EngineStatusRecord,
+    summary: BookSummaryRecord | None,
+    now: float | None = None,
+    errors: Sequence[str] = (),
+) -> str:
     """engine:status and the portfolio summary as a few readable lines; times in ISO 8601 with their
-    zone (``now``: the wall clock in Unix seconds, for the ages)."""
+    zone (``now``: the wall clock in Unix seconds, for the ages). ``errors``: records that could not be
+    read (:func:`read_status`), one line each."""
     now = time.time() if now is None else now
-    if not status:
-        return "engine: no status in Redis (is the engine running? start it with `riskctl run`)"
-    lines = [
-        f"engine     {status.get('state', '?')}  shards {status.get('shards', '-')}  "
-        f"positions {status.get('instruments', '-')}  updated {_when(status.get('updated_at'), now)}",
-        f"last tick  seq {status.get('last_seq', '-')} {status.get('last_market', '')} "
-        f"market time {status.get('last_market_time', '-')}",
-        f"ticks      processed {status.get('ticks_processed', 0)}  "
-        f"conflated {status.get('ticks_conflated', 0)}  "
-        f"rejected {status.get('ticks_rejected', 0)}  dlq {status.get('ticks_dlq', 0)}  "
-        f"duplicates {status.get('ticks_duplicate', 0)}  lag {status.get('consumer_lag', '-')}  "
-        f"consumer restarts {status.get('consumer_restarts', 0)}"
-        + (f"  consumers {status['consumers']}" if status.get("consumers") else ""),
-        "markets    "
-        + "  ".join(
-            f"{m} {status.get(f'as_of_{m}', '-')} seq {status.get(f'seq_{m}', '-')}"
-            + (" STALE" if m in status.get("stale_markets", "").split(",") else "")
-            for m in ("USD", "EUR")
-        ),
-        f"latency    tick->redis p50 {_fmt(status.get('total_p50_ms'), ' ms')}  "
-        f"p95 {_fmt(status.get('total_p95_ms'), ' ms')}  p99 {_fmt(status.get('total_p99_ms'), ' ms')}  "
-        f"(shards p95 {_fmt(status.get('shards_p95_ms'), ' ms')})",
-    ]
-    if summary:
-        stale = f"  STALE: {summary.get('stale_reason')}" if summary.get("stale") == "1" else ""
-        lines.append(
-            f"portfolio  PV {_fmt(summary.get('pv'))} USD  DV01 {_fmt(summary.get('dv01'))}  "
-            f"gamma {_fmt(summary.get('gamma'))}  P&L {_fmt(summary.get('pnl_open'))}  "
-            f"ok {summary.get('n_ok', 0)} failed {summary.get('n_failed', 0)} "
-            f"pending {summary.get('n_pending', 0)}{stale}"
+    unreadable = [f"unreadable {error}" for error in errors]
+    if not status.reported:
+        return "\n".join(
+            ["engine: no status in Redis (is the engine running? start it with `riskctl run`)", *unreadable]
         )
-    if status.get("last_error"):
-        lines.append(f"last error {status['last_error']}")
-    return "\n".join(lines)
+    s = status
+    stale_markets = s.stale_markets or ()
+    lines = [
+        f"engine     {s.state or '?'}  shards {_count(s.shards, '-')}  "
+        f"positions {_count(s.instruments, '-')}  updated {_when(s.updated_at, now)}",
+        f"last tick  seq {_count(s.last_seq, '-')} {s.last_market or ''} "
+        f"market time {s.last_market_time or '-'}",
+        f"ticks      processed {_count(s.ticks_processed)}  conflated {_count(s.ticks_conflated)}  "
+        f"rejected {_count(s.ticks_rejected)}  dlq {_count(s.ticks_dlq)}  "
+        f"duplicates {_count(s.ticks_duplicate)}  lag {_count(s.consumer_lag, '-')}  "
+        f"consumer restarts {_count(s.consumer_restarts)}"
+        + (f"  consumers {s.consumers}" if s.consumers else ""),
+        "markets    " + "  ".join(_market(m, s.markets.get(m), m in stale_markets) for m in ("USD", "EUR")),
+        f"latency    tick->redis p50 {_fmt(s.latency('total', 50), ' ms')}  "
+        f"p95 {_fmt(s.latency('total', 95), ' ms')}  p99 {_fmt(s.latency('total', 99), ' ms')}  "
+        f"(shards p95 {_fmt(s.latency('shards', 95), ' ms')})",
+    ]
+    if summary is not None:
+        stale = f"  STALE: {summary.stale_reason}" if summary.stale else ""
+        lines.append(
+            f"portfolio  PV {_fmt(summary.pv)} USD  DV01 {_fmt(summary.dv01)}  "
+            f"gamma {_fmt(summary.gamma)}  P&L {_fmt(summary.pnl_open)}  "
+            f"ok {summary.n_ok} failed {summary.n_failed} pending {summary.n_pending}{stale}"
+        )
+    if s.last_error:
+        lines.append(f"last error {s.last_error}")
+    return "\n".join([*lines, *unreadable])
 
 
-def _read_status() -> tuple[dict[str, str], dict[str, str]]:
+def read_status() -> tuple[EngineStatusRecord, BookSummaryRecord | None, list[str]]:
+    """``engine:status`` and the portfolio's summary from Redis, with the error of each that does not
+    hold its record (that one is then empty); raises ``redis.RedisError`` when Redis is unreachable."""
     import redis
 
     from core.keys import ALL_BOOKS, ENGINE_STATUS, book_summary_key
 
     client = redis.Redis.from_url(get_settings().redis_url, decode_responses=True, socket_timeout=3)
-    status: Any = client.hgetall(ENGINE_STATUS)
-    summary: Any = client.hgetall(book_summary_key(ALL_BOOKS))
-    return status, summary
+    status_raw: dict[str, str] = client.hgetall(ENGINE_STATUS)  # type: ignore[assignment]
+    summary_raw: dict[str, str] = client.hgetall(book_summary_key(ALL_BOOKS))  # type: ignore[assignment]
+    errors: list[str] = []
+    status, summary = EngineStatusRecord(), None
+    try:
+        status = EngineStatusRecord.from_hash(status_raw)
+    except RecordError as error:
+        errors.append(str(error))
+    try:
+        summary = BookSummaryRecord.from_hash(summary_raw) if summary_raw else None
+    except RecordError as error:
+        errors.append(f"{book_summary_key(ALL_BOOKS)}: {error.problem}")
+    return status, summary, errors
 
 
 def run(
@@ -173,8 +191,12 @@ def run(
                 "[engine] stopped from elsewhere (`riskctl stop`): this engine no longer holds the lease"
             )
             break
-        status, summary = _read_status()
-        typer.echo(render_status(status, summary).splitlines()[2])
+        status, summary, errors = read_status()
+        typer.echo(
+            render_status(status, summary).splitlines()[2] if status.reported else "[engine] no status yet"
+        )
+        for error in errors:
+            typer.echo(f"[engine] unreadable {error}")
         unhealthy = {k: v for k, v in engine_health(n_shards, 5, n_consumers).items() if v != "ok"}
         if unhealthy:
             typer.echo(f"[engine] health: {unhealthy} (actors restart automatically)")
@@ -219,15 +241,20 @@ def stop(
 
 
 def status() -> None:
-    """Show the engine's state, tick counters, latency percentiles and portfolio totals."""
+    """Show the engine's state, tick counters, latency percentiles and portfolio totals.
+
+    A Redis record that does not hold what the engine writes is printed with the field at fault, and the
+    command then exits 1 (2 is a usage error, 1 also when Redis is unreachable)."""
     import redis
 
     try:
-        engine_status, summary = _read_status()
+        engine_status, summary, errors = read_status()
     except redis.RedisError as exc:
         typer.echo(f"error: Redis not reachable: {exc}", err=True)
         sys.exit(1)
-    typer.echo(render_status(engine_status, summary))
+    typer.echo(render_status(engine_status, summary, errors=errors))
+    if errors:  # shown above; the exit status says the engine's records need attention
+        sys.exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -106,6 +106,23 @@ def test_stale_tick_rejected_curve_and_derived_quotes_are_marked(
     assert 0 <= age < 30, f"a fresh tick shows an age of {format_age(age)}"
 
 
+def test_a_record_redis_does_not_hold_is_named_in_the_banner_and_the_page_keeps_working(
+    page: Page, dashboard_url: str, redis_client: redis.Redis
+) -> None:
+    write_tick(redis_client, seq=9)
+    redis_client.hset(book_summary_key(ALL_BOOKS), "dv01", "n/a")  # not what the engine writes
+    redis_client.hset(ENGINE_STATUS, "ticks_processed", "many")
+    _open(page, dashboard_url)
+    banner = page.locator("#status-banner")
+    expect(banner).to_have_attribute("data-state", "stale", timeout=UPDATE_TIMEOUT_MS)
+    expect(banner).to_contain_text("risk:ALL:summary: field 'dv01' is not a number: 'n/a'")
+    expect(banner).to_contain_text("engine:status: field 'ticks_processed' is not a number: 'many'")
+    expect(banner).not_to_contain_text("no risk has been published")  # it was, it is unreadable
+    write_tick(redis_client, seq=10)  # the engine's next tick rewrites them: live again
+    expect(banner).to_have_attribute("data-state", "live", timeout=UPDATE_TIMEOUT_MS)
+    expect(page.locator("#hl-dv01")).not_to_have_text("—")
+
+
 def test_bond_added_through_the_form_shows_in_the_browser_and_next_tick(
     page: Page, dashboard_url: str, base_url: str, redis_client: redis.Redis, settings: Settings
 ) -> None:

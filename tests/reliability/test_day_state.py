@@ -191,7 +191,8 @@ def test_redis_restarted_mid_day_keeps_the_pnl_and_the_last_results_are_read_at_
     assert int(summary["seq"]) >= int(last["seq"])
     dashboard = outcome["dashboard"]
     assert dashboard.summary is not None and (dashboard.summary.seq or -1) >= int(last["seq"])
-    assert dashboard.kr01 and dashboard.history and dashboard.curves and dashboard.engine.fields
+    assert dashboard.kr01 and dashboard.history and dashboard.curves and dashboard.engine.reported
+    assert dashboard.errors == ()  # every record it read held its record
     assert response.status_code == 200, response.text
     assert response.json()["summary"]["seq"] >= int(last["seq"])
     assert_final_risk_is_the_reference(engine, stack.sessions, day.sent)

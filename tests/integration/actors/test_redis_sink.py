@@ -20,6 +20,16 @@ from actors.redis_sink import (
     stored_order,
 )
 from core.config import Settings
+from core.records import (
+    BookSummaryRecord,
+    ByTypeRecord,
+    CurveQuotesRecord,
+    HistoryPointRecord,
+    InstrumentRiskRecord,
+    Kr01LadderRecord,
+)
+from core.status_record import EngineStatusRecord
+from ui.snapshot import read_snapshot
 
 TEST_DB = 6
 
@@ -42,9 +52,8 @@ def _update(seq: int, pv: float, kr01: dict[str, float], position: Position | No
     sums.kr01.update(kr01)
     sums.by_type["bond:pv"] = pv
     sums.pv_by_currency["USD"] = pv
-    risk = InstrumentRisk(
-        "B1", "GOVT", "bond", "USD", True, "", pv, sums.dv01, 0.5, kr01, seq, "t", sums.dv01
-    )
+    record = InstrumentRiskRecord("B1", "GOVT", "bond", "USD", True, "", pv, sums.dv01, 0.5, kr01, seq, "t")
+    risk = InstrumentRisk(record, sums.dv01)
     return TickUpdate(
         seq=seq,
         market="USD",
@@ -57,7 +66,7 @@ def _update(seq: int, pv: float, kr01: dict[str, float], position: Position | No
         removed=[],
         curves_now={"USD-UST": {"par_bond/2Y": 4.6}},
         derived=["USD-SOFR/ois/10Y"],
-        status={"ticks_processed": seq},
+        status=EngineStatusRecord(ticks_processed=seq),
         position=position or _at(seq),
     )
 
@@ -78,6 +87,53 @@ def test_one_tick_writes_the_documented_layout(writer: RedisRiskWriter) -> None:
     assert r.sismember("market:derived", "USD-SOFR/ois/10Y")
     assert r.xlen("risk:ALL:history") == 1
     assert r.hget("engine:status", "ticks_processed") == "5"
+
+
+@pytest.mark.redis
+def test_every_hash_written_reads_back_through_its_record(writer: RedisRiskWriter) -> None:
+    update = _update(5, 100.0, {"USD-UST/2Y": 1.0, "USD-UST/10Y": 2.0})
+    assert writer.write(update) is True
+    r = writer.client
+    summary = BookSummaryRecord.from_hash(r.hgetall("risk:GOVT:summary"))  # type: ignore[arg-type]
+    assert (summary.pv, summary.seq, summary.n_ok, summary.stale) == (100.0, 5, 1, False)
+    assert summary.pv_by_currency == {"USD": 100.0}
+    ladder = Kr01LadderRecord.from_hash(r.hgetall("risk:GOVT:kr01"))  # type: ignore[arg-type]
+    assert ladder.kr01 == update.books["GOVT"].kr01
+    assert ByTypeRecord.from_hash(r.hgetall("risk:GOVT:by_type")).measure("pv") == {"bond": 100.0}  # type: ignore[arg-type]
+    ((_id, entry),) = r.xrange("risk:GOVT:history")
+    point = HistoryPointRecord.from_hash(entry)
+    assert (point.seq, point.pv, point.dv01, point.pnl_residual, point.partial) == (5, 100.0, 3.0, 0.0, False)
+    assert InstrumentRiskRecord.from_hash(r.hgetall("risk:instr:B1")) == update.changed[0].record  # type: ignore[arg-type]
+    assert CurveQuotesRecord.from_hash(r.hgetall("market:USD-UST:now")).quotes == {"par_bond/2Y": 4.6}  # type: ignore[arg-type]
+    assert EngineStatusRecord.from_hash(r.hgetall("engine:status")) == EngineStatusRecord(ticks_processed=5)  # type: ignore[arg-type]
+    # and the dashboard's read of it all, with nothing unreadable
+    snapshot = read_snapshot(r, "GOVT")
+    assert snapshot.errors == () and snapshot.summary == summary and snapshot.kr01 == ladder.kr01
+    assert [c.risk for c in snapshot.contributors] == [update.changed[0].record]
+    assert snapshot.history == (point,) and snapshot.dv01_by_book == {"ALL": 3.0, "GOVT": 3.0}
+
+
+@pytest.mark.redis
+def test_a_rejected_tick_flags_the_books_with_risk_and_creates_no_summary(writer: RedisRiskWriter) -> None:
+    r = writer.client
+    writer.write_stale("EUR tick seq 1: no curve", EngineStatusRecord(stale_markets=("EUR",)))
+    assert r.exists("risk:ALL:summary") == 0  # no half summary of two flags before any risk
+    assert r.hget("engine:status", "stale_markets") == "EUR"
+    assert writer.write(_update(5, 100.0, {"USD-UST/2Y": 1.0})) is True
+    before = BookSummaryRecord.from_hash(r.hgetall("risk:ALL:summary"))  # type: ignore[arg-type]
+    writer.write_stale("EUR tick seq 6: no curve", EngineStatusRecord(last_error="EUR tick seq 6: no curve"))
+    for book in ("ALL", "GOVT"):
+        after = BookSummaryRecord.from_hash(r.hgetall(f"risk:{book}:summary"))  # type: ignore[arg-type]
+        assert (after.stale, after.stale_reason) == (True, "EUR tick seq 6: no curve")
+        assert after.pv == before.pv and after.seq == before.seq  # the last good risk is kept
+    # a summary that does not hold its record is left as it is, the others are flagged
+    r.hdel("risk:GOVT:summary", "pv")
+    writer.write_stale("EUR tick seq 7: no curve", EngineStatusRecord())
+    assert r.hget("risk:ALL:summary", "stale_reason") == "EUR tick seq 7: no curve"
+    assert r.hget("risk:GOVT:summary", "stale_reason") == "EUR tick seq 6: no curve"
+    snapshot = read_snapshot(r, "GOVT")
+    assert snapshot.summary is None
+    assert snapshot.errors == ("risk:GOVT:summary: field 'pv' missing",)
 
 
 @pytest.mark.redis

@@ -31,6 +31,7 @@ from core.messages import CurveTick
 from pricing import price_portfolio
 from secmaster.db import SessionFactory
 from secmaster.repository.export import load_book
+from ui.snapshot import read_snapshot
 
 pytestmark = [
     pytest.mark.postgres,
@@ -245,6 +246,40 @@ class TestRealtimeEngine:
         assert fresh["stale"] == "0"
         assert math.isclose(float(fresh["pv"]), float(good["pv"]), rel_tol=1e-9)
         assert engine.status()["rejected_curves"] == ""
+
+    def test_a_good_tick_of_one_market_leaves_the_other_market_s_rejection_standing(
+        self, engine: Engine
+    ) -> None:
+        """Staleness is per market: the book holds EUR positions valued on the last good EUR tick, so a
+        good USD tick written after a rejected EUR one leaves every book stale with EUR's reason."""
+        usd, eur = day_ticks(self.next_seq(), ticks_per_day=1)
+        engine.send(usd)
+        engine.send(eur)
+        engine.wait_seq(eur.seq)
+        rejected = int(engine.status().get("ticks_rejected", 0))
+        curves = {name: dict(quotes) for name, quotes in eur.curves.items()}
+        curves["EUR-ESTR"]["swaption/5Y"] = 3.1  # a valid CurveTick, but no such curve instrument
+        broken = retick(eur, eur.seq + 1).model_copy(update={"curves": curves})
+        engine.send(broken.to_json(), key=b"EUR")  # not among the ticks waited for: it is never written
+        engine.wait_status("ticks_rejected", rejected + 1)
+        good_usd = retick(usd, broken.seq + 1)
+        engine.send(good_usd)
+        after = engine.wait_seq(good_usd.seq)
+        assert after["seq"] == str(good_usd.seq) and after["market"] == "USD"  # the USD tick is written
+        assert (
+            after["stale"] == "1" and "EUR" in after["stale_reason"] and "swaption" in after["stale_reason"]
+        )
+        status = engine.status()
+        assert status["stale_markets"] == "EUR" and "EUR-ESTR" in status["rejected_curves"].split(",")
+        dashboard = read_snapshot(engine.redis, "ALL")
+        assert dashboard.errors == () and dashboard.summary is not None and dashboard.summary.stale
+        assert "swaption" in dashboard.summary.stale_reason
+        assert any(curve.rejected for curve in dashboard.curves if curve.name == "EUR-ESTR")
+        recovered = retick(eur, good_usd.seq + 1)
+        engine.send(recovered)
+        fresh = engine.wait_seq(recovered.seq)
+        assert fresh["stale"] == "0" and fresh["stale_reason"] == ""
+        assert engine.status()["stale_markets"] == "" and engine.status()["rejected_curves"] == ""
 
     def test_killing_a_shard_mid_stream_loses_no_tick(self, engine: Engine, sessions: SessionFactory) -> None:
         ticks = day_ticks(self.next_seq(), ticks_per_day=15)

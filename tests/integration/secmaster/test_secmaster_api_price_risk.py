@@ -36,6 +36,18 @@ def test_broken_market_is_422(client: httpx.Client) -> None:
     assert response.status_code == 422 and response.json()["detail"]
 
 
+def test_a_market_without_the_fx_rate_of_a_valued_currency_is_422_naming_the_pairs(
+    client: httpx.Client, payloads: dict[str, Any], book: str
+) -> None:
+    client.post("/api/v1/instruments/swaps", json=payloads["swap"](book=book))
+    exported = client.get(f"/api/v1/books/{book}/export").json()
+    currency = exported["instruments"][0]["currency"]
+    assert currency != "USD"  # the sample swap is EUR: its total needs EURUSD
+    response = client.post("/api/v1/price", json={"book": exported, "market": MARKET | {"fx": {}}})
+    assert response.status_code == 422, response.text
+    assert f"add {currency}USD (USD per {currency}) or USD{currency}" in response.json()["detail"]
+
+
 @pytest.fixture
 def risk_keys(settings: Settings) -> Iterator[tuple[redis.Redis, str]]:
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True)

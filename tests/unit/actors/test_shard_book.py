@@ -30,7 +30,7 @@ def test_ticks_give_the_risk_of_price_portfolio(sample: tuple[dict[str, Any], di
     assert sum(b.n_pending for b in first.books.values()) == 3  # the EUR positions wait for a EUR tick
     second = shard.apply(sample_tick(market, "EUR", 2))
     reference = price_portfolio(book, market)
-    by_id = {r.id: r for r in (*first.changed, *second.changed)}
+    by_id = {r.record.id: r.record for r in (*first.changed, *second.changed)}
     for item in reference["instruments"]:
         assert by_id[item["id"]].pv == pytest.approx(item["pv"], rel=1e-9)
         assert by_id[item["id"]].dv01 == pytest.approx(item["dv01"], rel=1e-9)
@@ -65,9 +65,9 @@ def test_scenarios_split_with_a_replica_equal_one_process(
         expected = whole.apply(tick, context)
         got = split.apply(tick, context)
         context[tick.market] = tick
-        expected_by_id = {r.id: r for r in expected.changed}
-        assert {r.id for r in got.changed} == set(expected_by_id)
-        for risk in got.changed:
+        expected_by_id = {r.record.id: r.record for r in expected.changed}
+        assert {r.record.id for r in got.changed} == set(expected_by_id)
+        for risk in (r.record for r in got.changed):
             want = expected_by_id[risk.id]
             # the same scenarios re-bootstrapped in another order: equal to float noise (1e-12 of PV)
             assert (risk.pv, risk.dv01, risk.gamma) == pytest.approx(
@@ -84,17 +84,39 @@ def test_positions_are_published_round_robin_and_totals_stay_exact(
     shard = ShardBook(0, book["instruments"], publish_per_tick=2)
     shard.apply(sample_tick(market, "USD", 1))
     first = shard.apply(sample_tick(market, "EUR", 2))
-    assert {r.id for r in first.changed} == {i["id"] for i in book["instruments"] if i["currency"] == "EUR"}
+    assert {r.record.id for r in first.changed} == {
+        i["id"] for i in book["instruments"] if i["currency"] == "EUR"
+    }
     seen: list[set[str]] = []
     for seq in range(3, 7):  # USD has 5 positions: 2 per tick, round-robin
         partial = shard.apply(sample_tick(market, "USD", seq))
-        seen.append({r.id for r in partial.changed})
+        seen.append({r.record.id for r in partial.changed})
         assert all(len(ids) == 2 for ids in seen)
-        assert all(r.cashflows is None for r in partial.changed)  # cashflows go with new positions only
+        # cashflows go with new positions only
+        assert all(r.record.cashflows is None for r in partial.changed)
         reference = price_portfolio(book, market)["totals"]["pv"]
         assert sum(b.pv for b in partial.books.values()) == pytest.approx(reference, rel=1e-9)
     usd = {i["id"] for i in book["instruments"] if i["currency"] == "USD"}
     assert set().union(*seen[:3]) == usd  # every USD position refreshed within ceil(5 / 2) ticks
+
+
+def test_a_position_added_mid_stream_is_published_on_its_market_s_next_tick_with_its_cashflows(
+    sample: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    market, book = sample
+    by_id = {i["id"]: i for i in book["instruments"]}
+    shard = ShardBook(0, [by_id["UST-91282CJZ5"], by_id["IRS-1"]], publish_per_tick=1)
+    shard.apply(sample_tick(market, "USD", 1))
+    shard.apply(sample_tick(market, "EUR", 2))
+    shard.add([by_id["UST-2Y-2026"], by_id["IRS-2"]])  # one new position per market
+    # both valued on their market's latest tick when added, and published with the next partial at once
+    # (not waiting for their round-robin turn), with their cashflows
+    usd = {r.record.id: r.record for r in shard.apply(sample_tick(market, "USD", 3)).changed}
+    assert {"UST-2Y-2026", "IRS-2"} <= set(usd) and usd["UST-2Y-2026"].cashflows and usd["IRS-2"].cashflows
+    assert len(usd) <= 4  # and at most one round-robin row per market
+    for seq, currency in ((4, "EUR"), (5, "USD")):
+        again = {r.record.id: r.record for r in shard.apply(sample_tick(market, currency, seq)).changed}
+        assert len(again) == 1 and all(r.cashflows is None for r in again.values())  # round-robin only
 
 
 def test_curves_bootstrapped_once_per_tick_give_the_shard_its_own_numbers(
@@ -112,9 +134,9 @@ def test_curves_bootstrapped_once_per_tick_give_the_shard_its_own_numbers(
         assert all(n.values.shape[0] == len(next(iter(nodes.values())).values) for n in nodes.values())
         expected = own.apply(tick)
         got = shared.apply(tick, nodes=nodes)
-        expected_by_id = {r.id: r for r in expected.changed}
-        assert {r.id for r in got.changed} == set(expected_by_id) != set()
-        for risk in got.changed:
+        expected_by_id = {r.record.id: r.record for r in expected.changed}
+        assert {r.record.id for r in got.changed} == set(expected_by_id) != set()
+        for risk in (r.record for r in got.changed):
             want = expected_by_id[risk.id]
             assert (risk.pv, risk.dv01, risk.gamma, dict(risk.kr01)) == (
                 want.pv,
@@ -165,10 +187,10 @@ def test_an_instrument_in_two_books_is_valued_once_per_shard_and_each_position_s
     unit_shard = ShardBook(0, [bond | {"book": "UNIT", "quantity": 1}], publish_per_tick=None)
     tick = sample_tick(market, "USD", 1)
     partial = shard.apply(tick)
-    (unit,) = unit_shard.apply(tick).changed
+    (unit,) = [r.record for r in unit_shard.apply(tick).changed]
     assert valued_rows == [1] and shard.markets["USD"].engine is not None
     assert shard.markets["USD"].engine.ids == ("UST-91282CJZ5",) and shard.weight() == unit_shard.weight()
-    rows = {r.id: r for r in partial.changed}
+    rows = {r.record.id: r.record for r in partial.changed}
     assert set(rows) == {"UST-91282CJZ5@LONGS", "UST-91282CJZ5@SHORTS"}
     for key, factor in (("UST-91282CJZ5@LONGS", 2.0), ("UST-91282CJZ5@SHORTS", -3.0)):
         risk = rows[key]
@@ -182,7 +204,7 @@ def test_an_instrument_in_two_books_is_valued_once_per_shard_and_each_position_s
         assert (sums.pv, sums.dv01, sums.n_ok) == (risk.pv, risk.dv01, 1)  # USD: fx 1
     # a new quantity for a held position: the same instrument, rescaled
     shard.add([held[1] | {"quantity": -1}])
-    resized = {r.id: r for r in shard.apply(tick.model_copy(update={"seq": 2})).changed}
+    resized = {r.record.id: r.record for r in shard.apply(tick.model_copy(update={"seq": 2})).changed}
     assert resized["UST-91282CJZ5@SHORTS"].pv == pytest.approx(-unit.pv, rel=1e-12)
     assert shard.markets["USD"].engine.ids == ("UST-91282CJZ5",)
     shard.add([held[1]])
@@ -206,10 +228,10 @@ def test_new_terms_for_a_held_instrument_move_every_position_to_them(
     shard = ShardBook(
         0, [bond | {"book": "A"}, bond | {"id": "B-ROW", "instrument_id": bond["id"], "book": "B"}]
     )
-    first = {r.id: r for r in shard.apply(sample_tick(market, "USD", 1)).changed}
+    first = {r.record.id: r.record for r in shard.apply(sample_tick(market, "USD", 1)).changed}
     assert first["B-ROW"].pv == first[bond["id"]].pv
     shard.add([bond | {"book": "A", "coupon_pct": bond["coupon_pct"] + 1.0}])
     second = shard.apply(sample_tick(market, "USD", 2))
-    rows = {r.id: r for r in second.changed}
+    rows = {r.record.id: r.record for r in second.changed}
     assert rows["B-ROW"].pv == rows[bond["id"]].pv > first["B-ROW"].pv  # both on the richer coupon
     assert second.books["B"].pv_change == pytest.approx(rows["B-ROW"].pv - first["B-ROW"].pv, rel=1e-12)

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from cluster.cli import app
 from cluster.commands.engine import render_status
+from core.records import BookSummaryRecord
+from core.status_record import EngineStatusRecord
 from pricing import price_portfolio
 
 BOOK = Path(__file__).resolve().parents[3] / "pricing" / "samples" / "book.json"
@@ -25,17 +27,34 @@ def test_status_shows_iso_times_with_zone_and_age_not_epochs() -> None:
         "last_market": "USD",
         "last_market_time": "2026-02-02T14:12:00-05:00",
     }
-    text = render_status(status, {}, now=1795964641.0)
+    text = render_status(EngineStatusRecord.from_hash(status), None, now=1795964641.0)
     assert "updated 2026-11-29T15:03:57+00:00 (3 s ago)" in text
     assert "1795964637" not in text
     assert "market time 2026-02-02T14:12:00-05:00" in text
 
 
 def test_status_shows_the_live_consumers_when_the_engine_runs_several() -> None:
-    assert "consumers 2" in render_status({"state": "running", "consumers": "2"}, {}, now=0.0)
-    assert "consumers" not in render_status({"state": "running"}, {}, now=0.0).replace(
+    assert "consumers 2" in render_status(EngineStatusRecord(state="running", consumers=2), None, now=0.0)
+    assert "consumers" not in render_status(EngineStatusRecord(state="running"), None, now=0.0).replace(
         "consumer restarts", ""
     )
+
+
+def test_status_shows_markets_latency_the_stale_reason_and_unreadable_records() -> None:
+    status = EngineStatusRecord.from_hash(
+        {"state": "running", "seq_USD": "41", "as_of_USD": "2026-02-02", "stale_markets": "EUR",
+         "total_p95_ms": "61.25", "shards_p95_ms": "20"}
+    )  # fmt: skip
+    summary = BookSummaryRecord(
+        pv=1.5e6, dv01=-250.0, gamma=0.5, pnl_open=10.0, pnl_predicted=9.0, pnl_residual=1.0, n_ok=3,
+        n_failed=1, n_pending=0, seq=41, market="USD", market_time="2026-02-02T10:00:00-05:00",
+        as_of="2026-02-02", computed_at=0.0, latency_ms=61.0, stale=True, stale_reason="EUR tick seq 40: x",
+    )  # fmt: skip
+    text = render_status(status, summary, now=0.0, errors=["risk:ALL:kr01: field 'X' is not a number"])
+    assert "USD 2026-02-02 seq 41  EUR - seq - STALE" in text
+    assert "p95 61.25 ms" in text and "(shards p95 20.00 ms)" in text
+    assert "PV 1,500,000.00 USD" in text and "ok 3 failed 1 pending 0  STALE: EUR tick seq 40: x" in text
+    assert text.splitlines()[-1] == "unreadable risk:ALL:kr01: field 'X' is not a number"
 
 
 def test_run_refuses_a_negative_consumer_count_before_touching_anything() -> None:

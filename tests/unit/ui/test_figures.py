@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.records import HistoryPointRecord
 from ui.figures import (
     build_curves_figure,
     build_dv01_bars_figure,
@@ -10,7 +11,7 @@ from ui.figures import (
     build_pnl_explain_figure,
     ordered_tenors,
 )
-from ui.snapshot import CurveSnapshot, HistoryPoint
+from ui.snapshot import CurveSnapshot
 from ui.tenors import quote_tenor, tenor_years
 
 
@@ -71,13 +72,8 @@ def test_curves_mark_derived_quotes_and_rejected_curves() -> None:
     assert list(now.x) == [1.0, 10.0]
 
 
-def _point(seq: int, time: str, actual: float, predicted: float) -> HistoryPoint:
-    fields = {
-        "pnl_open": str(actual),
-        "pnl_predicted": str(predicted),
-        "pnl_residual": str(actual - predicted),
-    }
-    return HistoryPoint(seq, time, fields)
+def _point(seq: int, time: str, actual: float, predicted: float) -> HistoryPointRecord:
+    return HistoryPointRecord(seq, time, 0.0, 0.0, 0.0, actual, predicted, actual - predicted)
 
 
 def test_pnl_explain_covers_only_the_latest_trading_day() -> None:
@@ -93,8 +89,8 @@ def test_pnl_explain_covers_only_the_latest_trading_day() -> None:
 
 
 def test_history_leaves_out_partial_totals_and_says_so() -> None:
-    def point(seq: int, time: str, pv: float, pending: int) -> HistoryPoint:
-        return HistoryPoint(seq, time, {"pv": str(pv), "dv01": "1", "n_pending": str(pending)})
+    def point(seq: int, time: str, pv: float, pending: int) -> HistoryPointRecord:
+        return HistoryPointRecord(seq, time, pv, 1.0, 0.0, 0.0, 0.0, 0.0, n_pending=pending)
 
     points = [
         point(1, "2024-03-15T09:00:00-04:00", 2.2e9, 120),  # only USD had a value: half the book

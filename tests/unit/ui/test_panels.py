@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from core.records import BookSummaryRecord, HistoryPointRecord, InstrumentRiskRecord
+from core.status_record import EngineStatusRecord
 from ui.api_client import describe_api_error
 from ui.catalog import cashflow_rows, instrument_rows, search_params, terms_rows
 from ui.forms import bond_payload, swap_payload
 from ui.health import stale_reasons
 from ui.live import history_rows
 from ui.panels import contributor_rows, engine_health_html, headline_html, instrument_risk_html
-from ui.snapshot import BookSummary, Contributor, EngineStatus, HistoryPoint, InstrumentRisk, parse_timestamp
+from ui.snapshot import Contributor, parse_timestamp
 
 NOW = 1_710_513_000.0
+NO_STATUS = EngineStatusRecord()
 
 
-def _summary(**fields: str) -> BookSummary:
+def _summary(**fields: str) -> BookSummaryRecord:
     base = {"pv": "147791019.4", "dv01": "75941.2", "gamma": "159.48", "pnl_open": "37970", "seq": "41"}
     base |= {"market_time": "2024-03-15T14:30:00+00:00", "computed_at": str(NOW - 1), "n_ok": "4"}
-    return BookSummary("ALL", base | fields)
+    base |= {"pnl_predicted": "0", "pnl_residual": "0", "n_failed": "0", "n_pending": "0"}
+    base |= {"as_of": "2024-03-15", "latency_ms": "12"}
+    return BookSummaryRecord.from_hash(base | fields)
 
 
 def test_headline_shows_formatted_numbers_with_raw_values() -> None:
-    engine = EngineStatus({"latency_p95_ms": "23.75"})
+    engine = EngineStatusRecord.from_hash({"latency_p95_ms": "23.75", "total_p95_ms": "23.75"})
     html = headline_html(_summary(pv_USD="1000", pv_EUR="-20"), engine, NOW, 30.0)
     assert 'id="hl-pv" data-value="147791019.4">USD 147,791,019<' in html
     assert ">USD +37,970<" in html and ">23.8 ms<" in html
@@ -30,7 +35,7 @@ def test_headline_shows_formatted_numbers_with_raw_values() -> None:
 
 def test_headline_banner_says_market_time_and_age_not_a_tick_number() -> None:
     html = headline_html(
-        _summary(market_time="2024-03-15T10:30:00-04:00", seq="1795964616164450"), EngineStatus({}), NOW, 30.0
+        _summary(market_time="2024-03-15T10:30:00-04:00", seq="1795964616164450"), NO_STATUS, NOW, 30.0
     )
     assert "LIVE · market time 2024-03-15 14:30:00 UTC · 1.0 s ago" in html
     assert "1795964616164450" not in html.replace('data-value="', "").split("hl-market-time")[0]
@@ -39,20 +44,28 @@ def test_headline_banner_says_market_time_and_age_not_a_tick_number() -> None:
 
 def test_stale_reasons() -> None:
     fresh = _summary()
-    assert stale_reasons(fresh, EngineStatus({}), NOW, 30.0) == []
-    assert stale_reasons(None, EngineStatus({}), NOW, 30.0) == [
-        "no risk has been published for this book yet"
-    ]
-    old = stale_reasons(_summary(computed_at=str(NOW - 95)), EngineStatus({}), NOW, 30.0)
+    assert stale_reasons(fresh, NO_STATUS, NOW, 30.0) == []
+    assert stale_reasons(None, NO_STATUS, NOW, 30.0) == ["no risk has been published for this book yet"]
+    old = stale_reasons(_summary(computed_at=str(NOW - 95)), NO_STATUS, NOW, 30.0)
     assert old == ["no tick for 1 min 35 s (limit 30 s)"]
     flagged = _summary(stale="1", stale_reason="USD market closed")
-    rejected = EngineStatus({"rejected_curves": "EUR-ESTR, USD-UST"})
+    rejected = EngineStatusRecord.from_hash({"rejected_curves": "EUR-ESTR, USD-UST"})
     assert stale_reasons(flagged, rejected, NOW, 30.0) == [
         "USD market closed",
         "curve EUR-ESTR rejected: its last tick failed",
         "curve USD-UST rejected: its last tick failed",
     ]
     assert 'data-state="stale"' in headline_html(flagged, rejected, NOW, 30.0)
+
+
+def test_unreadable_records_are_reasons_not_to_trust_the_view() -> None:
+    error = "risk:ALL:kr01: field 'USD-UST/2Y' is not a number: 'x'"
+    assert stale_reasons(_summary(), NO_STATUS, NOW, 30.0, [error]) == [error]
+    # an unreadable summary is not one that was never published: the error alone says why
+    unreadable = "risk:ALL:summary: field 'pv' missing"
+    assert stale_reasons(None, NO_STATUS, NOW, 30.0, [unreadable]) == [unreadable]
+    html = headline_html(_summary(), NO_STATUS, NOW, 30.0, [error])
+    assert 'data-state="stale"' in html and "is not a number: &#x27;x&#x27;" in html
 
 
 def test_timestamps_are_unix_seconds_or_iso() -> None:
@@ -63,26 +76,31 @@ def test_timestamps_are_unix_seconds_or_iso() -> None:
 
 def test_engine_health_and_contributors() -> None:
     html = engine_health_html(
-        EngineStatus({"state": "running", "ticks_processed": "12345", "last_error": "x<y"})
+        EngineStatusRecord.from_hash({"state": "running", "ticks_processed": "12345", "last_error": "x<y"})
     )
     assert ">12,345<" in html and "RUNNING" in html and "x&lt;y" in html
-    assert 'data-state="down"' in engine_health_html(EngineStatus({}))
-    top = Contributor(
-        "IRS-1", 41276.0, {"type": "swap", "book": "SWAPS", "currency": "EUR", "dv01": "-41276", "pv": "5"}
-    )
-    assert contributor_rows([top]) == [
-        ["1", "IRS-1", "swap", "SWAPS", "EUR", "EUR -41,276", "USD 41,276", "EUR 5"]
+    assert 'data-state="down"' in engine_health_html(NO_STATUS)
+    swap = _risk(id="IRS-1", type="swap", book="SWAPS", currency="EUR", dv01=-41276.0, pv=5.0)
+    top = Contributor("IRS-1", 41276.0, swap)
+    gone = Contributor("B9", 12.0, None)  # its row was removed (or unreadable) since the ranking
+    assert contributor_rows([top, gone]) == [
+        ["1", "IRS-1", "swap", "SWAPS", "EUR", "EUR -41,276", "USD 41,276", "EUR 5"],
+        ["2", "B9", "", "", "", "—", "USD 12", "—"],
     ]
 
 
+def _risk(**fields: object) -> InstrumentRiskRecord:
+    base: dict[str, object] = dict(
+        id="B1", book="GOVT", type="bond", currency="USD", ok=True, error="", pv=100.0, dv01=7.5,
+        gamma=0.1, kr01={"USD-UST/2Y": 7.5}, seq=3, market_time="2024-03-15T10:30:00-04:00",
+    )  # fmt: skip
+    return InstrumentRiskRecord(**(base | fields))  # type: ignore[arg-type]
+
+
 def test_instrument_risk_and_its_failure() -> None:
-    risk = InstrumentRisk(
-        "B1", {"currency": "USD", "pv": "100", "dv01": "7.5", "kr01": '{"USD-UST/2Y": 7.5}'}
-    )
+    risk = _risk()
     assert ">USD 8<" in instrument_risk_html(risk) and risk.kr01 == {"USD-UST/2Y": 7.5}
-    failed = InstrumentRisk(
-        "B1", {"ok": "0", "error": "curve missing", "seq": "3", "market_time": "2024-03-15T10:30:00-04:00"}
-    )
+    failed = _risk(ok=False, error="curve missing", pv=0.0, dv01=0.0, kr01={})
     assert "Pricing failed on the tick of 2024-03-15 14:30:00 UTC: curve missing" in instrument_risk_html(
         failed
     )
@@ -91,8 +109,8 @@ def test_instrument_risk_and_its_failure() -> None:
 
 def test_history_rows_newest_first_times_in_utc_partial_totals_named() -> None:
     points = [
-        HistoryPoint(seq, f"2024-03-15T1{seq}:00:00+01:00", {"pv": str(1000 * seq), "n_pending": pending})
-        for seq, pending in ((1, "40"), (2, "0"), (3, "0"))
+        HistoryPointRecord(seq, f"2024-03-15T1{seq}:00:00+01:00", 1000.0 * seq, 0, 0, 0, 0, 0, pending)
+        for seq, pending in ((1, 40), (2, 0), (3, 0))
     ]
     assert [row[0] for row in history_rows(points, limit=2)] == [
         "2024-03-15 12:00:00 UTC",
