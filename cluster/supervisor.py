@@ -174,7 +174,9 @@ def _start_actors(
     entries = load_positions(settings)
     # by instrument: all positions of an instrument on one shard, which values it once
     weights = {entry_instrument(e): entry_weight(e) for e in entries}
-    shard_of = {ident: k for k, group in enumerate(assign_shards(weights, n_shards)) for ident in group}
+    markets = {entry_instrument(e): str(e.get("currency", "")) for e in entries}
+    groups = assign_shards(weights, n_shards, markets)
+    shard_of = {ident: k for k, group in enumerate(groups) for ident in group}
     assignment = {str(e["id"]): shard_of[entry_instrument(e)] for e in entries}
     save_assignment(client, assignment, replace=True)
     # the same feed: carry on with its tick order and day state (P&L open); another feed starts afresh

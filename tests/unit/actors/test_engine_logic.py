@@ -30,6 +30,22 @@ def test_shard_assignment_is_deterministic_and_near_optimal() -> None:
     assert max(loads) <= sum(weights.values()) / 4 + max(weights.values())
 
 
+def test_each_market_is_balanced_over_the_shards_on_its_own() -> None:
+    """A tick revalues one market: balanced only in total, one shard would hold the bonds of USD and the other
+    the swaps of EUR, and each tick would be computed by one shard while the other waits."""
+    rng = np.random.default_rng(11)
+    usd = {f"bond{k}": int(w) for k, w in enumerate(rng.integers(10, 40, size=300))}
+    eur = {f"swap{k}": int(w) for k, w in enumerate(rng.integers(40, 90, size=120))}
+    weights = {**usd, **eur}
+    markets = {**dict.fromkeys(usd, "USD"), **dict.fromkeys(eur, "EUR")}
+    shards = assign_shards(weights, 2, markets)
+    assert sorted(i for shard in shards for i in shard) == sorted(weights)
+    for group in (usd, eur):
+        loads = [sum(group.get(i, 0) for i in shard) for shard in shards]
+        assert max(loads) - min(loads) <= max(group.values())  # each market split about evenly
+    assert assign_shards(weights, 2, markets) == shards  # deterministic
+
+
 def test_least_loaded_breaks_ties_by_index() -> None:
     assert least_loaded({0: 5, 1: 3, 2: 3}) == 1
     with pytest.raises(ValueError):
