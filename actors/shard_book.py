@@ -576,4 +576,5 @@ class ShardBook:
         removed = tuple(self._pending_removed)
         self._pending_changes = {}
         self._pending_removed = []
-        return ShardPartial(self.shard, seq, dict(books), changed, removed, len(self.ids), compute_ms)
+        positions = len(self.specs) + len(self.invalid)  # len(self.ids) without sorting them every tick
+        return ShardPartial(self.shard, seq, dict(books), changed, removed, positions, compute_ms)

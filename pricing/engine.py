@@ -74,6 +74,7 @@ class PortfolioEngine:
         self.failures: dict[str, str] = {}
         self._rows: dict[str, CashflowRows] = {}
         self._instruments: dict[str, ql.Instrument] = {}
+        self._ids: tuple[str, ...] | None = None
         self._install_market(parse_market(market))
         self.add_instruments(specs)
 
@@ -142,7 +143,9 @@ class PortfolioEngine:
     @property
     def ids(self) -> tuple[str, ...]:
         """Ids of the priced instruments, in the row order of :meth:`pv_matrix`."""
-        return tuple(ident for ident in self._specs if ident not in self.failures)
+        if self._ids is None:  # cached until the instruments change (a shard asks on every tick)
+            self._ids = tuple(ident for ident in self._specs if ident not in self.failures)
+        return self._ids
 
     @property
     def specs(self) -> Mapping[str, InstrumentSpec]:
@@ -161,6 +164,7 @@ class PortfolioEngine:
             except RuntimeError as exc:  # QuantLib's own checks (schedules, dates)
                 self.failures[spec.id] = f"instrument {spec.id}: QuantLib rejected it: {exc}"
         self._book = None
+        self._ids = None
         self._base_pv = None
 
     def _build(self, spec: InstrumentSpec) -> None:
@@ -196,6 +200,7 @@ class PortfolioEngine:
             for store in (self._specs, self.failures, self._rows, self._instruments):
                 store.pop(ident, None)  # type: ignore[attr-defined]
         self._book = None
+        self._ids = None
         self._base_pv = None
 
     # -- valuation -------------------------------------------------------------------------------------------

@@ -170,26 +170,28 @@ class FastBook:
         self, nodes: Mapping[str, CurveNodes], columns: list[int], out: np.ndarray, block: int
     ) -> None:
         """Row values ``(fixed + floating P_f(start) / P_f(end)) P_d(pay)`` summed per instrument, for the
-        given scenario columns, ``block`` columns at a time (the gathered rows stay in cache)."""
+        given scenario columns, ``block`` columns at a time (the gathered rows stay in cache). Scenarios
+        run along the first axis here: each scenario's rows are contiguous, so the per-instrument sums
+        (``np.add.reduceat`` along the last axis) are about 3x faster than down the columns."""
         for first in range(0, len(columns), block):
             cols = columns[first : first + block]
-            factors = np.empty((self.n_points, len(cols)))
+            factors = np.empty((len(cols), self.n_points))
             for curve, (indices, times) in self._curve_points.items():
                 sub = CurveNodes(nodes[curve].times, nodes[curve].values[cols], nodes[curve].interpolation)
-                factors[indices] = discount_factors(sub, times)
-            pv = np.zeros((self.size, len(cols)))
+                factors[:, indices] = discount_factors(sub, times).T
+            pv = np.zeros((len(cols), self.size))
             if self._plain.size:
-                values = np.take(factors, self._plain.pay, axis=0)
-                values *= self._plain_fixed[:, None]
-                pv[self._plain.owners] += np.add.reduceat(values, self._plain.starts, axis=0)
+                values = np.take(factors, self._plain.pay, axis=1)
+                values *= self._plain_fixed
+                pv[:, self._plain.owners] += np.add.reduceat(values, self._plain.starts, axis=1)
             if self._projected.size:
-                values = np.take(factors, self._start, axis=0)
-                values /= np.take(factors, self._end, axis=0)
-                values *= self._floating[:, None]
-                values += self._projected_fixed[:, None]
-                values *= np.take(factors, self._projected.pay, axis=0)
-                pv[self._projected.owners] += np.add.reduceat(values, self._projected.starts, axis=0)
-            out[:, cols] = pv
+                values = np.take(factors, self._start, axis=1)
+                values /= np.take(factors, self._end, axis=1)
+                values *= self._floating
+                values += self._projected_fixed
+                values *= np.take(factors, self._projected.pay, axis=1)
+                pv[:, self._projected.owners] += np.add.reduceat(values, self._projected.starts, axis=1)
+            out[:, cols] = pv.T
 
 
 class _Runs:
