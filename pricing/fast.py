@@ -15,6 +15,7 @@ Any other interpolation is refused (``EngineError``), never approximated.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -97,13 +98,20 @@ class FastBook:
         is_floating = projected != 0.0
         # rows without a projection (coupons, redemptions, fixed or past-fixed IBOR) and projected rows
         # are valued apart, each with one gather per point it needs
-        self._plain = _Runs(owners[~is_floating], np.asarray(pay, dtype=np.int64)[~is_floating])
-        self._plain_fixed = amounts[~is_floating]
-        self._projected = _Runs(owners[is_floating], np.asarray(pay, dtype=np.int64)[is_floating])
-        self._projected_fixed = amounts[is_floating]
-        self._floating = projected[is_floating]
-        self._start = np.asarray(start, dtype=np.int64)[is_floating]
-        self._end = np.asarray(end, dtype=np.int64)[is_floating]
+        pays, starts, ends = (np.asarray(a, dtype=np.int64) for a in (pay, start, end))
+        self._plain = _Rows.chunked(
+            owners[~is_floating], {"pay": pays[~is_floating], "fixed": amounts[~is_floating]}
+        )
+        self._projected = _Rows.chunked(
+            owners[is_floating],
+            {
+                "pay": pays[is_floating],
+                "fixed": amounts[is_floating],
+                "floating": projected[is_floating],
+                "start": starts[is_floating],
+                "end": ends[is_floating],
+            },
+        )
         self._curve_points: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         by_curve: dict[str, list[tuple[int, int]]] = {}
         for (curve, day), index in points.items():
@@ -172,7 +180,9 @@ class FastBook:
         """Row values ``(fixed + floating P_f(start) / P_f(end)) P_d(pay)`` summed per instrument, for the
         given scenario columns, ``block`` columns at a time (the gathered rows stay in cache). Scenarios
         run along the first axis here: each scenario's rows are contiguous, so the per-instrument sums
-        (``np.add.reduceat`` along the last axis) are about 3x faster than down the columns."""
+        (``np.add.reduceat`` along the last axis) are about 3x faster than down the columns; rows go in
+        chunks of about :data:`CHUNK_ROWS`, whose gathered values stay in cache (a 100,000-position book's
+        shard: 2x faster than whole)."""
         for first in range(0, len(columns), block):
             cols = columns[first : first + block]
             factors = np.empty((len(cols), self.n_points))
@@ -180,26 +190,60 @@ class FastBook:
                 sub = CurveNodes(nodes[curve].times, nodes[curve].values[cols], nodes[curve].interpolation)
                 factors[:, indices] = discount_factors(sub, times).T
             pv = np.zeros((len(cols), self.size))
-            if self._plain.size:
-                values = np.take(factors, self._plain.pay, axis=1)
-                values *= self._plain_fixed
-                pv[:, self._plain.owners] += np.add.reduceat(values, self._plain.starts, axis=1)
-            if self._projected.size:
-                values = np.take(factors, self._start, axis=1)
-                values /= np.take(factors, self._end, axis=1)
-                values *= self._floating
-                values += self._projected_fixed
-                values *= np.take(factors, self._projected.pay, axis=1)
-                pv[:, self._projected.owners] += np.add.reduceat(values, self._projected.starts, axis=1)
+            for rows in self._plain:
+                values = np.take(factors, rows.pay, axis=1)
+                values *= rows.fixed
+                pv[:, rows.owners] += np.add.reduceat(values, rows.starts, axis=1)
+            for rows in self._projected:
+                values = np.take(factors, rows.start, axis=1)
+                values /= np.take(factors, rows.end, axis=1)
+                values *= rows.floating
+                values += rows.fixed
+                values *= np.take(factors, rows.pay, axis=1)
+                pv[:, rows.owners] += np.add.reduceat(values, rows.starts, axis=1)
             out[:, cols] = pv.T
 
 
-class _Runs:
-    """Cashflow rows in instrument order: each row's pay point, and each instrument's run of rows (where
-    it starts, whose it is) for ``np.add.reduceat``."""
+#: Cashflow rows valued together (whole instruments): their gathered values, 16 scenarios at a time, stay in
+#: the cache (measured on 2 cores: 16,384 rows 2x faster than 400,000 at once, the same sums bit for bit).
+CHUNK_ROWS = 16_384
 
-    def __init__(self, owner: np.ndarray, pay: np.ndarray) -> None:
-        self.size = len(owner)
-        self.pay = pay
-        self.starts = np.flatnonzero(np.r_[True, np.diff(owner) != 0]) if self.size else np.zeros(0, np.int64)
-        self.owners = owner[self.starts]
+
+@dataclass(frozen=True)
+class _Rows:
+    """A chunk of cashflow rows of whole instruments, in instrument order: per row the point indices and
+    amounts (``pay`` and ``fixed``; ``start``, ``end`` and ``floating`` for projected rows), and each
+    instrument's run (``starts`` in the chunk, ``owners``: the instrument) for ``np.add.reduceat``."""
+
+    owners: np.ndarray
+    starts: np.ndarray
+    pay: np.ndarray
+    fixed: np.ndarray
+    floating: np.ndarray  # empty for plain rows, as start and end
+    start: np.ndarray
+    end: np.ndarray
+
+    @staticmethod
+    def chunked(owner: np.ndarray, columns: Mapping[str, np.ndarray]) -> tuple[_Rows, ...]:
+        """Rows (``owner``: the instrument of each row, non-decreasing) cut into chunks of about
+        :data:`CHUNK_ROWS` at instrument boundaries."""
+        if not len(owner):
+            return ()
+        runs = np.flatnonzero(np.r_[True, np.diff(owner) != 0])
+        cuts = [0]
+        while cuts[-1] + CHUNK_ROWS < len(owner):
+            k = int(np.searchsorted(runs, cuts[-1] + CHUNK_ROWS))
+            if k >= len(runs):
+                break
+            cuts.append(int(runs[k]))
+        cuts.append(len(owner))
+        empty = np.zeros(0)
+        chunks = []
+        for first, last in itertools.pairwise(cuts):
+            in_chunk = runs[(runs >= first) & (runs < last)]
+            part = {
+                name: columns.get(name, empty)[first:last]
+                for name in ("pay", "fixed", "floating", "start", "end")
+            }
+            chunks.append(_Rows(owners=owner[in_chunk], starts=in_chunk - first, **part))
+        return tuple(chunks)
