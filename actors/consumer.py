@@ -376,6 +376,11 @@ class TickConsumerCore:
     waiting; several ticks of one
     market in that set are conflated to the newest (counted). Offsets are committed after the ticks they
     cover are in Redis (or were rejected or dead-lettered with their reason).
+
+    ``depth``: ticks that may wait behind the one the shards compute (1: the next tick is bootstrapped
+    while the shards work, then the consumer waits). More would only queue ticks in the shards: when the
+    book is too large for the feed, a tick waits in Kafka instead, where newer ticks conflate it (measured
+    at 100,000 positions: p95 855 ms with 2, 575 ms with 1; at 10,000 no tick is conflated with either).
     """
 
     def __init__(
@@ -384,7 +389,7 @@ class TickConsumerCore:
         processor: TickProcessor,
         topics: EngineTopics = EngineTopics(),
         batch: int = 500,
-        depth: int = 2,
+        depth: int = 1,
         name: str = "",
     ) -> None:
         self.settings = settings
