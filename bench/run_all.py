@@ -232,16 +232,25 @@ def summary_rows() -> list[dict[str, Any]]:
     memory = _row("whole stack resident memory with the 10,000 book", "GB", "<= 4 GB")
     if run:
         peak, services = run["rate"]["stack_memory_peak"], run["memory_services_only"]
+        physical = run.get("machine_memory", {}).get("stack_physical_estimate_mb")
+        # resident memory of a set of processes is their PSS sum: each shared page (libpython, numpy,
+        # QuantLib, Ray's libraries, mapped once per process) counted once in all; summed RSS counts it once
+        # per process. The machine's own view (its memory in use rising as the stack starts) cross-checks it.
         memory.update(
-            value=round(peak["rss_mb"] / 1024, 2),
-            baseline={"services_only_rss_gb": round(services["rss_mb"] / 1024, 2), "stack_pss_gb": None},
+            value=round(peak["pss_mb"] / 1024, 2),
+            baseline={
+                "summed_rss_gb_upper_bound": round(peak["rss_mb"] / 1024, 2),
+                "machine_memory_in_use_rise_plus_services_pss_gb": (
+                    round(physical / 1024, 2) if physical is not None else None
+                ),
+                "services_only_rss_gb": round(services["rss_mb"] / 1024, 2),
+            },
             machine=realtime["machine"] if realtime else None,
-            within_budget=peak["rss_mb"] <= 4 * 1024,
-            note=f"summed RSS of {peak['processes']} processes (PostgreSQL, Redis, Kafka, Ray GCS/raylet/"
-            f"actors, Serve, bench driver) during the 10 ticks/s phase; PSS (shared pages split) "
-            f"{round(peak['pss_mb'] / 1024, 2)} GB",
+            within_budget=peak["pss_mb"] <= 4 * 1024,
+            note=f"summed PSS of {peak['processes']} processes (PostgreSQL, Redis, Kafka, Ray GCS/raylet/"
+            f"actors, Serve, bench driver) at the peak of the 10 ticks/s phase; summed RSS "
+            f"{round(peak['rss_mb'] / 1024, 2)} GB counts every shared page once per process",
         )
-        memory["baseline"]["stack_pss_gb"] = round(peak["pss_mb"] / 1024, 2)
     else:
         memory["note"] = "not measured: realtime bench did not run"
     rows.append(memory)
