@@ -47,6 +47,7 @@ from core.config import Settings
 from core.keys import ENGINE_STATUS
 from core.logging import get_logger
 from core.messages import CurveTick
+from core.status_record import CONSUMER_COUNTERS
 from pricing import PricingError
 from pricing.fast import CurveNodes
 
@@ -68,17 +69,7 @@ SESSION_TIMEOUT_MS = 6000
 #: A peer consumer whose counters were not refreshed for this long is gone: its lag no longer counts.
 PEER_STALE_S = 10.0
 #: Counters summed over the consumers in ``engine:status`` (lag only over the live ones).
-SUMMED = (
-    "ticks_received",
-    "ticks_processed",
-    "ticks_conflated",
-    "ticks_rejected",
-    "ticks_dlq",
-    "ticks_duplicate",
-    "shard_retries",
-    "consumer_restarts",
-    "consumer_lag",
-)
+SUMMED = CONSUMER_COUNTERS
 #: The consumer's own share of a tick's scenario bootstraps is this much costlier than a curve worker's, in
 #: the node counts of :func:`actors.curve_nodes.split_scenarios` (a worker's share also pays a Ray call and
 #: its own base bootstrap, about as long as re-bootstrapping 60 nodes).

@@ -24,15 +24,12 @@ from dataclasses import dataclass, field
 
 from core.records import RecordError
 
-__all__ = ["EngineStatusRecord", "MarketStatus"]
+__all__ = ["CONSUMER_COUNTERS", "EngineStatusRecord", "MarketStatus"]
 
 _RECORD = "engine:status"
 _TEXTS = ("state", "last_market", "last_market_time", "last_error")
-_COUNTS = (
-    "last_seq",
-    "shards",
-    "instruments",
-    "consumers",
+#: Each tick consumer's counters; ``engine:status`` holds their sums (and each consumer's own, ``@name``).
+CONSUMER_COUNTERS = (
     "ticks_received",
     "ticks_processed",
     "ticks_conflated",
@@ -43,6 +40,7 @@ _COUNTS = (
     "consumer_restarts",
     "consumer_lag",
 )
+_COUNTS = ("last_seq", "shards", "instruments", "consumers", *CONSUMER_COUNTERS)
 _NUMBERS = ("updated_at", "shard_compute_max_ms")
 _LISTS = ("curves", "rejected_curves", "stale_markets")
 _LATENCY = re.compile(r"^([a-z]+_p\d+)_ms$")
