@@ -168,6 +168,8 @@ def replay(
         last = min(source.coverage(m)[1] for m in chosen)
         day_from = date.fromisoformat(start) if start else first
         day_to = date.fromisoformat(end) if end else last
+        if day_to < day_from:  # refused here, not by the lazy generator after Kafka was contacted
+            raise ValueError(f"--to {day_to} must be on or after --from {day_from}")
         ticks = generate_ticks(
             day_from,
             day_to,
