@@ -21,6 +21,7 @@ import numpy as np
 from core.messages import CurveTick
 from pricing import PortfolioEngine, PricingError, parse_market
 from pricing.fast import CurveNodes
+from pricing.scenarios import ScenarioSet
 
 __all__ = ["TickCurves", "join_nodes", "split_scenarios"]
 
@@ -31,7 +32,7 @@ class TickCurves:
     def __init__(self) -> None:
         self._engines: dict[str, PortfolioEngine] = {}
         self._ticks: dict[str, CurveTick] = {}  # market -> the tick its engine holds
-        self._cost_cache: dict[int, list[int]] = {}
+        self._cost_cache: dict[str, tuple[ScenarioSet, list[int]]] = {}
         #: markets built or rebuilt (first tick, new day or quote set)
         self.rebuilds = 0
 
@@ -51,24 +52,24 @@ class TickCurves:
             elif self._ticks.get(tick.market) != tick and engine.update_market(snapshot):
                 self.rebuilds += 1
             self._ticks[tick.market] = tick
-            return self._costs(engine)
+            return self._costs(tick.market, engine)
         except PricingError:
             self._engines.pop(tick.market, None)
             self._ticks.pop(tick.market, None)
             raise
 
-    def _costs(self, engine: PortfolioEngine) -> list[int]:
-        key = id(engine.scenarios)
-        if key not in self._cost_cache:
+    def _costs(self, market: str, engine: PortfolioEngine) -> list[int]:
+        """Per market, computed again only when its scenario set was rebuilt (new day or quote set)."""
+        cached = self._cost_cache.get(market)
+        if cached is None or cached[0] is not engine.scenarios:
             curves = engine.curves
             size = {name: len(curves.node_times(name)) for name in curves.curves}
-            self._cost_cache = {
-                key: [
-                    sum(size[name] for name in curves.affected_curves(s.bumps)) if s.bumps else 0
-                    for s in engine.scenarios.scenarios
-                ]
-            }
-        return self._cost_cache[key]
+            costs = [
+                sum(size[name] for name in curves.affected_curves(s.bumps)) if s.bumps else 0
+                for s in engine.scenarios.scenarios
+            ]
+            cached = self._cost_cache[market] = (engine.scenarios, costs)
+        return cached[1]
 
     def nodes(self, tick: CurveTick, scenario_indices: Sequence[int] | None = None) -> dict[str, CurveNodes]:
         """Every curve of the tick's market in the given scenarios (default all; ``values[column, node]``,
